@@ -1,0 +1,46 @@
+/**
+ * Tiny translation helper. User-facing text is Spanish by default with
+ * English available; each module keeps its own catalog of both languages.
+ *
+ * @example
+ * ```ts
+ * const catalog = { joined: { es: "{name} se unió al chat", en: "{name} joined the chat" } };
+ * const t = translator(catalog, "en");
+ * t("joined", { name: "Ana" }); // "Ana joined the chat"
+ * ```
+ *
+ * @module
+ */
+
+/** Languages PC3 speaks. */
+export type Lang = "es" | "en";
+
+/** Every supported language, default first. */
+export const LANGS: readonly Lang[] = ["es", "en"];
+
+/** A module's texts: one entry per key, one template per language. */
+export type Catalog = Record<string, Record<Lang, string>>;
+
+/** Parameters substituted into `{name}` placeholders. */
+export type Params = Record<string, string | number>;
+
+/** Returns true when `value` names a supported language. */
+export function isLang(value: unknown): value is Lang {
+  return value === "es" || value === "en";
+}
+
+/** Fills `{key}` placeholders of a template; unknown placeholders stay as they are. */
+export function format(template: string, params: Params = {}): string {
+  return template.replace(
+    /\{(\w+)\}/g,
+    (whole, key: string) => key in params ? String(params[key]) : whole,
+  );
+}
+
+/** Binds a catalog to one language. */
+export function translator<C extends Catalog>(
+  catalog: C,
+  lang: Lang,
+): (key: keyof C & string, params?: Params) => string {
+  return (key, params) => format(catalog[key][lang], params);
+}
