@@ -1,0 +1,80 @@
+/**
+ * A stand-in for the room's call hooks (lib/room.ts), shared by the relay tests.
+ * Not a test file itself.
+ */
+import type { CallMemberRef, CallRoom } from "../lib/relay.ts";
+
+interface FakeMember {
+  name: string;
+  clientId: number | null;
+  token: string;
+  ip: string;
+  v1: boolean;
+}
+
+/** Implements the relay hooks over a plain map and records what the relay did. */
+export class FakeRoom implements CallRoom {
+  members = new Map<string, FakeMember>();
+  left: Array<[string, string]> = [];
+  learned: Array<[string, number]> = [];
+  changes = 0;
+  /** When false the room never calls onCallChange (the relay must cope). */
+  notify = true;
+  onCallChange?: () => void;
+
+  /** Adds a v2 member and returns its media token. */
+  joinV2(name: string, clientId: number, ip = "127.0.0.1"): string {
+    const token = crypto.randomUUID().replaceAll("-", "");
+    this.members.set(name, { name, clientId, token, ip, v1: false });
+    this.#changed();
+    return token;
+  }
+
+  joinV1(name: string, ip: string): void {
+    this.members.set(name, { name, clientId: null, token: "", ip, v1: true });
+    this.#changed();
+  }
+
+  leave(name: string): void {
+    this.members.delete(name);
+    this.#changed();
+  }
+
+  callByToken(mediaToken: string): { name: string; clientId: number } | undefined {
+    for (const m of this.members.values()) {
+      if (!m.v1 && m.token === mediaToken && m.clientId !== null) {
+        return { name: m.name, clientId: m.clientId };
+      }
+    }
+    return undefined;
+  }
+
+  callV1At(ip: string): CallMemberRef | undefined {
+    for (const m of this.members.values()) {
+      if (m.v1 && m.ip === ip) return { name: m.name, clientId: m.clientId };
+    }
+    return undefined;
+  }
+
+  setV1ClientId(name: string, clientId: number): void {
+    const m = this.members.get(name);
+    if (m === undefined) return;
+    m.clientId = clientId;
+    this.learned.push([name, clientId]);
+    this.#changed();
+  }
+
+  leaveCall(name: string, reason: "media_timeout"): void {
+    this.left.push([name, reason]);
+    this.leave(name);
+  }
+
+  callMembers(): CallMemberRef[] {
+    return [...this.members.values()].map((m) => ({ name: m.name, clientId: m.clientId }));
+  }
+
+  #changed(): void {
+    this.changes++;
+    if (this.notify) this.onCallChange?.();
+  }
+}
