@@ -45,8 +45,13 @@ export interface CallMemberRef {
 
 /** The hooks the relay needs from the room (implemented by lib/room.ts). */
 export interface CallRoom {
-  /** Media token (32 hex) -> the call member it was issued to. */
-  callByToken(mediaToken: string): { name: string; clientId: number } | undefined;
+  /**
+   * Media token (32 hex) -> the call member it was issued to. When the room
+   * also gives `ip` (the member's chat connection address), a register must
+   * come from that IP address, so a member cannot point the call's video at
+   * someone else's address by spoofing the source of its register.
+   */
+  callByToken(mediaToken: string): { name: string; clientId: number; ip?: string } | undefined;
   /** A v1 member of the call connected from that IP address. */
   callV1At(ip: string): CallMemberRef | undefined;
   /** Records a v1 member's media client id (the room announces it). */
@@ -357,6 +362,9 @@ export class Relay {
     const member = this.#room.callByToken(token);
     if (member === undefined) return this.#drop("bad_token");
     if (member.clientId !== clientId) return this.#drop("spoofed");
+    if (member.ip !== undefined && plainIp(member.ip) !== plainIp(from.hostname)) {
+      return this.#drop("spoofed");
+    }
     let b = this.#byClientId.get(clientId);
     if (b !== undefined && (b.key !== key || b.protocol !== 2)) {
       // Same member from a new address (new socket, NAT rebinding): move it.

@@ -40,10 +40,15 @@ export class FakeRoom implements CallRoom {
     this.#changed();
   }
 
-  callByToken(mediaToken: string): { name: string; clientId: number } | undefined {
+  /** When true callByToken() also reports the member's IP address. */
+  reportIp = false;
+
+  callByToken(mediaToken: string): { name: string; clientId: number; ip?: string } | undefined {
     for (const m of this.members.values()) {
       if (!m.v1 && m.token === mediaToken && m.clientId !== null) {
-        return { name: m.name, clientId: m.clientId };
+        return this.reportIp
+          ? { name: m.name, clientId: m.clientId, ip: m.ip }
+          : { name: m.name, clientId: m.clientId };
       }
     }
     return undefined;

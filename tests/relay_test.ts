@@ -87,6 +87,19 @@ Deno.test("Relay ignores a register with an unknown token or someone else's clie
   relay.close();
 });
 
+Deno.test("Relay refuses a register from another IP than the member's chat connection", () => {
+  const room = new FakeRoom();
+  room.reportIp = true;
+  const relay = new Relay(room, { acceptV1: true });
+  const token = room.joinV2("Ana", 1_000_001, "10.0.0.5");
+  // Ana's token, but the datagram claims to come from a victim's address.
+  assert.deepEqual(relay.receive(register(token, 1_000_001), V1, 0), []);
+  assert.equal(relay.stats().dropped.spoofed, 1);
+  const mapped = { hostname: "::ffff:10.0.0.5", port: 4000 };
+  assert.equal(relay.receive(register(token, 1_000_001), mapped, 0).length, 1);
+  relay.close();
+});
+
 Deno.test("Relay forwards a video datagram unchanged to every other member, never back", () => {
   const room = new FakeRoom();
   const relay = new Relay(room, { acceptV1: true });
