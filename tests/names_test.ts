@@ -19,7 +19,7 @@ Deno.test("checkName() gives the problem of each bad name", () => {
     ["a\u007fb", "control"],
     ["a\u200db", "invisible"],
     ["\u202eevil", "invisible"],
-    ["\ufeffAna", "invisible"],
+    ["A\ufeffna", "invisible"],
     ["x".repeat(33), "too_long"],
     ["System", "reserved"],
     ["SERVER", "reserved"],
