@@ -1,0 +1,90 @@
+/**
+ * A raw frame client for the chat server tests (not a test file itself).
+ */
+import { decodeMessage, encodeFrame, FrameDecoder, type Message } from "../lib/frame.ts";
+
+/** Speaks frames over a real socket; `next()` gives the next message or null at EOF. */
+export class RawClient {
+  #decoder = new FrameDecoder({ maxFrame: 16 * 1024 * 1024 });
+  #buf = new Uint8Array(64 * 1024);
+  #eof = false;
+  constructor(readonly conn: Deno.TcpConn) {}
+
+  static async open(port: number): Promise<RawClient> {
+    return new RawClient(await Deno.connect({ hostname: "127.0.0.1", port }));
+  }
+
+  /** Connects and says a v2 hello, then reads up to the welcome. */
+  static async hello(port: number, name: string): Promise<{ client: RawClient; welcome: Message }> {
+    const client = await RawClient.open(port);
+    await client.send({ type: "hello", version: 2, name });
+    const welcome = await client.next();
+    if (welcome?.type !== "welcome") throw new Error(`No welcome: ${JSON.stringify(welcome)}`);
+    return { client, welcome };
+  }
+
+  async send(message: Message): Promise<void> {
+    await this.write(encodeFrame(message));
+  }
+
+  async write(bytes: Uint8Array): Promise<void> {
+    let n = 0;
+    while (n < bytes.length) n += await this.conn.write(bytes.subarray(n));
+  }
+
+  /** The next message, or null at EOF; fails after `timeoutMs`. */
+  async next(timeoutMs = 5000): Promise<Message | null> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("Timed out waiting for a frame")), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.#next(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #next(): Promise<Message | null> {
+    while (true) {
+      const payload = this.#decoder.next();
+      if (payload !== null) return decodeMessage(payload);
+      if (this.#eof) return null;
+      let n: number | null;
+      try {
+        n = await this.conn.read(this.#buf);
+      } catch {
+        n = null;
+      }
+      if (n === null) {
+        this.#eof = true;
+        continue;
+      }
+      this.#decoder.push(this.#buf.subarray(0, n));
+    }
+  }
+
+  /** Skips frames until one matches; null at EOF. */
+  async until(match: (m: Message) => boolean, timeoutMs = 5000): Promise<Message | null> {
+    while (true) {
+      const m = await this.next(timeoutMs);
+      if (m === null || match(m)) return m;
+    }
+  }
+
+  /** Reads everything up to EOF. */
+  async rest(timeoutMs = 5000): Promise<Message[]> {
+    const out: Message[] = [];
+    let m: Message | null;
+    while ((m = await this.next(timeoutMs)) !== null) out.push(m);
+    return out;
+  }
+
+  close(): void {
+    try {
+      this.conn.close();
+    } catch {
+      // Closed already.
+    }
+  }
+}
