@@ -141,6 +141,8 @@ export const serverText = {
   expectPort: { es: "un puerto de 0 a 65535", en: "a port from 0 to 65535" },
   expectPositive: { es: "un entero positivo", en: "a positive integer" },
   expectSeconds: { es: "segundos, mayor que 0", en: "seconds, more than 0" },
+  expectHost: { es: "una dirección IP o nombre de equipo", en: "an IP address or host name" },
+  expectPath: { es: "una carpeta", en: "a folder" },
   expectOnOff: { es: "on u off", en: "on or off" },
   expectLang: { es: "es o en", en: "es or en" },
   portInUse: {

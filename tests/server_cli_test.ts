@@ -1,0 +1,193 @@
+/**
+ * server.ts as a subprocess: ready line, banner, flags, port in use, SIGINT,
+ * history across a restart.
+ */
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { RawClient } from "./chat_test_client.ts";
+
+const SERVER = fileURLToPath(new URL("../server.ts", import.meta.url));
+const READY = /^PC3 ready chat=(\d+) files=(\d+) media=(\d+)$/;
+
+interface Running {
+  child: Deno.ChildProcess;
+  lines: string[];
+  ports: { chat: number; files: number; media: number };
+  /** Resolves with all stdout once the process ends. */
+  rest: Promise<string>;
+  stderr: Promise<string>;
+}
+
+async function start(args: string[]): Promise<Running> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", SERVER, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const lines: string[] = [];
+  let pending = "";
+  while (true) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`Server ended before ready: ${lines.join("\n")}\n${await stderr}`);
+    pending += value;
+    const parts = pending.split("\n");
+    pending = parts.pop()!;
+    lines.push(...parts);
+    const ready = lines.map((l) => READY.exec(l)).find((m) => m !== null);
+    if (ready) {
+      const rest = (async () => {
+        let text = pending;
+        while (true) {
+          const r = await reader.read();
+          if (r.done) return text;
+          text += r.value;
+        }
+      })();
+      return {
+        child,
+        lines,
+        ports: { chat: Number(ready[1]), files: Number(ready[2]), media: Number(ready[3]) },
+        rest,
+        stderr,
+      };
+    }
+  }
+}
+
+async function stop(server: Running): Promise<{ code: number; out: string }> {
+  server.child.kill("SIGINT");
+  const [status, out] = await Promise.all([server.child.status, server.rest]);
+  await server.stderr;
+  return { code: status.code, out };
+}
+
+async function runToEnd(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", SERVER, ...args],
+    stdin: "null",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+const PORTS0 = ["--chat-port", "0", "--file-port", "0", "--media-port", "0"];
+
+Deno.test("server.ts prints the banner and the ready line with the actual ports", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const server = await start([...PORTS0, "--storage", `${dir}/s`]);
+    const { chat, files, media } = server.ports;
+    assert.ok(chat > 0 && files > 0 && media > 0);
+    const banner = server.lines.join("\n");
+    assert.match(banner, new RegExp(`chat TCP ${chat}`));
+    assert.match(banner, /pc3-client --name TU_NOMBRE --host \S+/);
+    assert.match(banner, /deno task client -- --name TU_NOMBRE --host \S+/);
+    assert.equal(server.lines.at(-1), `PC3 ready chat=${chat} files=${files} media=${media}`);
+    const { code } = await stop(server);
+    assert.equal(code, 0);
+    assert.ok((await Deno.stat(`${dir}/s`)).isDirectory);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("server.ts ready line is the same in English", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const server = await start([...PORTS0, "--storage", dir, "--lang", "en"]);
+    assert.match(server.lines.at(-1)!, READY);
+    assert.match(server.lines.join("\n"), /PC3 server/);
+    assert.equal((await stop(server)).code, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("server.ts: SIGINT tells clients, exits 0, and the history survives a restart", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const first = await start([...PORTS0, "--storage", dir]);
+    const { client } = await RawClient.hello(first.ports.chat, "Ana");
+    let lastSeq = 0;
+    try {
+      await client.send({ type: "message", text: "¿me recuerdas?" });
+      const m = await client.until((f) => f.type === "message");
+      lastSeq = m!.seq as number;
+      const stopped = stop(first);
+      const shutdown = await client.until((f) => f.event === "shutdown");
+      assert.ok(shutdown !== null);
+      const { code, out } = await stopped;
+      assert.equal(code, 0);
+      assert.match(out, /Servidor detenido/);
+    } finally {
+      client.close();
+    }
+    const second = await start([...PORTS0, "--storage", dir]);
+    const { client: again, welcome } = await RawClient.hello(second.ports.chat, "Beto");
+    try {
+      assert.equal(welcome.name, "Beto");
+      const old = await again.next();
+      assert.equal(old?.text, "¿me recuerdas?");
+      assert.equal(old?.history, true);
+      const join = await again.next();
+      assert.ok((join!.seq as number) > lastSeq);
+    } finally {
+      again.close();
+      assert.equal((await stop(second)).code, 0);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("server.ts: a bad flag or value exits 2 with a message in the chosen language", async () => {
+  const bogus = await runToEnd(["--bogus"]);
+  assert.equal(bogus.code, 2);
+  assert.match(bogus.stderr, /Opción no válida.*--bogus/);
+  const port = await runToEnd(["--chat-port", "70000", "--lang", "en"]);
+  assert.equal(port.code, 2);
+  assert.match(port.stderr, /Invalid value for --chat-port: 70000 \(a port from 0 to 65535\)/);
+  const media = await runToEnd(["--v1-media", "maybe"]);
+  assert.equal(media.code, 2);
+  assert.match(media.stderr, /--v1-media: maybe/);
+  const timeout = await runToEnd(["--hello-timeout", "-1"]);
+  assert.equal(timeout.code, 2);
+  const lang = await runToEnd(["--lang", "fr"]);
+  assert.equal(lang.code, 2);
+  assert.match(lang.stderr, /--lang: fr/);
+});
+
+Deno.test("server.ts --help exits 0 and lists the flags", async () => {
+  const help = await runToEnd(["--help", "--lang", "en"]);
+  assert.equal(help.code, 0);
+  for (const flag of ["--chat-port", "--storage", "--v1-media", "--no-v1", "--max-per-ip"]) {
+    assert.ok(help.stdout.includes(flag), flag);
+  }
+});
+
+Deno.test("server.ts: a chat port in use names the port and what to do, exit 1", async () => {
+  const dir = await Deno.makeTempDir();
+  const busy = Deno.listen({ hostname: "0.0.0.0", port: 0 });
+  try {
+    const port = (busy.addr as Deno.NetAddr).port;
+    const result = await runToEnd([
+      "--chat-port",
+      String(port),
+      "--file-port",
+      "0",
+      "--media-port",
+      "0",
+      "--storage",
+      dir,
+    ]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, new RegExp(`${port}.*--chat-port`));
+    assert.match(result.stderr, /otro servidor PC3/);
+  } finally {
+    busy.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
