@@ -156,7 +156,11 @@ export function serveMedia(socket: Deno.DatagramConn, options: MediaServerOption
       }
     }
   };
-  const running = loop();
+  // If the socket is closed under us, stop the timer too so nothing keeps running.
+  const running = loop().finally(() => {
+    clearInterval(timer);
+    relay.close();
+  });
 
   let closing: Promise<void> | null = null;
   return {

@@ -225,3 +225,14 @@ Deno.test("serveMedia() close() is safe twice and releases the socket", async ()
   assert.throws(() => socket.close()); // already closed by the server
   assert.equal(room.onCallChange, undefined);
 });
+
+Deno.test("serveMedia() stops its timer when the socket is closed under it", async () => {
+  const room = new FakeRoom();
+  const socket = udp();
+  const server = serveMedia(socket, { room, acceptV1: true });
+  socket.close();
+  // Give the loop a turn to see the closed socket; the sanitizer fails the test if the
+  // interval were still armed when it ends.
+  await until(() => room.onCallChange === undefined, "the relay to let go of the room");
+  await server.close();
+});
