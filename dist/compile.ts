@@ -75,6 +75,10 @@ const PERMISSIONS = [
   "--allow-run",
 ];
 
+// Deno.listenDatagram (media relay, call client) is still behind --unstable-net. deno.json's
+// "unstable" list enables it too; the flag keeps the executables right whatever config is found.
+const UNSTABLE = ["--unstable-net"];
+
 // Packages used only by tests and by `deno run` (the npm ffmpeg of the build machine):
 // the executables must not carry them.
 const EXCLUDES = ["node_modules/.deno/playwright-core@1.65.1", "node_modules/@ffmpeg-installer"];
@@ -122,6 +126,7 @@ async function build(target: Target): Promise<void> {
   await run(Deno.execPath(), [
     "compile",
     ...PERMISSIONS,
+    ...UNSTABLE,
     ...excludes,
     "--target",
     target.triple,
@@ -133,6 +138,7 @@ async function build(target: Target): Promise<void> {
   await run(Deno.execPath(), [
     "compile",
     ...PERMISSIONS,
+    ...UNSTABLE,
     ...excludes,
     "--include",
     ffmpeg,
