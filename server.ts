@@ -446,7 +446,7 @@ function printBanner(
   }
   out.print(t("bannerClient"));
   const shown = addresses.length > 0 ? addresses : ["127.0.0.1"];
-  const portFlag = ports.chatPort === 9009 ? "" : ` --port ${ports.chatPort}`;
+  const portFlag = ports.chatPort === 9009 ? "" : ` --chat-port ${ports.chatPort}`;
   for (const a of shown) {
     for (const cmd of clientCommands(a, t("placeholderName"))) out.print(`  ${cmd}${portFlag}`);
   }
