@@ -69,29 +69,34 @@ Deno.test("serveChat(): a slow consumer is dropped while the others keep receivi
     try {
       const text = "x".repeat(4000);
       const total = 4000;
-      // Ana sends; Beto reads everything; Lento never reads.
+      // Ana sends; Beto reads everything; Lento never reads. Ana waits for
+      // Beto (and for her own echoes) to keep up, so only Lento's backlog grows.
+      let count = 0;
+      let echoes = 0;
+      let leave: unknown = null;
+      let ended = false;
       const reader = (async () => {
-        let count = 0;
-        let leave: unknown = null;
         while (count < total) {
           const m = await b.next(20000);
           if (m === null) break;
           if (m.type === "message" && m.from === "Ana") count++;
           if (m.event === "leave" && m.name === "Lento") leave = m.reason;
         }
-        return { count, leave };
-      })();
-      // Ana reads her own echoes too, or she would be a slow consumer herself.
+      })().finally(() => ended = true);
       const drain = (async () => {
-        let n = 0;
-        while (n < total) {
+        while (echoes < total) {
           const m = await a.next(20000);
           if (m === null) break;
-          if (m.type === "message") n++;
+          if (m.type === "message") echoes++;
         }
-      })();
-      for (let i = 0; i < total; i++) await a.send({ type: "message", text });
-      const { count, leave } = await reader;
+      })().finally(() => ended = true);
+      for (let i = 0; i < total; i++) {
+        await a.send({ type: "message", text });
+        while (!ended && i - Math.min(count, echoes) > 16) {
+          await new Promise((r) => setTimeout(r, 1));
+        }
+      }
+      await reader;
       await drain;
       assert.equal(count, total);
       assert.equal(leave, "slow_consumer");
