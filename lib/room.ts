@@ -405,7 +405,7 @@ export class Room {
       if (msg.type !== "quit" && !c.takeToken(this.#now(), this.#rate, this.#burst)) {
         c.refused++;
         if (c.refused > this.#floodLimit) {
-          this.#fail(c, "flood", this.#t("flood"), "flood");
+          this.#fail(c, "rate_limited", this.#t("flood"), "flood");
         } else {
           this.#error(c, "rate_limited", this.#t("rate_limited"), ref);
         }
@@ -478,8 +478,7 @@ export class Room {
       return;
     }
     if (msg.type !== "hello") {
-      const detail = typeof msg.type === "string" ? msg.type : typeof msg.type;
-      this.#fail(c, "hello_required", this.#t("hello_required"), "disconnect", ref, detail);
+      this.#fail(c, "hello_required", this.#t("hello_required"), "disconnect", ref);
       return;
     }
     if (typeof msg.version !== "number" || !Number.isInteger(msg.version)) {
@@ -808,7 +807,6 @@ export class Room {
     message: string,
     reason: LeaveReason,
     ref?: string,
-    _detail?: string,
   ): void {
     this.#error(c, code, message, ref);
     this.#leave(c, reason);

@@ -278,6 +278,9 @@ Deno.test("a connection that keeps flooding is closed with reason flood", () => 
   const b = join("Beto");
   for (let i = 0; i < 40 + 201; i++) a.conn.receive(payload({ type: "ping" }));
   assert.equal(a.fake.closedWith, "flood");
+  const last = a.fake.take().at(-1)!;
+  assert.equal(last.code, "rate_limited");
+  assert.match(String(last.message), /conexión cerrada/);
   const leave = b.fake.take().at(-1)!;
   assert.equal(leave.reason, "flood");
 });
