@@ -191,3 +191,19 @@ Deno.test("server.ts: a chat port in use names the port and what to do, exit 1",
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("server.ts: SIGTERM also stops cleanly with exit 0", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const server = await start([...PORTS0, "--storage", dir, "--host", "127.0.0.1"]);
+    assert.match(server.lines.join("\n"), /--host 127\.0\.0\.1 --chat-port \d+/);
+    server.child.kill("SIGTERM");
+    const [status, out] = await Promise.all([server.child.status, server.rest]);
+    await server.stderr;
+    assert.equal(status.code, 0);
+    assert.match(out, /Servidor detenido/);
+    assert.ok((await Deno.stat(`${dir}/history.json`)).isFile);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
