@@ -414,6 +414,9 @@ export function classifyConnectError(error: unknown): "unresolved" | "refused" |
 
 const encoder = new TextEncoder();
 
+/** Largest frame the client accepts from the server (PROTOCOL.md section 1). */
+export const SERVER_MAX_FRAME = 1024 * 1024;
+
 /** How many UTF-8 bytes `text` takes. */
 export function utf8Length(text: string): number {
   return encoder.encode(text).length;
@@ -526,7 +529,8 @@ export class ChatClient {
     } catch {
       // Socket options are a nicety.
     }
-    const fc = new FramedConnection(conn);
+    // Server frames may pass 64 KiB (a welcome listing many members): PROTOCOL.md section 1.
+    const fc = new FramedConnection(conn, { maxFrame: SERVER_MAX_FRAME });
     const iter = fc.payloads();
     fc.send(encodeFrame({
       type: "hello",

@@ -1,0 +1,349 @@
+/**
+ * PC3 terminal client.
+ *
+ * ```
+ * deno task client --name Ana --host 192.168.1.10
+ * ```
+ *
+ * Interactive when standard input is a terminal; otherwise (a pipe, a
+ * script, a test) it reads one command per line and prints one plain line
+ * per event (formats in lib/terminal.ts). Exit codes: 0 after /quit, Ctrl+C
+ * or the end of the input; 1 when the connection fails or the server closes
+ * it; 2 for bad command-line options.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { CallMedia, listCameras } from "./lib/call_media.ts";
+import {
+  ChatClient,
+  type ClientEvent,
+  ConnectError,
+  type MediaParams,
+  parseCommand,
+  type TransferFunctions,
+} from "./lib/client_core.ts";
+import { clientText } from "./lib/client_text.ts";
+import { type Lang, translator } from "./lib/i18n.ts";
+import {
+  describeConnectError,
+  InteractiveTerminal,
+  PipeTerminal,
+  renderLost,
+  type TerminalUi,
+} from "./lib/terminal.ts";
+
+/** The client's command-line options, validated. */
+export interface ClientFlags {
+  name?: string;
+  host: string;
+  chatPort: number;
+  filePort?: number;
+  mediaPort?: number;
+  downloads: string;
+  lang: Lang;
+  camera?: string;
+  listCameras: boolean;
+  videoSource: "camera" | "test" | "none";
+  videoView: "window" | "terminal" | "none";
+  width: number;
+  height: number;
+  fps: number;
+  help: boolean;
+}
+
+/** A command-line error: the message to print (translated) before exiting with 2. */
+export class FlagError extends Error {
+  override name = "FlagError";
+}
+
+/** The language asked for on the command line, looked up before full parsing so errors use it. */
+function langOf(args: string[]): Lang {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--lang" && args[i + 1] === "en") return "en";
+    if (args[i] === "--lang=en") return "en";
+  }
+  return "es";
+}
+
+function hasDisplay(): boolean {
+  if (Deno.build.os === "windows" || Deno.build.os === "darwin") return true;
+  try {
+    return Boolean(Deno.env.get("DISPLAY") || Deno.env.get("WAYLAND_DISPLAY"));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Parses and validates the options. Throws {@link FlagError} with a
+ * translated message.
+ */
+export function parseFlags(args: string[], display = true): ClientFlags {
+  const lang = langOf(args);
+  const t = translator(clientText, lang);
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        name: { type: "string" },
+        host: { type: "string", default: "127.0.0.1" },
+        "chat-port": { type: "string", default: "9009" },
+        "file-port": { type: "string" },
+        "media-port": { type: "string" },
+        downloads: { type: "string", default: "downloads" },
+        lang: { type: "string", default: "es" },
+        camera: { type: "string" },
+        "list-cameras": { type: "boolean", default: false },
+        "video-source": { type: "string", default: "camera" },
+        "video-view": { type: "string" },
+        "video-size": { type: "string", default: "320x240" },
+        fps: { type: "string", default: "15" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+  } catch (e) {
+    throw new FlagError(t("badFlag", { detail: (e as Error).message }));
+  }
+  const bad = (flag: string, value: unknown, expected: string) =>
+    new FlagError(t("badValue", { flag, value: String(value), expected }));
+  const portOf = (flag: string): number | undefined => {
+    const v = values[flag];
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!/^\d+$/.test(String(v)) || n < 1 || n > 65535) throw bad(flag, v, "1-65535");
+    return n;
+  };
+  const lv = values.lang;
+  if (lv !== "es" && lv !== "en") throw bad("lang", lv, "es|en");
+  const source = values["video-source"];
+  if (source !== "camera" && source !== "test" && source !== "none") {
+    throw bad("video-source", source, "camera|test|none");
+  }
+  const view = values["video-view"] ?? (display ? "window" : "terminal");
+  if (view !== "window" && view !== "terminal" && view !== "none") {
+    throw bad("video-view", view, "window|terminal|none");
+  }
+  const size = /^(\d{2,4})x(\d{2,4})$/.exec(String(values["video-size"]));
+  if (
+    size === null || Number(size[1]) < 16 || Number(size[2]) < 16 || Number(size[1]) > 1920 ||
+    Number(size[2]) > 1080
+  ) {
+    throw bad("video-size", values["video-size"], "320x240");
+  }
+  const fps = Number(values.fps);
+  if (!/^\d+$/.test(String(values.fps)) || fps < 1 || fps > 60) {
+    throw bad("fps", values.fps, "1-60");
+  }
+  const host = String(values.host).trim();
+  if (host === "") throw bad("host", values.host, "192.168.1.10");
+  const name = values.name === undefined ? undefined : String(values.name);
+  return {
+    name,
+    host,
+    chatPort: portOf("chat-port")!,
+    filePort: portOf("file-port"),
+    mediaPort: portOf("media-port"),
+    downloads: String(values.downloads),
+    lang: lv,
+    camera: values.camera === undefined ? undefined : String(values.camera),
+    listCameras: values["list-cameras"] === true,
+    videoSource: source,
+    videoView: view,
+    width: Number(size[1]),
+    height: Number(size[2]),
+    fps,
+    help: values.help === true,
+  };
+}
+
+const encoder = new TextEncoder();
+
+function writeErr(line: string): void {
+  try {
+    Deno.stderr.writeSync(encoder.encode(line + "\n"));
+  } catch {
+    // stderr closed: nothing else to do.
+  }
+}
+
+function writeOut(line: string): void {
+  try {
+    Deno.stdout.writeSync(encoder.encode(line + "\n"));
+  } catch {
+    // stdout closed.
+  }
+}
+
+/** Runs the client; resolves with the exit code. */
+export async function main(args: string[] = Deno.args): Promise<number> {
+  let flags: ClientFlags;
+  try {
+    flags = parseFlags(args, hasDisplay());
+  } catch (e) {
+    if (!(e instanceof FlagError)) throw e;
+    const t = translator(clientText, langOf(args));
+    writeErr(`${t("tagError")} ${e.message}`);
+    writeErr(t("seeHelp"));
+    return 2;
+  }
+  const t = translator(clientText, flags.lang);
+  if (flags.help) {
+    writeOut(t("usage"));
+    return 0;
+  }
+  if (flags.listCameras) {
+    const cameras = await listCameras(flags.lang);
+    writeOut(
+      cameras.length === 0
+        ? t("noCameras")
+        : [t("cameras"), ...cameras.map((c) => `  ${c}`)].join("\n"),
+    );
+    return 0;
+  }
+  const interactive = Deno.stdin.isTerminal();
+  if (flags.name === undefined && !interactive) {
+    writeErr(`${t("tagError")} ${t("nameRequired")}`);
+    writeErr(t("seeHelp"));
+    return 2;
+  }
+
+  let ui: TerminalUi;
+  let term: InteractiveTerminal | null = null;
+  if (interactive) {
+    term = new InteractiveTerminal({
+      input: Deno.stdin.readable,
+      output: Deno.stdout,
+      lang: flags.lang,
+      size: () => Deno.consoleSize(),
+      setRaw: (on) => Deno.stdin.setRaw(on),
+    });
+    ui = term;
+  } else {
+    ui = new PipeTerminal({ input: Deno.stdin.readable, output: Deno.stdout, lang: flags.lang });
+  }
+  try {
+    return await run(flags, ui, term);
+  } finally {
+    await ui.close();
+  }
+}
+
+/** H2's lib/transfer_client.ts; loaded dynamically until it lands in the tree. */
+async function loadTransfers(): Promise<TransferFunctions | undefined> {
+  try {
+    const url = new URL("./lib/transfer_client.ts", import.meta.url).href;
+    const mod = await import(url);
+    return { uploadFile: mod.uploadFile, downloadFile: mod.downloadFile };
+  } catch {
+    return undefined;
+  }
+}
+
+async function run(
+  flags: ClientFlags,
+  ui: TerminalUi,
+  term: InteractiveTerminal | null,
+): Promise<number> {
+  const t = translator(clientText, flags.lang);
+  const interactive = term !== null;
+  // Without a terminal there is nowhere to draw the terminal view.
+  const view = flags.videoView === "terminal" && !interactive ? "none" : flags.videoView;
+  const fail = (line: string) => interactive ? ui.print([line]) : writeErr(line);
+
+  const transfers = await loadTransfers();
+  let name = flags.name ?? await ui.ask(t("namePrompt"));
+  let client: ChatClient | null = null;
+  while (client === null) {
+    if (name === null) return 1;
+    try {
+      client = await ChatClient.connect({
+        host: flags.host,
+        port: flags.chatPort,
+        name,
+        lang: flags.lang,
+        filePort: flags.filePort,
+        mediaPort: flags.mediaPort,
+        downloads: flags.downloads,
+        transfers,
+        startMedia: (p: MediaParams) =>
+          CallMedia.start({
+            ...p,
+            source: flags.videoSource,
+            camera: flags.camera,
+            view,
+            width: flags.width,
+            height: flags.height,
+            fps: flags.fps,
+            paint: term !== null && view === "terminal" ? (lines) => term.paint(lines) : undefined,
+            paneSize: term !== null && view === "terminal" ? () => term.paneSize() : undefined,
+          }),
+        onEvent: (e: ClientEvent) => {
+          ui.show(e);
+          if (e.type === "closed" && e.info.reason === "lost") {
+            ui.print([renderLost(t, flags.host, flags.chatPort)]);
+          }
+        },
+      });
+    } catch (e) {
+      if (!(e instanceof ConnectError)) throw e;
+      fail(describeConnectError(e, t, name));
+      // On a terminal a refused name can be corrected at once.
+      if (interactive && (e.code === "name_taken" || e.code === "name_invalid")) {
+        name = await ui.ask(t("namePrompt"));
+        continue;
+      }
+      return 1;
+    }
+  }
+
+  const closed = client.closed.then((info) => ({ closed: info }));
+  const input = ui.input();
+  let quitAsked = false;
+  while (true) {
+    const next = await Promise.race([input.next(), closed]);
+    if ("closed" in next) return next.closed.reason === "quit" ? 0 : 1;
+    const item = next.done ? { type: "eof" as const } : next.value;
+    if (item.type === "interrupt") {
+      await client.close();
+      return 0;
+    }
+    if (item.type === "eof") {
+      const info = await client.finish((n) =>
+        ui.print([`${t("tagTransfer")} ${t("waitingTransfers", { count: n })}`])
+      );
+      return info.reason === "quit" ? 0 : 1;
+    }
+    const cmd = parseCommand(item.line);
+    if (cmd.kind !== "quit") {
+      client.execute(cmd);
+      continue;
+    }
+    if (interactive) {
+      if (client.activeTransfers > 0 && !quitAsked) {
+        quitAsked = true;
+        ui.show({
+          type: "notice",
+          key: "quitWithTransfers",
+          params: { count: client.activeTransfers },
+        });
+        continue;
+      }
+      await client.close();
+      return 0;
+    }
+    const info = await client.finish((n) =>
+      ui.print([`${t("tagTransfer")} ${t("waitingTransfers", { count: n })}`])
+    );
+    return info.reason === "quit" ? 0 : 1;
+  }
+}
+
+if (import.meta.main) {
+  const code = await main();
+  Deno.exit(code);
+}

@@ -1,0 +1,217 @@
+import assert from "node:assert/strict";
+import { fileURLToPath as fromFileUrl } from "node:url";
+import { FramedConnection } from "../lib/conn.ts";
+import { decodeMessage, encodeFrame, type Message } from "../lib/frame.ts";
+
+const root = fromFileUrl(new URL("..", import.meta.url));
+const clientPath = fromFileUrl(new URL("../client.ts", import.meta.url));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function runClient(args: string[], stdin = ""): Promise<Run> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", clientPath, ...args],
+    cwd: root,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(stdin));
+  await writer.close();
+  const out = await child.output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = l.addr.port;
+  l.close();
+  return port;
+}
+
+Deno.test("client.ts exits with 2 and a message for a bad flag, in Spanish and English", async () => {
+  const es = await runClient(["--name", "Ana", "--colour", "rojo"]);
+  assert.equal(es.code, 2);
+  assert.match(es.stderr, /\[ERROR\] Opción no válida: .*colour/);
+  assert.match(es.stderr, /--help/);
+  const en = await runClient(["--lang", "en", "--name", "Ana", "--fps", "0"]);
+  assert.equal(en.code, 2);
+  assert.match(en.stderr, /\[ERROR\] Invalid value for --fps: 0/);
+  const size = await runClient(["--name", "Ana", "--video-size", "big"]);
+  assert.equal(size.code, 2);
+  assert.match(size.stderr, /--video-size: big/);
+  const port = await runClient(["--name", "Ana", "--chat-port", "70000"]);
+  assert.equal(port.code, 2);
+  const positional = await runClient(["--name", "Ana", "extra"]);
+  assert.equal(positional.code, 2);
+});
+
+Deno.test("client.ts needs --name when its input is not a terminal", async () => {
+  const r = await runClient([]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /Falta --name/);
+});
+
+Deno.test("client.ts --help lists the options and exits with 0", async () => {
+  const r = await runClient(["--help", "--lang", "en"]);
+  assert.equal(r.code, 0);
+  for (
+    const flag of [
+      "--name",
+      "--host",
+      "--chat-port",
+      "--file-port",
+      "--media-port",
+      "--downloads",
+      "--lang",
+      "--camera",
+      "--list-cameras",
+      "--video-source",
+      "--video-view",
+      "--video-size",
+      "--fps",
+    ]
+  ) {
+    assert.ok(r.stdout.includes(flag), flag);
+  }
+});
+
+Deno.test("client.ts explains a refused connection in Spanish and English and exits with 1", async () => {
+  const port = freePort();
+  const es = await runClient(["--name", "Ana", "--chat-port", String(port)]);
+  assert.equal(es.code, 1);
+  assert.match(
+    es.stderr,
+    new RegExp(
+      `No se pudo conectar a 127\\.0\\.0\\.1:${port}: conexión rechazada\\. ¿Está el servidor en marcha\\?.*configurar_firewall\\.ps1`,
+    ),
+  );
+  const en = await runClient(["--name", "Ana", "--chat-port", String(port), "--lang", "en"]);
+  assert.equal(en.code, 1);
+  assert.match(
+    en.stderr,
+    new RegExp(
+      `Could not connect to 127\\.0\\.0\\.1:${port}: connection refused\\. Is the server running\\?`,
+    ),
+  );
+});
+
+Deno.test("client.ts explains a host that does not resolve", async () => {
+  const r = await runClient(["--name", "Ana", "--host", "no-such-host.invalid"]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /no se encuentra el equipo «no-such-host\.invalid»/);
+});
+
+/** A one-connection fake chat server. */
+function fakeServer(script: (fc: FramedConnection, m: Message, frames: Message[]) => void) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const frames: Message[] = [];
+  const done = (async () => {
+    const conn = await listener.accept();
+    const fc = new FramedConnection(conn);
+    for await (const p of fc.payloads()) {
+      const m = decodeMessage(p);
+      frames.push(m);
+      script(fc, m, frames);
+    }
+    fc.close();
+    listener.close();
+  })();
+  return { port: listener.addr.port, frames, done };
+}
+
+function welcome(name: string): Message {
+  return {
+    type: "welcome",
+    version: 2,
+    name,
+    token: "ab".repeat(16),
+    file_port: 1,
+    media_port: 1,
+    limits: { max_frame: 65536, max_message: 4096, max_name: 32, max_upload: 100 },
+    members: [{ name, since: 0, protocol: 2, in_call: false }],
+    files: [],
+    call: [],
+  };
+}
+
+Deno.test("client.ts in pipe mode sends each input line and quits at the end of input", async () => {
+  let seq = 0;
+  const server = fakeServer((fc, m) => {
+    if (m.type === "hello") fc.send(encodeFrame(welcome(String(m.name))));
+    if (m.type === "message") {
+      fc.send(
+        encodeFrame({ type: "message", seq: ++seq, ts: 0, from: "Ana", text: m.text as string }),
+      );
+    }
+    if (m.type === "who") {
+      fc.send(encodeFrame({ type: "who", members: [{ name: "Ana" }, { name: "Luis" }] }));
+    }
+    if (m.type === "quit") fc.end();
+  });
+  const r = await runClient(
+    ["--name", "Ana", "--chat-port", String(server.port)],
+    "hola\n/who\n/nada\n//raíz\n",
+  );
+  await server.done;
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split("\n");
+  assert.ok(lines.includes("[Ana]: hola"), r.stdout);
+  assert.ok(lines.includes("[Ana]: /raíz"), r.stdout);
+  assert.ok(lines.includes("[SISTEMA] En línea (2): Ana, Luis"), r.stdout);
+  assert.ok(lines.some((l) => l.startsWith("[ERROR] Comando desconocido: /nada")), r.stdout);
+  assert.ok(!r.stdout.includes("\x1b"));
+  assert.deepEqual(server.frames.map((f) => f.type), [
+    "hello",
+    "message",
+    "who",
+    "message",
+    "quit",
+  ]);
+});
+
+Deno.test("client.ts reports a server shutdown and exits with 1", async () => {
+  const server = fakeServer((fc, m) => {
+    if (m.type === "hello") {
+      fc.send(encodeFrame(welcome(String(m.name))));
+      fc.send(encodeFrame({ type: "system", event: "shutdown", seq: 1, ts: 0, text: "x" }));
+      fc.end();
+    }
+  });
+  // The input stays open until the server is gone: a pipe with no end yet.
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      clientPath,
+      "--name",
+      "Ana",
+      "--chat-port",
+      String(server.port),
+      "--lang",
+      "en",
+    ],
+    cwd: root,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  const [status, stdout] = await Promise.all([
+    child.status,
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+  ]);
+  await writer.close().catch(() => {});
+  await server.done;
+  assert.equal(status.code, 1);
+  assert.match(stdout, /\[SYSTEM\] The server is shutting down/);
+  assert.match(stdout, /\[ERROR\] The server shut down/);
+});
