@@ -1,0 +1,99 @@
+/**
+ * User-facing texts of the call video (capture, views, stats), Spanish and English.
+ *
+ * @module
+ */
+import type { Catalog } from "./i18n.ts";
+
+/** Catalog of the video modules, used with `translator(VIDEO_TEXT, lang)`. */
+export const VIDEO_TEXT = {
+  no_ffmpeg: {
+    es: "No se encontró ffmpeg ({detail}): entras a la llamada solo para ver",
+    en: "ffmpeg was not found ({detail}): you join the call watching only",
+  },
+  no_camera: {
+    es: "No se encontró la cámara: {camera} — entras a la llamada solo para ver",
+    en: "Camera not found: {camera} — you join the call watching only",
+  },
+  camera_busy: {
+    es: "La cámara está ocupada por otro programa: {camera} — entras a la llamada solo para ver",
+    en: "The camera is busy in another program: {camera} — you join the call watching only",
+  },
+  capture_failed: {
+    es: "La captura de vídeo se detuvo: {detail} — sigues en la llamada viendo a los demás",
+    en: "Video capture stopped: {detail} — you stay in the call watching the others",
+  },
+  watching_only: {
+    es: "Sin envío de vídeo: solo ves a los demás",
+    en: "Not sending video: you only watch the others",
+  },
+  relay_ok: {
+    es: "Conectado al relé de vídeo {host}:{port}",
+    en: "Connected to the video relay {host}:{port}",
+  },
+  relay_waiting: {
+    es: "El relé de vídeo {host}:{port} no responde todavía (¿UDP bloqueado por el firewall?)",
+    en: "The video relay {host}:{port} does not answer yet (UDP blocked by a firewall?)",
+  },
+  socket_failed: {
+    es: "No se pudo abrir el socket UDP de vídeo: {detail}",
+    en: "Could not open the video UDP socket: {detail}",
+  },
+  window_url: {
+    es: "Vídeo de la llamada: {url}",
+    en: "Call video: {url}",
+  },
+  window_open_failed: {
+    es: "No se pudo abrir el navegador; abre esta dirección: {url}",
+    en: "Could not open the browser; open this address: {url}",
+  },
+  window_title: { es: "PC3 — videollamada", en: "PC3 — video call" },
+  window_hint: {
+    es: "Pulsa q para salir de la llamada",
+    en: "Press q to leave the call",
+  },
+  window_left: {
+    es: "Saliste de la llamada. Puedes cerrar esta pestaña.",
+    en: "You left the call. You can close this tab.",
+  },
+  window_lost: {
+    es: "Conexión perdida con el cliente PC3",
+    en: "Connection to the PC3 client lost",
+  },
+  no_video: { es: "sin vídeo", en: "no video" },
+  you: { es: "{name} (tú)", en: "{name} (you)" },
+  oversized: {
+    es: "Fotogramas demasiado grandes: bajando la calidad (calidad {q})",
+    en: "Frames too large: lowering the quality (quality {q})",
+  },
+  stats_header: {
+    es:
+      "Vídeo: enviando {fps} fps ({sent} enviados, {skipped} descartados por tamaño), fuente {source}",
+    en: "Video: sending {fps} fps ({sent} sent, {skipped} dropped for size), source {source}",
+  },
+  stats_relay: {
+    es: "Relé {host}:{port}: {state}",
+    en: "Relay {host}:{port}: {state}",
+  },
+  relay_state_ok: { es: "registrado", en: "registered" },
+  relay_state_wait: { es: "esperando respuesta", en: "waiting for an answer" },
+  stats_member: {
+    es: "  {name}: {fps} fps, {frames} recibidos, {lost} perdidos, {late} fuera de orden",
+    en: "  {name}: {fps} fps, {frames} received, {lost} lost, {late} out of order",
+  },
+  stats_member_none: {
+    es: "  {name}: sin vídeo",
+    en: "  {name}: no video",
+  },
+  stats_nobody: {
+    es: "  Nadie más en la llamada",
+    en: "  Nobody else in the call",
+  },
+  source_camera: { es: "cámara", en: "camera" },
+  source_test: { es: "prueba", en: "test" },
+  source_none: { es: "ninguna", en: "none" },
+  cameras_none: {
+    es: "No se encontraron cámaras",
+    en: "No cameras found",
+  },
+} satisfies Catalog;

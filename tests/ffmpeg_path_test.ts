@@ -1,0 +1,104 @@
+import assert from "node:assert/strict";
+import {
+  bundledRelativePath,
+  FfmpegNotFoundError,
+  type FfmpegProbe,
+  findFfmpeg,
+  installerPlatform,
+  pickFfmpeg,
+} from "../lib/ffmpeg_path.ts";
+
+function fakeProbe(files: Record<string, "runs" | "noexec">, log: string[] = []): FfmpegProbe {
+  return {
+    exists: (p) => Promise.resolve(p in files),
+    runs: (p) => {
+      log.push(`run ${p}`);
+      return Promise.resolve(files[p] === "runs" || (p === "ffmpeg" && "PATH" in files));
+    },
+    install: (p) => {
+      log.push(`install ${p}`);
+      const copy = `/cache/${p.split("/").at(-1)}`;
+      files[copy] = "runs";
+      return Promise.resolve(copy);
+    },
+  };
+}
+
+Deno.test("pickFfmpeg() takes the first candidate that runs", async () => {
+  const found = await pickFfmpeg(
+    [
+      { source: "npm", path: "/nm/ffmpeg" },
+      { source: "path", path: "ffmpeg" },
+    ],
+    fakeProbe({ "/nm/ffmpeg": "runs", PATH: "runs" }),
+  );
+  assert.deepEqual(found, { path: "/nm/ffmpeg", source: "npm" });
+});
+
+Deno.test("pickFfmpeg() copies an npm binary without the exec bit to the cache", async () => {
+  const log: string[] = [];
+  const found = await pickFfmpeg(
+    [{ source: "npm", path: "/nm/ffmpeg" }],
+    fakeProbe({ "/nm/ffmpeg": "noexec" }, log),
+  );
+  assert.deepEqual(found, { path: "/cache/ffmpeg", source: "npm" });
+  assert.deepEqual(log, ["run /nm/ffmpeg", "install /nm/ffmpeg", "run /cache/ffmpeg"]);
+});
+
+Deno.test("pickFfmpeg() installs an embedded binary before running it", async () => {
+  const log: string[] = [];
+  const found = await pickFfmpeg(
+    [
+      { source: "npm", path: "/missing/ffmpeg" },
+      { source: "bundled", path: "/bundle/dist/ffmpeg/linux-x64/ffmpeg", copy: true },
+      { source: "path", path: "ffmpeg" },
+    ],
+    fakeProbe({ "/bundle/dist/ffmpeg/linux-x64/ffmpeg": "noexec", PATH: "runs" }, log),
+  );
+  assert.equal(found.source, "bundled");
+  assert.equal(log[0], "install /bundle/dist/ffmpeg/linux-x64/ffmpeg");
+});
+
+Deno.test("pickFfmpeg() falls back to the PATH", async () => {
+  const found = await pickFfmpeg(
+    [
+      { source: "npm", path: "/missing/ffmpeg" },
+      { source: "path", path: "ffmpeg" },
+    ],
+    fakeProbe({ PATH: "runs" }),
+  );
+  assert.deepEqual(found, { path: "ffmpeg", source: "path" });
+});
+
+Deno.test("pickFfmpeg() names every place tried when none works", async () => {
+  const probe = fakeProbe({});
+  probe.install = () => Promise.reject(new Error("Read-only"));
+  await assert.rejects(
+    pickFfmpeg([
+      { source: "npm", path: "/missing/ffmpeg" },
+      { source: "path", path: "ffmpeg" },
+    ], probe),
+    (e: unknown) => {
+      assert.ok(e instanceof FfmpegNotFoundError);
+      assert.match(
+        e.message,
+        /No working ffmpeg found, tried: npm: \/missing\/ffmpeg, path: ffmpeg/,
+      );
+      return true;
+    },
+  );
+});
+
+Deno.test("installerPlatform() and bundledRelativePath() match the compile script's layout", () => {
+  assert.equal(installerPlatform("windows", "x86_64"), "win32-x64");
+  assert.equal(installerPlatform("darwin", "aarch64"), "darwin-arm64");
+  assert.equal(bundledRelativePath("windows", "x86_64"), "dist/ffmpeg/win32-x64/ffmpeg.exe");
+  assert.equal(bundledRelativePath("linux", "x86_64"), "dist/ffmpeg/linux-x64/ffmpeg");
+});
+
+Deno.test("findFfmpeg() finds a working ffmpeg on this machine", async () => {
+  const found = await findFfmpeg();
+  const out = await new Deno.Command(found.path, { args: ["-hide_banner", "-version"] }).output();
+  assert.ok(out.success);
+  assert.match(new TextDecoder().decode(out.stdout), /ffmpeg version/);
+});
