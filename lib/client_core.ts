@@ -82,10 +82,9 @@ export function parseCommand(line: string): Command {
     }
     case "download":
     case "descargar": {
+      // v1 ids are `<ms>_<file name>` and may hold spaces: the id is the rest of the line.
       const id = unquotePath(rest);
-      return id === "" || /\s/.test(id)
-        ? { kind: "usage", command: "download" }
-        : { kind: "download", id };
+      return id === "" ? { kind: "usage", command: "download" } : { kind: "download", id };
     }
     case "files":
     case "archivos":

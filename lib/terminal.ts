@@ -239,6 +239,8 @@ export function renderEvent(ev: ClientEvent, ctx: RenderContext): string[] {
       ];
     }
     case "join":
+      // Our own join follows the welcome, which already said it.
+      if (ev.name === ctx.me) return [];
       return [tag("tagSystem", t("joined", { name: who(ev.name) }))];
     case "leave": {
       const key: ClientTextKey = ev.reason === "timeout"

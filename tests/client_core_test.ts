@@ -53,12 +53,12 @@ Deno.test("parseCommand() removes the quotes drag and drop adds around a path", 
 Deno.test("parseCommand() recognises every command and reports usage and unknown commands", () => {
   assert.deepEqual(parseCommand("/download k3f9ab"), { kind: "download", id: "k3f9ab" });
   assert.deepEqual(parseCommand("/download 1764035000000_clase 1.mp4"), {
-    kind: "usage",
-    command: "download",
+    kind: "download",
+    id: "1764035000000_clase 1.mp4",
   });
   assert.deepEqual(parseCommand('/download "1764035000000_clase 1.mp4"'), {
-    kind: "usage",
-    command: "download",
+    kind: "download",
+    id: "1764035000000_clase 1.mp4",
   });
   assert.deepEqual(parseCommand("/download"), { kind: "usage", command: "download" });
   assert.deepEqual(parseCommand("/upload"), { kind: "usage", command: "upload" });

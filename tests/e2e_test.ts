@@ -1,0 +1,478 @@
+/**
+ * End to end: server.ts and client.ts as subprocesses in pipe mode, plus a
+ * raw v1 client speaking the original protocol byte for byte.
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { decodeMessage, encodeFrame, FrameDecoder, type Message } from "../lib/frame.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const serverPath = join(root, "server.ts");
+const clientPath = join(root, "client.ts");
+
+/** Collects a stream's lines and lets a test wait for one matching a pattern. */
+class Lines {
+  lines: string[] = [];
+  #waiters: Array<() => void> = [];
+  #ended = false;
+  done: Promise<void>;
+  constructor(stream: ReadableStream<Uint8Array>) {
+    this.done = (async () => {
+      let buf = "";
+      const dec = new TextDecoder();
+      for await (const chunk of stream) {
+        buf += dec.decode(chunk, { stream: true });
+        let nl: number;
+        while ((nl = buf.indexOf("\n")) >= 0) {
+          this.lines.push(buf.slice(0, nl));
+          buf = buf.slice(nl + 1);
+          this.#wake();
+        }
+      }
+      if (buf !== "") this.lines.push(buf);
+      this.#ended = true;
+      this.#wake();
+    })();
+  }
+  #wake(): void {
+    for (const w of this.#waiters.splice(0)) w();
+  }
+  /** Resolves with the first line (from `from` on) matching `re`, and its index. */
+  async wait(
+    re: RegExp,
+    from = 0,
+    what = String(re),
+  ): Promise<{ line: string; index: number; match: RegExpExecArray }> {
+    const deadline = Date.now() + 30_000;
+    while (true) {
+      for (let i = from; i < this.lines.length; i++) {
+        const match = re.exec(this.lines[i]);
+        if (match) return { line: this.lines[i], index: i, match };
+      }
+      if (this.#ended) throw new Error(`Stream ended without ${what}:\n${this.lines.join("\n")}`);
+      if (Date.now() > deadline) {
+        throw new Error(`Timed out waiting for ${what}:\n${this.lines.join("\n")}`);
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((r) => {
+        this.#waiters.push(r);
+        timer = setTimeout(r, 1000);
+      });
+      clearTimeout(timer);
+    }
+  }
+  index(re: RegExp): number {
+    return this.lines.findIndex((l) => re.test(l));
+  }
+}
+
+interface Server {
+  chat: number;
+  files: number;
+  media: number;
+  stop(): Promise<void>;
+}
+
+async function startServer(storage: string): Promise<Server> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      serverPath,
+      "--chat-port",
+      "0",
+      "--file-port",
+      "0",
+      "--media-port",
+      "0",
+      "--storage",
+      storage,
+      "--host",
+      "127.0.0.1",
+    ],
+    cwd: root,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const out = new Lines(child.stdout);
+  const err = new Lines(child.stderr);
+  let ready;
+  try {
+    ready = await out.wait(/^PC3 ready chat=(\d+) files=(\d+) media=(\d+)/);
+  } catch (e) {
+    child.kill("SIGKILL");
+    await child.status;
+    await Promise.all([out.done, err.done]);
+    throw new Error(`${e}\n${err.lines.join("\n")}`);
+  }
+  return {
+    chat: Number(ready.match[1]),
+    files: Number(ready.match[2]),
+    media: Number(ready.match[3]),
+    async stop() {
+      child.kill("SIGTERM");
+      await child.status;
+      await Promise.all([out.done, err.done]);
+    },
+  };
+}
+
+interface Client {
+  out: Lines;
+  send(line: string): Promise<void>;
+  /** Closes the input (the client finishes its transfers and quits) and waits for the exit code. */
+  end(): Promise<number>;
+}
+
+function startClient(name: string, server: Server, downloads: string): Client {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      clientPath,
+      "--name",
+      name,
+      "--chat-port",
+      String(server.chat),
+      "--file-port",
+      String(server.files),
+      "--media-port",
+      String(server.media),
+      "--downloads",
+      downloads,
+    ],
+    cwd: root,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const out = new Lines(child.stdout);
+  const err = new Lines(child.stderr);
+  const writer = child.stdin.getWriter();
+  const encoder = new TextEncoder();
+  return {
+    out,
+    send: (line) => writer.write(encoder.encode(line + "\n")),
+    async end() {
+      await writer.close();
+      const status = await child.status;
+      await Promise.all([out.done, err.done]);
+      if (status.code !== 0) console.error(err.lines.join("\n"));
+      return status.code;
+    },
+  };
+}
+
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  using file = await Deno.open(path);
+  const buf = new Uint8Array(1024 * 1024);
+  while (true) {
+    const n = await file.read(buf);
+    if (n === null) break;
+    hash.update(buf.subarray(0, n));
+  }
+  return hash.digest("hex");
+}
+
+/** Writes `mib` MiB of varied bytes quickly: one random block, each copy stamped with its index. */
+async function makeFile(path: string, mib: number): Promise<string> {
+  const block = crypto.getRandomValues(new Uint8Array(1024 * 1024 / 16)); // getRandomValues caps at 64 KiB
+  const chunk = new Uint8Array(1024 * 1024);
+  for (let i = 0; i < 16; i++) chunk.set(block, i * block.length);
+  const hash = createHash("sha256");
+  using file = await Deno.open(path, { write: true, create: true, truncate: true });
+  for (let i = 0; i < mib; i++) {
+    new DataView(chunk.buffer).setUint32(i % 1000 * 64, i);
+    chunk[1_000_000] = i & 0xff;
+    hash.update(chunk);
+    let written = 0;
+    while (written < chunk.length) written += await file.write(chunk.subarray(written));
+  }
+  return hash.digest("hex");
+}
+
+// ---------------------------------------------------------------------------
+// A raw v1 client, byte for byte as the original Python program.
+
+class V1Chat {
+  conn: Deno.Conn;
+  frames: Message[] = [];
+  #decoder = new FrameDecoder({ maxFrame: 1024 * 1024 });
+  #waiters: Array<() => void> = [];
+  #reading: Promise<void>;
+  private constructor(conn: Deno.Conn) {
+    this.conn = conn;
+    this.#reading = (async () => {
+      const buf = new Uint8Array(64 * 1024);
+      while (true) {
+        let n: number | null;
+        try {
+          n = await conn.read(buf);
+        } catch {
+          break;
+        }
+        if (n === null) break;
+        this.#decoder.push(buf.subarray(0, n));
+        let p: Uint8Array | null;
+        while ((p = this.#decoder.next()) !== null) this.frames.push(decodeMessage(p));
+        for (const w of this.#waiters.splice(0)) w();
+      }
+      for (const w of this.#waiters.splice(0)) w();
+    })();
+  }
+  static async connect(port: number, name: string): Promise<V1Chat> {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    const c = new V1Chat(conn);
+    await c.send({ name });
+    return c;
+  }
+  async send(m: Message): Promise<void> {
+    const bytes = encodeFrame(m);
+    let w = 0;
+    while (w < bytes.length) w += await this.conn.write(bytes.subarray(w));
+  }
+  async wait(pred: (m: Message) => boolean): Promise<Message> {
+    const deadline = Date.now() + 30_000;
+    while (true) {
+      const m = this.frames.find(pred);
+      if (m) return m;
+      if (Date.now() > deadline) {
+        throw new Error(`v1 client timed out: ${JSON.stringify(this.frames)}`);
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((r) => {
+        this.#waiters.push(r);
+        timer = setTimeout(r, 1000);
+      });
+      clearTimeout(timer);
+    }
+  }
+  async close(): Promise<void> {
+    await this.send({ type: "quit" }).catch(() => {});
+    await this.#reading;
+    try {
+      this.conn.close();
+    } catch { /* closed by the server */ }
+  }
+}
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  let w = 0;
+  while (w < bytes.length) w += await conn.write(bytes.subarray(w));
+}
+
+/** Reads one frame and then every raw byte until the server closes. */
+async function readFrameAndRest(conn: Deno.Conn): Promise<{ frame: Message; rest: Uint8Array }> {
+  const dec = new FrameDecoder();
+  const buf = new Uint8Array(64 * 1024);
+  let frame: Message | null = null;
+  const parts: Uint8Array[] = [];
+  while (true) {
+    const n = await conn.read(buf);
+    if (n === null) break;
+    if (frame === null) {
+      dec.push(buf.subarray(0, n));
+      const p = dec.next();
+      if (p !== null) {
+        frame = decodeMessage(p);
+        parts.push(dec.takeRest());
+      }
+    } else {
+      parts.push(buf.slice(0, n));
+    }
+  }
+  if (frame === null) throw new Error("No frame before EOF");
+  const total = parts.reduce((a, p) => a + p.length, 0);
+  const rest = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    rest.set(p, at);
+    at += p.length;
+  }
+  return { frame, rest };
+}
+
+// ---------------------------------------------------------------------------
+
+Deno.test("e2e: two clients chat and both see the messages in the same order", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pc3_e2e_" });
+  const server = await startServer(join(dir, "storage"));
+  try {
+    const ana = startClient("Ana", server, join(dir, "dl_ana"));
+    const luis = startClient("Luis", server, join(dir, "dl_luis"));
+    await ana.out.wait(/Luis se unió al chat/);
+    for (let i = 0; i < 10; i++) {
+      await ana.send(`a${i}`);
+      await luis.send(`l${i}`);
+    }
+    await ana.out.wait(/^\[Luis\]: l9$/);
+    await ana.out.wait(/^\[Ana\]: a9$/);
+    await luis.out.wait(/^\[Ana\]: a9$/);
+    await luis.out.wait(/^\[Luis\]: l9$/);
+    const chat = (c: Client) => c.out.lines.filter((l) => /^\[(Ana|Luis)\]: [al]\d$/.test(l));
+    assert.equal(chat(ana).length, 20);
+    assert.deepEqual(chat(ana), chat(luis));
+    // Each sender's own messages keep their order.
+    assert.deepEqual(
+      chat(ana).filter((l) => l.startsWith("[Ana]")),
+      Array.from({ length: 10 }, (_, i) => `[Ana]: a${i}`),
+    );
+    assert.equal(await ana.end(), 0);
+    assert.equal(await luis.end(), 0);
+  } finally {
+    await server.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("e2e: a 200 MB upload and download verify SHA-256 while both clients keep chatting", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pc3_e2e_" });
+  const server = await startServer(join(dir, "storage"));
+  try {
+    const src = join(dir, "video grande.bin");
+    const sha = await makeFile(src, 200);
+    const ana = startClient("Ana", server, join(dir, "dl_ana"));
+    const luis = startClient("Luis", server, join(dir, "dl_luis"));
+    await ana.out.wait(/Luis se unió al chat/);
+    await ana.send(`/upload "${src}"`);
+    await ana.send("subiendo ya");
+    const shared = await luis.out.wait(
+      /^\[ARCHIVO\] Ana compartió video grande\.bin \(200\.0 MB\) — \/download ([a-z0-9]+)$/,
+    );
+    // The message sent after /upload arrived before the upload finished.
+    const msg = await luis.out.wait(/^\[Ana\]: subiendo ya$/);
+    assert.ok(msg.index < shared.index, luis.out.lines.join("\n"));
+    const id = shared.match[1];
+    await luis.send(`/download ${id}`);
+    await luis.send("bajando ya");
+    const done = await luis.out.wait(
+      /^\[OK\] Descargado: (.*) \(200\.0 MB, SHA-256 verificado\)$/,
+    );
+    const during = await luis.out.wait(/^\[Luis\]: bajando ya$/);
+    assert.ok(during.index < done.index, luis.out.lines.join("\n"));
+    await ana.out.wait(/^\[Luis\]: bajando ya$/);
+    await ana.out.wait(/^\[OK\] Subido: video grande\.bin \(200\.0 MB, SHA-256 verificado\)/);
+    const path = done.match[1];
+    const full = path.startsWith("/") ? path : join(root, path);
+    assert.equal(await sha256File(full), sha);
+    assert.equal(await ana.end(), 0);
+    assert.equal(await luis.end(), 0);
+  } finally {
+    await server.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("e2e: a raw v1 client and a v2 client chat and exchange files both ways", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pc3_e2e_" });
+  const server = await startServer(join(dir, "storage"));
+  try {
+    const luis = startClient("Luis", server, join(dir, "dl_luis"));
+    await luis.out.wait(/^\[SISTEMA\] Conectado/);
+    const v1 = await V1Chat.connect(server.chat, "Viejo");
+    await luis.out.wait(/Viejo se unió al chat/);
+    // Chat both ways.
+    await luis.send("hola v1");
+    const got = await v1.wait((m) => m.type === "message" && m.text === "hola v1");
+    assert.equal(got.from, "Luis");
+    await v1.send({ type: "message", text: "hola v2, soy el cliente viejo" });
+    await luis.out.wait(/^\[Viejo\]: hola v2, soy el cliente viejo$/);
+
+    // v1 -> v2: upload with its own id, announce, the v2 client downloads.
+    const content = new TextEncoder().encode("apuntes del cliente v1\n".repeat(1000));
+    // The original client's id: <unix ms>_<file name>, spaces included.
+    const fileId = `${Date.now()}_apuntes v1.txt`;
+    const up = await Deno.connect({ hostname: "127.0.0.1", port: server.files });
+    await writeAll(
+      up,
+      encodeFrame({
+        type: "upload",
+        file_id: fileId,
+        filename: "apuntes v1.txt",
+        size: content.length,
+      }),
+    );
+    await writeAll(up, content);
+    const ok = await readFrameAndRest(up);
+    up.close();
+    assert.equal(ok.frame.type, "upload_ok", JSON.stringify(ok.frame));
+    await v1.send({
+      type: "file_available",
+      filename: "apuntes v1.txt",
+      size: content.length,
+      file_id: fileId,
+    });
+    const shared = await luis.out.wait(
+      /^\[ARCHIVO\] Viejo compartió apuntes v1\.txt \(.*\) — \/download (.+)$/,
+    );
+    assert.equal(shared.match[1], fileId);
+    await luis.send(`/download ${fileId}`);
+    const done = await luis.out.wait(/^\[OK\] Descargado: (.*) \(.*SHA-256 verificado\)$/);
+    const path = done.match[1].startsWith("/") ? done.match[1] : join(root, done.match[1]);
+    assert.deepEqual(await Deno.readFile(path), content);
+
+    // v2 -> v1: the v2 client uploads, the v1 client sees file_available and downloads.
+    const src = join(dir, "para el viejo.bin");
+    const data = crypto.getRandomValues(new Uint8Array(50_000));
+    await Deno.writeFile(src, data);
+    await luis.send(`/upload ${src}`);
+    const avail = await v1.wait((m) =>
+      m.type === "file_available" && m.filename === "para el viejo.bin"
+    );
+    assert.equal(avail.from, "Luis");
+    const down = await Deno.connect({ hostname: "127.0.0.1", port: server.files });
+    await writeAll(down, encodeFrame({ type: "download", file_id: avail.file_id as string }));
+    const r = await readFrameAndRest(down);
+    down.close();
+    assert.equal(r.frame.type, "download_meta");
+    assert.equal(r.frame.filename, "para el viejo.bin");
+    assert.equal(r.frame.size, data.length);
+    assert.deepEqual(r.rest, data);
+
+    await v1.close();
+    assert.equal(await luis.end(), 0);
+  } finally {
+    await server.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("e2e: after a restart on the same storage files are listed and downloadable and history is shown", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pc3_e2e_" });
+  const storage = join(dir, "storage");
+  let server = await startServer(storage);
+  try {
+    const src = join(dir, "clase.pdf");
+    const data = crypto.getRandomValues(new Uint8Array(60_000));
+    await Deno.writeFile(src, data);
+    const ana = startClient("Ana", server, join(dir, "dl_ana"));
+    await ana.out.wait(/^\[SISTEMA\] Conectado/);
+    await ana.send("mensaje antes del reinicio");
+    await ana.send(`/upload ${src}`);
+    const up = await ana.out.wait(/^\[OK\] Subido: clase\.pdf .* — \/download ([a-z0-9]+)$/);
+    const id = up.match[1];
+    await ana.out.wait(/^\[Ana\]: mensaje antes del reinicio$/);
+    assert.equal(await ana.end(), 0);
+    await server.stop();
+
+    server = await startServer(storage);
+    const eva = startClient("Eva", server, join(dir, "dl_eva"));
+    await eva.out.wait(/^\[Ana\]: mensaje antes del reinicio$/);
+    await eva.send("/files");
+    await eva.out.wait(
+      new RegExp(`^\\[ARCHIVO\\] Ana compartió clase\\.pdf \\(.*\\) — /download ${id}$`),
+    );
+    await eva.send(`/download ${id}`);
+    const done = await eva.out.wait(/^\[OK\] Descargado: (.*) \(.*SHA-256 verificado\)$/);
+    const path = done.match[1].startsWith("/") ? done.match[1] : join(root, done.match[1]);
+    assert.deepEqual(await Deno.readFile(path), data);
+    assert.equal(await eva.end(), 0);
+  } finally {
+    await server.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
