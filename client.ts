@@ -270,8 +270,9 @@ async function run(
         mediaPort: flags.mediaPort,
         downloads: flags.downloads,
         transfers,
-        startMedia: (p: MediaParams) =>
-          CallMedia.start({
+        startMedia: async (p: MediaParams) => {
+          const pane = term !== null && view === "terminal" ? term : null;
+          const media = await CallMedia.start({
             ...p,
             source: flags.videoSource,
             camera: flags.camera,
@@ -279,9 +280,19 @@ async function run(
             width: flags.width,
             height: flags.height,
             fps: flags.fps,
-            paint: term !== null && view === "terminal" ? (lines) => term.paint(lines) : undefined,
-            paneSize: term !== null && view === "terminal" ? () => term.paneSize() : undefined,
-          }),
+            paint: pane === null ? undefined : (lines) => pane.paint(lines),
+            paneSize: pane === null ? undefined : () => pane.paneSize(),
+          });
+          return {
+            setMembers: (members) => media.setMembers(members),
+            statsLines: () => media.statsLines(),
+            close: async () => {
+              await media.close();
+              // Whatever the view left on screen, the chat gets the whole screen back.
+              pane?.paint(null);
+            },
+          };
+        },
         onEvent: (e: ClientEvent) => {
           ui.show(e);
           if (e.type === "closed" && e.info.reason === "lost") {

@@ -874,7 +874,11 @@ export class ChatClient {
     const transfers = this.#options.transfers;
     const label = baseName(path);
     if (transfers === undefined) {
-      this.#emit({ type: "notice", key: "uploadFailed", params: { filename: label, reason: "-" } });
+      this.#emit({
+        type: "notice",
+        key: "uploadFailed",
+        params: { filename: label, reason: "unavailable" },
+      });
       return;
     }
     const host = this.host;
@@ -894,7 +898,7 @@ export class ChatClient {
       this.#emit({
         type: "notice",
         key: "downloadFailed",
-        params: { filename: label, reason: "-" },
+        params: { filename: label, reason: "unavailable" },
       });
       return;
     }

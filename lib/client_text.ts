@@ -165,6 +165,10 @@ export const clientText = {
     en: "there is no file with that id (type /files)",
   },
   cancelled: { es: "cancelado", en: "cancelled" },
+  unavailable: {
+    es: "las transferencias no están disponibles en este cliente",
+    en: "transfers are not available in this client",
+  },
 
   // Calls.
   callFirst: {

@@ -349,6 +349,12 @@ export function renderEvent(ev: ClientEvent, ctx: RenderContext): string[] {
       if (ev.key === "unknownCommand" && typeof params.command === "string") {
         params.command = sanitize(params.command);
       }
+      if (
+        (ev.key === "uploadFailed" || ev.key === "downloadFailed") &&
+        params.reason === "unavailable"
+      ) {
+        params.reason = t("unavailable");
+      }
       const text = t(ev.key, params);
       if (ev.key === "help") return text.split("\n");
       if (ERROR_NOTICES.has(ev.key)) return [tag("tagError", text)];
