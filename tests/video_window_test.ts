@@ -1,0 +1,146 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import jpeg from "jpeg-js";
+import { chromium } from "playwright-core";
+import { VideoWindow } from "../lib/video_window.ts";
+
+const CHROMIUM = Deno.env.get("PC3_CHROMIUM") ?? "/usr/bin/chromium";
+
+async function launch() {
+  try {
+    await Deno.stat(CHROMIUM);
+  } catch {
+    throw new Error(
+      `Chromium is needed for the window view test and was not found: ${CHROMIUM} (install it or set PC3_CHROMIUM)`,
+    );
+  }
+  return await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+}
+
+function colourJpeg(w: number, h: number, rgb: [number, number, number]): Uint8Array {
+  const data = new Uint8Array(w * h * 4);
+  for (let i = 0; i < w * h; i++) data.set([...rgb, 255], i * 4);
+  return new Uint8Array(jpeg.encode({ data, width: w, height: h }, 80).data);
+}
+
+Deno.test("VideoWindow shows a live grid in a real browser; removing a tile and q work", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pc3-window-" });
+  let left = 0;
+  const win = await VideoWindow.start({
+    lang: "es",
+    open: false,
+    onLeave: () => left++,
+    graceMs: 60_000,
+  });
+  const browser = await launch();
+  try {
+    const page = await browser.newPage({ viewport: { width: 900, height: 500 } });
+    win.setTiles([
+      { id: 11, name: "Ana", video: true },
+      { id: 22, name: "Luis", video: true },
+      { id: 33, name: "Eva", video: false },
+    ]);
+    await page.goto(win.url);
+    await page.waitForFunction('document.querySelectorAll(".tile").length === 3');
+    win.frame(11, colourJpeg(160, 120, [220, 30, 30]));
+    win.frame(22, colourJpeg(160, 120, [30, 30, 220]));
+    await page.waitForFunction(
+      '[...document.querySelectorAll(".tile img")].filter((i) => i.complete && i.naturalWidth > 0).length === 2',
+    );
+    const names = await page.$$eval(".tile .name", (els) => els.map((e) => e.textContent));
+    assert.deepEqual(names, ["Ana", "Luis", "Eva"]);
+    const widths = await page.$$eval(
+      ".tile img",
+      (els) => els.map((e) => (e as unknown as { naturalWidth: number }).naturalWidth),
+    );
+    assert.deepEqual(widths, [160, 160, 0]);
+    const evaNote = await page.$eval(
+      '.tile[data-id="33"]',
+      (el) => el.classList.contains("novideo") && el.textContent?.includes("sin vídeo"),
+    );
+    assert.equal(evaNote, true);
+    const shot = join(dir, "grid.png");
+    await page.screenshot({ path: shot });
+    assert.ok((await Deno.stat(shot)).size > 1000);
+    console.log(`screenshot: ${shot}`);
+
+    // A participant leaves: its tile goes at once, no frozen last frame.
+    win.setTiles([{ id: 11, name: "Ana", video: true }, { id: 33, name: "Eva", video: false }]);
+    await page.waitForFunction('document.querySelectorAll(".tile").length === 2');
+    const after = await page.$$eval(".tile .name", (els) => els.map((e) => e.textContent));
+    assert.deepEqual(after, ["Ana", "Eva"]);
+
+    // Pressing q leaves the call.
+    await page.keyboard.press("q");
+    await page.waitForFunction('document.getElementById("status").style.display === "block"');
+    assert.equal(left, 1);
+  } finally {
+    await browser.close();
+    await win.close();
+    await win.close();
+  }
+});
+
+Deno.test("VideoWindow calls onLeave when the page closes and does not come back", async () => {
+  let resolveLeft!: () => void;
+  const leftPromise = new Promise<void>((r) => resolveLeft = r);
+  let left = 0;
+  const win = await VideoWindow.start({
+    lang: "en",
+    open: false,
+    onLeave: () => {
+      left++;
+      resolveLeft();
+    },
+    graceMs: 300,
+  });
+  const browser = await launch();
+  try {
+    const page = await browser.newPage();
+    await page.goto(win.url);
+    await page.waitForFunction('document.title.includes("video call")');
+    while (win.pages === 0) await new Promise((r) => setTimeout(r, 20));
+    await page.close();
+    await leftPromise;
+    assert.equal(left, 1);
+  } finally {
+    await browser.close();
+    await win.close();
+  }
+});
+
+Deno.test("VideoWindow refuses requests without the key or with a foreign Host", async () => {
+  const win = await VideoWindow.start({ lang: "es", open: false, onLeave() {} });
+  try {
+    const base = new URL(win.url);
+    const noKey = await fetch(`${base.origin}/`);
+    assert.equal(noKey.status, 404);
+    await noKey.body?.cancel();
+    const ok = await fetch(win.url);
+    assert.equal(ok.status, 200);
+    assert.match(await ok.text(), /sin vídeo/);
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(base.port) });
+    await conn.write(
+      new TextEncoder().encode(
+        `GET ${base.pathname} HTTP/1.1\r\nHost: evil.example:80\r\nConnection: close\r\n\r\n`,
+      ),
+    );
+    const buf = new Uint8Array(4096);
+    const n = await conn.read(buf);
+    conn.close();
+    assert.match(new TextDecoder().decode(buf.subarray(0, n ?? 0)), /^HTTP\/1\.1 403/);
+  } finally {
+    await win.close();
+  }
+});
