@@ -243,12 +243,22 @@ export const systemProbe: FfmpegProbe = {
 };
 
 let found: Promise<FfmpegFound> | undefined;
+let override: (() => Promise<FfmpegFound>) | undefined;
+
+/**
+ * Replaces the lookup of {@link findFfmpeg} (tests simulate a machine without
+ * ffmpeg with it); `undefined` restores the real lookup.
+ */
+export function overrideFfmpegLookup(lookup: (() => Promise<FfmpegFound>) | undefined): void {
+  override = lookup;
+}
 
 /**
  * Finds a working ffmpeg once per process (later calls reuse the answer;
  * a failure is not cached, so installing ffmpeg and retrying works).
  */
 export function findFfmpeg(): Promise<FfmpegFound> {
+  if (override) return override();
   if (!found) {
     found = ffmpegCandidates().then((c) => pickFfmpeg(c, systemProbe));
     found.catch(() => found = undefined);

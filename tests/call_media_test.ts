@@ -1,0 +1,280 @@
+import assert from "node:assert/strict";
+import { CallMedia, type CallMediaOptions, fpsOf, trackSeq } from "../lib/call_media.ts";
+import { FfmpegNotFoundError, overrideFfmpegLookup } from "../lib/ffmpeg_path.ts";
+import {
+  decodeMediaPacket,
+  encodeMediaPacket,
+  MediaKind,
+  tokenToBytes,
+} from "../lib/media_packet.ts";
+
+/** A minimal relay: acks registers whose token it knows, forwards video to the others. */
+class FakeRelay {
+  socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  peers = new Map<number, Deno.NetAddr>();
+  tokens = new Map<string, number>();
+  forwarded = 0;
+  badJpegs = 0;
+  byes = 0;
+  keepalives = 0;
+  #loop: Promise<void>;
+  constructor() {
+    this.#loop = this.#run();
+  }
+  get port(): number {
+    return (this.socket.addr as Deno.NetAddr).port;
+  }
+  async #run(): Promise<void> {
+    while (true) {
+      let data: Uint8Array, addr: Deno.Addr;
+      try {
+        [data, addr] = await this.socket.receive();
+      } catch {
+        return;
+      }
+      const d = decodeMediaPacket(data);
+      if (!d.ok) continue;
+      const p = d.packet;
+      if (p.kind === MediaKind.Register) {
+        const id = this.tokens.get([...p.payload].join(","));
+        if (id === undefined) continue;
+        this.peers.set(id, addr as Deno.NetAddr);
+        await this.socket.send(
+          encodeMediaPacket({ kind: MediaKind.Registered, clientId: id, seq: 0, ts: 0 }),
+          addr,
+        );
+      } else if (p.kind === MediaKind.Video) {
+        const j = p.payload;
+        if (j[0] !== 0xff || j[1] !== 0xd8 || j.at(-2) !== 0xff || j.at(-1) !== 0xd9) {
+          this.badJpegs++;
+        }
+        for (const [id, to] of this.peers) {
+          if (id === p.clientId) continue;
+          this.forwarded++;
+          await this.socket.send(data, to);
+        }
+      } else if (p.kind === MediaKind.Bye) this.byes++;
+      else if (p.kind === MediaKind.Keepalive) this.keepalives++;
+    }
+  }
+  async close(): Promise<void> {
+    this.socket.close();
+    await this.#loop;
+  }
+}
+
+const TOKEN_A = "00112233445566778899aabbccddeeff";
+const TOKEN_B = "ffeeddccbbaa99887766554433221100";
+
+function options(relay: FakeRelay, over: Partial<CallMediaOptions>): CallMediaOptions {
+  return {
+    host: "127.0.0.1",
+    mediaPort: relay.port,
+    token: TOKEN_A,
+    clientId: 1,
+    source: "test",
+    view: "none",
+    width: 160,
+    height: 120,
+    fps: 20,
+    lang: "es",
+    log() {},
+    onLeave() {},
+    ...over,
+  };
+}
+
+async function until(what: string, check: () => boolean): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`Timed out waiting for: ${what}`);
+}
+
+Deno.test("trackSeq() counts gaps as lost and old numbers as late", () => {
+  const p = { lost: 0, late: 0, lastSeq: -1 };
+  for (const s of [5, 6, 9, 8, 10, 10]) trackSeq(p, s);
+  assert.deepEqual(p, { lost: 1, late: 2, lastSeq: 10 });
+  trackSeq(p, 500_000); // huge jump: a restarted sender, not 499,990 losses
+  assert.equal(p.lost, 1);
+  const w = { lost: 0, late: 0, lastSeq: 0xffff_ffff };
+  trackSeq(w, 1); // wraps around 2^32
+  assert.deepEqual(w, { lost: 1, late: 0, lastSeq: 1 });
+  assert.equal(fpsOf([1000, 2000, 3500, 3900], 4000), 1); // 3 frames in the last 3 s
+  assert.equal(fpsOf([100], 4000), 0);
+});
+
+Deno.test("CallMedia: two clients exchange test-source video through a relay, stats and close are clean", async () => {
+  const relay = new FakeRelay();
+  relay.tokens.set([...tokenToBytes(TOKEN_A)].join(","), 1);
+  relay.tokens.set([...tokenToBytes(TOKEN_B)].join(","), 2);
+  const logsA: string[] = [];
+  const paints: (string[] | null)[] = [];
+  const members = [{ name: "Ana", clientId: 1 }, { name: "Luis", clientId: 2 }];
+  const a = await CallMedia.start(options(relay, {
+    log: (l) => logsA.push(l),
+    view: "terminal",
+    paint: (lines) => paints.push(lines),
+    paneSize: () => ({ columns: 60, rows: 8 }),
+  }));
+  const b = await CallMedia.start(options(relay, { token: TOKEN_B, clientId: 2, lang: "en" }));
+  try {
+    a.setMembers(members);
+    b.setMembers(members);
+    await until("both registered", () => a.registered && b.registered);
+    await until("frames both ways", () => a.counters.received > 10 && b.counters.received > 10);
+    assert.equal(relay.badJpegs, 0);
+    assert.ok(logsA.some((l) => l.startsWith("Conectado al relé de vídeo")), logsA.join("\n"));
+
+    const stats = a.statsLines();
+    assert.match(stats[0], /^Vídeo: enviando [\d.]+ fps \(\d+ enviados/);
+    assert.match(stats[1], /registrado/);
+    const luis = stats.find((l) => l.includes("Luis:"));
+    assert.ok(luis, stats.join("\n"));
+    const m = /Luis: ([\d.]+) fps, (\d+) recibidos/.exec(luis!);
+    assert.ok(m && Number(m[1]) > 0 && Number(m[2]) > 10, luis);
+    assert.ok(!stats.some((l) => l.includes("Ana:")), "own line not listed as a participant");
+    assert.match(b.statsLines().find((l) => l.includes("Ana:"))!, /fps, \d+ received/);
+
+    // The terminal pane shows Luis's picture with his name.
+    await until(
+      "a painted frame with Luis",
+      () => paints.some((p) => p !== null && p[0].includes("Luis") && p.join("").includes("▀")),
+    );
+
+    // Luis leaves: his tile goes at once from the pane.
+    a.setMembers([{ name: "Ana", clientId: 1 }]);
+    const mark = paints.length;
+    await until(
+      "a paint without Luis",
+      () => paints.slice(mark).some((p) => p !== null && !p[0].includes("Luis")),
+    );
+    assert.match(a.statsLines().join("\n"), /Nadie más en la llamada/);
+
+    // Garbage from the relay's address is counted, not fatal.
+    await relay.socket.send(Uint8Array.of(1, 2, 3), relay.peers.get(1)!);
+    await until("garbage counted", () => a.counters.badDatagrams >= 1);
+  } finally {
+    await a.close();
+    await a.close();
+    await b.close();
+    await relay.close();
+  }
+  assert.equal(paints.at(-1), null, "the pane is cleared on close");
+  assert.ok(relay.byes >= 1);
+});
+
+Deno.test("CallMedia: a silent participant shows no video after the stale delay", async () => {
+  const relay = new FakeRelay();
+  relay.tokens.set([...tokenToBytes(TOKEN_A)].join(","), 1);
+  const paints: (string[] | null)[] = [];
+  const a = await CallMedia.start(options(relay, {
+    source: "none",
+    view: "terminal",
+    paint: (lines) => paints.push(lines),
+    paneSize: () => ({ columns: 40, rows: 6 }),
+  }));
+  try {
+    a.setMembers([{ name: "Ana", clientId: 1 }, { name: "Eva", clientId: 7 }]);
+    await until("registered", () => a.registered);
+    // One frame from Eva, then silence.
+    const frame = await new Deno.Command("ffmpeg", {
+      args: [
+        "-v",
+        "error",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=32x24:rate=1",
+        "-frames:v",
+        "1",
+        "-f",
+        "mjpeg",
+        "pipe:1",
+      ],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    await relay.socket.send(
+      encodeMediaPacket({
+        kind: MediaKind.Video,
+        clientId: 7,
+        seq: 1,
+        ts: 0,
+        payload: frame.stdout,
+      }),
+      relay.peers.get(1)!,
+    );
+    await until(
+      "Eva's picture",
+      () => paints.some((p) => p !== null && p[0].includes("Eva") && p.join("").includes("▀")),
+    );
+    await until("Eva without video", () => {
+      const last = paints.at(-1);
+      return last !== null && last !== undefined && last.join("").includes("sin vídeo") &&
+        !last.join("").includes("▀");
+    });
+  } finally {
+    await a.close();
+    await relay.close();
+  }
+});
+
+Deno.test("CallMedia: without ffmpeg the user joins watching only, with a clear message", async () => {
+  const relay = new FakeRelay();
+  relay.tokens.set([...tokenToBytes(TOKEN_A)].join(","), 1);
+  const logs: string[] = [];
+  overrideFfmpegLookup(() => Promise.reject(new FfmpegNotFoundError(["path: ffmpeg"])));
+  try {
+    const a = await CallMedia.start(options(relay, { log: (l) => logs.push(l) }));
+    try {
+      await until("registered", () => a.registered);
+      assert.ok(logs.some((l) => l.startsWith("No se encontró ffmpeg")), logs.join("\n"));
+      assert.ok(logs.some((l) => l.includes("solo para ver")));
+      assert.match(a.statsLines()[0], /fuente ninguna/);
+    } finally {
+      await a.close();
+    }
+  } finally {
+    overrideFfmpegLookup(undefined);
+    await relay.close();
+  }
+});
+
+Deno.test("CallMedia: a missing camera is reported and the call goes on", async () => {
+  if (Deno.build.os !== "linux") return;
+  const relay = new FakeRelay();
+  relay.tokens.set([...tokenToBytes(TOKEN_A)].join(","), 1);
+  const logs: string[] = [];
+  const a = await CallMedia.start(options(relay, {
+    source: "camera",
+    camera: "/dev/video-pc3-missing",
+    lang: "en",
+    log: (l) => logs.push(l),
+  }));
+  try {
+    await until("camera error", () => logs.some((l) => l.startsWith("Camera not found")));
+    await until("registered", () => a.registered);
+    assert.match(a.statsLines()[0], /source none/);
+  } finally {
+    await a.close();
+    await relay.close();
+  }
+});
+
+Deno.test("CallMedia: an unanswered relay is reported and close() still works", async () => {
+  const dead = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const port = (dead.addr as Deno.NetAddr).port;
+  const logs: string[] = [];
+  const a = await CallMedia.start({
+    ...options({ port } as FakeRelay, { source: "none", log: (l) => logs.push(l) }),
+  });
+  try {
+    assert.equal(a.registered, false);
+    assert.match(a.statsLines()[1], /esperando respuesta/);
+  } finally {
+    await a.close();
+    dead.close();
+  }
+});
