@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { CallMedia, type CallMediaOptions, fpsOf, trackSeq } from "../lib/call_media.ts";
-import { FfmpegNotFoundError, overrideFfmpegLookup } from "../lib/ffmpeg_path.ts";
+import { FfmpegNotFoundError, findFfmpeg, overrideFfmpegLookup } from "../lib/ffmpeg_path.ts";
 import {
   decodeMediaPacket,
   encodeMediaPacket,
@@ -179,7 +179,7 @@ Deno.test("CallMedia: a silent participant shows no video after the stale delay"
     a.setMembers([{ name: "Ana", clientId: 1 }, { name: "Eva", clientId: 7 }]);
     await until("registered", () => a.registered);
     // One frame from Eva, then silence.
-    const frame = await new Deno.Command("ffmpeg", {
+    const frame = await new Deno.Command((await findFfmpeg()).path, {
       args: [
         "-v",
         "error",
