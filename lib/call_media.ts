@@ -193,6 +193,8 @@ export class CallMedia {
       if (options.view === "window") {
         media.#window = await VideoWindow.start({
           lang: options.lang,
+          // PC3_NO_BROWSER=1: only print the page's address (headless machines, tests).
+          open: Deno.env.get("PC3_NO_BROWSER") ? false : true,
           onLeave: () => media.#leaveFromView(),
           log: (line) => options.log(line),
         });

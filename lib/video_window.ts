@@ -106,6 +106,8 @@ export class VideoWindow {
       const opener = open === true ? openInBrowser : open;
       const ok = await opener(w.#url).catch(() => false);
       options.log?.(w.#t(ok ? "window_url" : "window_open_failed", { url: w.#url }));
+    } else {
+      options.log?.(w.#t("window_url", { url: w.#url }));
     }
     return w;
   }

@@ -278,3 +278,52 @@ Deno.test("CallMedia: an unanswered relay is reported and close() still works", 
     dead.close();
   }
 });
+
+Deno.test("CallMedia: the window view shows the other participant in a real browser and q leaves", async () => {
+  const { chromium } = await import("playwright-core");
+  const relay = new FakeRelay();
+  relay.tokens.set([...tokenToBytes(TOKEN_A)].join(","), 1);
+  relay.tokens.set([...tokenToBytes(TOKEN_B)].join(","), 2);
+  const members = [{ name: "Ana", clientId: 1 }, { name: "Luis", clientId: 2 }];
+  const logs: string[] = [];
+  let left = 0;
+  const previous = Deno.env.get("PC3_NO_BROWSER");
+  Deno.env.set("PC3_NO_BROWSER", "1");
+  let a: CallMedia | undefined;
+  let b: CallMedia | undefined;
+  const browser = await chromium.launch({
+    executablePath: Deno.env.get("PC3_CHROMIUM") ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
+  });
+  try {
+    a = await CallMedia.start(options(relay, {
+      view: "window",
+      log: (l) => logs.push(l),
+      onLeave: () => left++,
+    }));
+    b = await CallMedia.start(options(relay, { token: TOKEN_B, clientId: 2 }));
+    a.setMembers(members);
+    b.setMembers(members);
+    const url = /Vídeo de la llamada: (http:\/\/127\.0\.0\.1:\d+\/\w+\/)/.exec(logs.join("\n"))
+      ?.[1];
+    assert.ok(url, logs.join("\n"));
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.waitForFunction(
+      '[...document.querySelectorAll(".tile")].some((t) => t.textContent.includes("Luis") && t.querySelector("img").naturalWidth === 160)',
+    );
+    const names = await page.$$eval(".tile .name", (els) => els.map((e) => e.textContent));
+    assert.deepEqual(names, ["Luis", "Ana (tú)"]);
+    a.setMembers([{ name: "Ana", clientId: 1 }]);
+    await page.waitForFunction('!document.body.textContent.includes("Luis")');
+    await page.keyboard.press("q");
+    await until("onLeave", () => left === 1);
+  } finally {
+    await browser.close();
+    await a?.close();
+    await b?.close();
+    await relay.close();
+    if (previous === undefined) Deno.env.delete("PC3_NO_BROWSER");
+    else Deno.env.set("PC3_NO_BROWSER", previous);
+  }
+});
