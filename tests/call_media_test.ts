@@ -310,12 +310,17 @@ Deno.test("CallMedia: the window view shows the other participant in a real brow
     const page = await browser.newPage();
     await page.goto(url);
     await page.waitForFunction(
-      '[...document.querySelectorAll(".tile")].some((t) => t.textContent.includes("Luis") && t.querySelector("img").naturalWidth === 160)',
+      () =>
+        [...(globalThis as any).document.querySelectorAll(".tile")].some((t: any) =>
+          t.textContent.includes("Luis") && t.querySelector("img").naturalWidth === 160
+        ),
     );
     const names = await page.$$eval(".tile .name", (els) => els.map((e) => e.textContent));
     assert.deepEqual(names, ["Luis", "Ana (tú)"]);
     a.setMembers([{ name: "Ana", clientId: 1 }]);
-    await page.waitForFunction('!document.body.textContent.includes("Luis")');
+    await page.waitForFunction(
+      () => !(globalThis as any).document.body.textContent.includes("Luis"),
+    );
     await page.keyboard.press("q");
     await until("onLeave", () => left === 1);
   } finally {

@@ -52,11 +52,16 @@ Deno.test("VideoWindow shows a live grid in a real browser; removing a tile and 
       { id: 33, name: "Eva", video: false },
     ]);
     await page.goto(win.url);
-    await page.waitForFunction('document.querySelectorAll(".tile").length === 3');
+    await page.waitForFunction(
+      () => (globalThis as any).document.querySelectorAll(".tile").length === 3,
+    );
     win.frame(11, colourJpeg(160, 120, [220, 30, 30]));
     win.frame(22, colourJpeg(160, 120, [30, 30, 220]));
     await page.waitForFunction(
-      '[...document.querySelectorAll(".tile img")].filter((i) => i.complete && i.naturalWidth > 0).length === 2',
+      () =>
+        [...(globalThis as any).document.querySelectorAll(".tile img")].filter((i: any) =>
+          i.complete && i.naturalWidth > 0
+        ).length === 2,
     );
     const names = await page.$$eval(".tile .name", (els) => els.map((e) => e.textContent));
     assert.deepEqual(names, ["Ana", "Luis", "Eva"]);
@@ -77,13 +82,17 @@ Deno.test("VideoWindow shows a live grid in a real browser; removing a tile and 
 
     // A participant leaves: its tile goes at once, no frozen last frame.
     win.setTiles([{ id: 11, name: "Ana", video: true }, { id: 33, name: "Eva", video: false }]);
-    await page.waitForFunction('document.querySelectorAll(".tile").length === 2');
+    await page.waitForFunction(
+      () => (globalThis as any).document.querySelectorAll(".tile").length === 2,
+    );
     const after = await page.$$eval(".tile .name", (els) => els.map((e) => e.textContent));
     assert.deepEqual(after, ["Ana", "Eva"]);
 
     // Pressing q leaves the call.
     await page.keyboard.press("q");
-    await page.waitForFunction('document.getElementById("status").style.display === "block"');
+    await page.waitForFunction(
+      () => (globalThis as any).document.getElementById("status").style.display === "block",
+    );
     assert.equal(left, 1);
   } finally {
     await browser.close();
@@ -109,7 +118,7 @@ Deno.test("VideoWindow calls onLeave when the page closes and does not come back
   try {
     const page = await browser.newPage();
     await page.goto(win.url);
-    await page.waitForFunction('document.title.includes("video call")');
+    await page.waitForFunction(() => (globalThis as any).document.title.includes("video call"));
     while (win.pages === 0) await new Promise((r) => setTimeout(r, 20));
     await page.close();
     await leftPromise;
