@@ -2,6 +2,7 @@
  * Media relay benchmark (run by hand; prints figures, asserts nothing).
  *
  *   deno run -A bench/relay_bench.ts [--seconds 5] [--frame-bytes 10000] [--fps 30]
+ *   deno run -A bench/relay_bench.ts --only 10 --repeat 3   (one call size, relay vs raw)
  *
  * The relay runs in a subprocess (this file with `--role relay`), the call
  * members in this process, so the relay has a core of its own on a 2-core
@@ -413,6 +414,8 @@ async function main() {
       fps: { type: "string", default: "30" },
       "frame-bytes": { type: "string", default: "10000" },
       "max-members": { type: "string", default: "100" },
+      only: { type: "string" },
+      repeat: { type: "string", default: "3" },
     },
   });
   if (values.role === "relay") {
@@ -428,6 +431,15 @@ async function main() {
       fmt(frameBytes)
     }-byte frames, ${seconds} s per run, ${navigator.hardwareConcurrency} cores`,
   );
+  if (values.only !== undefined) {
+    // Just the call at one size, relay and raw alternately, a few times (noise check).
+    const n = Number(values.only);
+    for (let i = 0; i < Number(values.repeat); i++) {
+      printCall("relay", await runCall("relay", n, { seconds, fps, frameBytes }));
+      printCall("raw", await runCall("raw", n, { seconds, fps, frameBytes }));
+    }
+    return;
+  }
   console.log("\n1. A call at 320x240-sized frames (relay vs raw forwarder reference)");
   const ten = await runCall("relay", 10, { seconds, fps, frameBytes });
   printCall("relay", ten);
