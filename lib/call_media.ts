@@ -360,7 +360,10 @@ export class CallMedia {
         [data, addr] = await this.#socket.receive(new Uint8Array(MAX_DATAGRAM + 1));
       } catch {
         if (this.#closed) return;
-        continue; // e.g. ICMP port unreachable reported on the next receive
+        // E.g. Windows reports an ICMP port unreachable on the next receive; a short pause
+        // keeps a socket that keeps failing from spinning.
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
       }
       if ((addr as Deno.NetAddr).port !== this.#o.mediaPort) {
         this.#badDatagrams++;

@@ -115,6 +115,7 @@ Deno.test("call e2e: two pipe-mode clients exchange test video through the real 
       return { ...c, writer, send: (line: string) => writer.write(enc.encode(line + "\n")) };
     };
     const ana = start("Ana");
+    await until("Ana connected", () => ana.out.find(/como Ana/), () => ana.out.lines.join("\n"));
     const luis = start("Luis");
     const dump = () =>
       [
