@@ -1,0 +1,467 @@
+/**
+ * File storage of the PC3 server (the `--storage` directory).
+ *
+ * Layout:
+ * - `files/<blob>`: published data, under server-generated names;
+ * - `tmp/<upload_id>.part`: uploads in progress (resumable for 24 h);
+ * - `index.json`: the index, written atomically (temp file + rename).
+ *
+ * Public file ids are never used as paths: v1 clients choose their own ids.
+ * Quota counts published files plus the declared size of every upload in
+ * progress, so concurrent uploads cannot overshoot it.
+ *
+ * @module
+ */
+
+import { randomBytes, randomInt } from "node:crypto";
+import { join } from "node:path";
+
+/** A stored file as the room and the protocol see it. */
+export interface FileInfo {
+  file_id: string;
+  filename: string;
+  size: number;
+  sha256: string;
+  from: string;
+  ts: number;
+}
+
+/** Default largest upload: 16 GiB. */
+export const DEFAULT_MAX_UPLOAD = 16 * 1024 ** 3;
+/** Default storage quota: 64 GiB. */
+export const DEFAULT_QUOTA = 64 * 1024 ** 3;
+/** How long an interrupted upload stays resumable. */
+export const PART_LIFETIME_MS = 24 * 3600 * 1000;
+
+/** Options of {@link FileStore.open}. */
+export interface FileStoreOptions {
+  quota?: number;
+  maxUpload?: number;
+  /** Told about problems met while opening (corrupt index set aside, unreadable parts). */
+  onProblem?: (problem: StoreProblem) => void;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+/** Something wrong found in the storage directory; never fatal. */
+export type StoreProblem =
+  | { kind: "corrupt_index"; file: string; aside: string; detail: string }
+  | { kind: "save_failed"; file: string; detail: string };
+
+/** A refusal with a protocol error code (PROTOCOL.md section 6). */
+export class FileStoreError extends Error {
+  override name = "FileStoreError";
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+interface StoredFile extends FileInfo {
+  blob: string;
+  /** v1 uploads: uploader IP, and whether its chat connection announced it. */
+  v1?: { ip: string; announced: boolean };
+}
+
+interface PartRecord {
+  upload_id: string;
+  owner: string;
+  filename: string;
+  size: number;
+  created: number;
+}
+
+/** An upload in progress, as handed to the file server. */
+export interface UploadSlot {
+  readonly uploadId: string;
+  readonly path: string;
+  readonly filename: string;
+  readonly size: number;
+  /** Bytes already in the part file (resume). */
+  readonly offset: number;
+  /** v1 uploads: the client-chosen id and uploader IP. */
+  readonly v1?: { fileId: string; ip: string };
+}
+
+const ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+function randomHex(bytes: number): string {
+  return randomBytes(bytes).toString("hex");
+}
+
+/**
+ * The server's files: index, published blobs and resumable parts.
+ *
+ * @example
+ * ```ts
+ * const store = await FileStore.open("./server_storage");
+ * console.log(store.list());
+ * await store.close();
+ * ```
+ */
+export class FileStore {
+  readonly dir: string;
+  readonly quota: number;
+  readonly maxUpload: number;
+  #files = new Map<string, StoredFile>();
+  #parts = new Map<string, PartRecord>();
+  /** Upload ids and v1 file ids held by uploads running right now. */
+  #active = new Set<string>();
+  #activeV1 = new Set<string>();
+  #reserved = 0;
+  #saving: Promise<void> = Promise.resolve();
+  #dirty = false;
+  #closed = false;
+  #onProblem: (p: StoreProblem) => void;
+  #now: () => number;
+
+  private constructor(dir: string, options: FileStoreOptions) {
+    this.dir = dir;
+    this.quota = options.quota ?? DEFAULT_QUOTA;
+    this.maxUpload = options.maxUpload ?? DEFAULT_MAX_UPLOAD;
+    this.#onProblem = options.onProblem ?? (() => {});
+    this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * Opens (creating if needed) a storage directory. A corrupt index is
+   * renamed aside and reported through `onProblem`; stale parts (older than
+   * 24 h, or unknown to the index) are removed.
+   */
+  static async open(dir: string, options: FileStoreOptions = {}): Promise<FileStore> {
+    const store = new FileStore(dir, options);
+    await Deno.mkdir(join(dir, "files"), { recursive: true });
+    await Deno.mkdir(join(dir, "tmp"), { recursive: true });
+    await store.#load();
+    await store.#sweep();
+    return store;
+  }
+
+  get #indexPath(): string {
+    return join(this.dir, "index.json");
+  }
+
+  async #load(): Promise<void> {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(this.#indexPath);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return;
+      throw e;
+    }
+    try {
+      const data = JSON.parse(text);
+      if (typeof data !== "object" || data === null || !Array.isArray(data.files)) {
+        throw new SyntaxError("Index has no file list");
+      }
+      for (const f of data.files) {
+        if (!isStoredFile(f)) throw new SyntaxError(`Bad index entry: ${JSON.stringify(f)}`);
+        this.#files.set(f.file_id, f);
+      }
+      for (const p of Array.isArray(data.parts) ? data.parts : []) {
+        if (isPartRecord(p)) this.#parts.set(p.upload_id, p);
+      }
+    } catch (e) {
+      this.#files.clear();
+      this.#parts.clear();
+      const aside = `${this.#indexPath}.corrupt-${this.#now()}`;
+      await Deno.rename(this.#indexPath, aside);
+      this.#onProblem({
+        kind: "corrupt_index",
+        file: this.#indexPath,
+        aside,
+        detail: (e as Error).message,
+      });
+      // Blobs stay on disk (nothing is deleted on a guess); they are just no longer listed.
+    }
+  }
+
+  /** Removes parts older than 24 h or unknown to the index, and records without a part. */
+  async #sweep(): Promise<void> {
+    const tmp = join(this.dir, "tmp");
+    const now = this.#now();
+    const seen = new Set<string>();
+    for await (const entry of Deno.readDir(tmp)) {
+      const path = join(tmp, entry.name);
+      const id = entry.name.endsWith(".part") ? entry.name.slice(0, -5) : "";
+      const record = this.#parts.get(id);
+      let old = true;
+      try {
+        const mtime = (await Deno.lstat(path)).mtime?.getTime() ?? 0;
+        old = now - mtime > PART_LIFETIME_MS;
+      } catch { /* vanished */ }
+      if (!entry.isFile || record === undefined || old) {
+        await Deno.remove(path, { recursive: true }).catch(() => {});
+        this.#parts.delete(id);
+      } else {
+        seen.add(id);
+      }
+    }
+    for (const id of [...this.#parts.keys()]) if (!seen.has(id)) this.#parts.delete(id);
+    this.#reserved = 0;
+    for (const p of this.#parts.values()) this.#reserved += p.size;
+    await this.#save();
+  }
+
+  /** Published and announced files, oldest first. */
+  list(): FileInfo[] {
+    const out: FileInfo[] = [];
+    for (const f of this.#files.values()) {
+      if (f.v1 === undefined || f.v1.announced) out.push(publicInfo(f));
+    }
+    return out.sort((a, b) => a.ts - b.ts);
+  }
+
+  /** A stored file (announced or not) by its public id. */
+  get(fileId: string): FileInfo | undefined {
+    const f = this.#files.get(fileId);
+    return f === undefined ? undefined : publicInfo(f);
+  }
+
+  /** Where the data of a stored file lives, or undefined. */
+  blobPath(fileId: string): string | undefined {
+    const f = this.#files.get(fileId);
+    return f === undefined ? undefined : join(this.dir, "files", f.blob);
+  }
+
+  /** Bytes counted against the quota: published files plus uploads in progress. */
+  get used(): number {
+    let total = this.#reserved;
+    for (const f of this.#files.values()) total += f.size;
+    return total;
+  }
+
+  /**
+   * v1 announce (PROTOCOL.md 3.3): a v1 upload from `ip`, not announced yet,
+   * becomes announced as `from`'s. Returns its info, or undefined.
+   */
+  claimV1(fileId: string, ip: string, from: string): FileInfo | undefined {
+    const f = this.#files.get(fileId);
+    if (f?.v1 === undefined || f.v1.announced || f.v1.ip !== ip) return undefined;
+    f.v1.announced = true;
+    f.from = from;
+    f.ts = this.#now();
+    this.#scheduleSave();
+    return publicInfo(f);
+  }
+
+  #checkSize(size: number, extra = 0): void {
+    if (size > this.maxUpload) {
+      throw new FileStoreError("upload_too_large", `Upload too large: ${size}`);
+    }
+    if (this.used - extra + size > this.quota) {
+      throw new FileStoreError("quota_exceeded", `Quota exceeded: ${size}`);
+    }
+  }
+
+  /**
+   * Starts (or, with `resume`, continues) a v2 upload owned by session name
+   * `owner`. Throws {@link FileStoreError} (`upload_too_large`,
+   * `quota_exceeded`, `not_found`, `bad_request`).
+   */
+  async beginUpload(
+    owner: string,
+    request: { filename: string; size: number; resume?: string },
+  ): Promise<UploadSlot> {
+    this.#ensureOpen();
+    if (request.resume !== undefined) {
+      const p = this.#parts.get(request.resume);
+      if (p === undefined || p.owner !== owner) {
+        throw new FileStoreError("not_found", `No such upload: ${request.resume}`);
+      }
+      if (p.size !== request.size) {
+        throw new FileStoreError("bad_request", `Resume size differs: ${request.size}`);
+      }
+      if (this.#active.has(p.upload_id)) {
+        throw new FileStoreError("bad_request", `Upload already running: ${p.upload_id}`);
+      }
+      const path = this.#partPath(p.upload_id);
+      let offset = 0;
+      try {
+        offset = Math.min((await Deno.stat(path)).size, p.size);
+      } catch { /* part gone: start over */ }
+      this.#active.add(p.upload_id);
+      return { uploadId: p.upload_id, path, filename: p.filename, size: p.size, offset };
+    }
+    this.#checkSize(request.size);
+    const uploadId = randomHex(12);
+    const record: PartRecord = {
+      upload_id: uploadId,
+      owner,
+      filename: request.filename,
+      size: request.size,
+      created: this.#now(),
+    };
+    const path = this.#partPath(uploadId);
+    (await Deno.open(path, { write: true, createNew: true })).close();
+    this.#parts.set(uploadId, record);
+    this.#reserved += request.size;
+    this.#active.add(uploadId);
+    await this.#save();
+    return { uploadId, path, filename: request.filename, size: request.size, offset: 0 };
+  }
+
+  /**
+   * Starts a v1 upload under the client-chosen `fileId` (already validated).
+   * Throws `file_exists` when the id is taken or being uploaded.
+   */
+  async beginV1(
+    fileId: string,
+    ip: string,
+    request: { filename: string; size: number },
+  ): Promise<UploadSlot> {
+    this.#ensureOpen();
+    if (this.#files.has(fileId) || this.#activeV1.has(fileId)) {
+      throw new FileStoreError("file_exists", `File id already used: ${fileId}`);
+    }
+    this.#checkSize(request.size);
+    const uploadId = randomHex(12);
+    const path = this.#partPath(uploadId);
+    (await Deno.open(path, { write: true, createNew: true })).close();
+    this.#activeV1.add(fileId);
+    this.#active.add(uploadId);
+    this.#reserved += request.size;
+    return {
+      uploadId,
+      path,
+      filename: request.filename,
+      size: request.size,
+      offset: 0,
+      v1: { fileId, ip },
+    };
+  }
+
+  /**
+   * Publishes a complete, verified upload: moves the part into `files/`,
+   * indexes it and saves the index. `from` is the uploader's name (empty for
+   * v1 until announced).
+   */
+  async publish(slot: UploadSlot, sha256: string, from: string): Promise<FileInfo> {
+    this.#ensureOpen();
+    const blob = randomHex(16);
+    const fileId = slot.v1?.fileId ?? this.#newFileId();
+    await Deno.rename(slot.path, join(this.dir, "files", blob));
+    this.#release(slot);
+    this.#dropPart(slot.uploadId);
+    const stored: StoredFile = {
+      file_id: fileId,
+      filename: slot.filename,
+      size: slot.size,
+      sha256,
+      from,
+      ts: this.#now(),
+      blob,
+      ...(slot.v1 ? { v1: { ip: slot.v1.ip, announced: false } } : {}),
+    };
+    this.#files.set(fileId, stored);
+    await this.#save();
+    return publicInfo(stored);
+  }
+
+  /**
+   * Ends an upload that did not complete. With `keep` (interrupted v2
+   * upload) the part stays resumable; otherwise it is deleted. v1 parts are
+   * never kept (v1 has no resume).
+   */
+  async abandon(slot: UploadSlot, keep: boolean): Promise<void> {
+    this.#release(slot);
+    if (keep && slot.v1 === undefined) return;
+    await Deno.remove(slot.path).catch(() => {});
+    if (this.#dropPart(slot.uploadId)) await this.#save();
+  }
+
+  /** Frees what a running upload holds (v2 reservations live with the part record). */
+  #release(slot: UploadSlot): void {
+    this.#active.delete(slot.uploadId);
+    if (slot.v1 !== undefined && this.#activeV1.delete(slot.v1.fileId)) {
+      this.#reserved -= slot.size;
+    }
+  }
+
+  #dropPart(uploadId: string): boolean {
+    const p = this.#parts.get(uploadId);
+    if (p === undefined) return false;
+    this.#reserved -= p.size;
+    this.#parts.delete(uploadId);
+    return true;
+  }
+
+  #partPath(uploadId: string): string {
+    return join(this.dir, "tmp", `${uploadId}.part`);
+  }
+
+  #newFileId(): string {
+    for (;;) {
+      let id = "";
+      for (let i = 0; i < 6; i++) id += ID_ALPHABET[randomInt(ID_ALPHABET.length)];
+      if (!this.#files.has(id) && !this.#activeV1.has(id)) return id;
+    }
+  }
+
+  #ensureOpen(): void {
+    if (this.#closed) throw new FileStoreError("server_shutdown", "Store is closed");
+  }
+
+  #scheduleSave(): void {
+    void this.#save();
+  }
+
+  /** Writes the index atomically; saves are serialised and coalesced. */
+  #save(): Promise<void> {
+    if (this.#dirty) return this.#saving;
+    this.#dirty = true;
+    this.#saving = this.#saving.then(async () => {
+      this.#dirty = false;
+      const data = JSON.stringify({
+        version: 1,
+        files: [...this.#files.values()],
+        parts: [...this.#parts.values()],
+      });
+      const tmp = `${this.#indexPath}.tmp`;
+      try {
+        await Deno.writeTextFile(tmp, data);
+        await Deno.rename(tmp, this.#indexPath);
+      } catch (e) {
+        this.#onProblem({ kind: "save_failed", file: this.#indexPath, detail: String(e) });
+      }
+    });
+    return this.#saving;
+  }
+
+  /** Persists the index and refuses new uploads. Safe to call twice. */
+  async close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      await this.#save();
+    }
+    await this.#saving;
+  }
+}
+
+function publicInfo(f: StoredFile): FileInfo {
+  return {
+    file_id: f.file_id,
+    filename: f.filename,
+    size: f.size,
+    sha256: f.sha256,
+    from: f.from,
+    ts: f.ts,
+  };
+}
+
+function isStoredFile(f: unknown): f is StoredFile {
+  const o = f as Record<string, unknown>;
+  return typeof o === "object" && o !== null && typeof o.file_id === "string" &&
+    typeof o.filename === "string" && Number.isSafeInteger(o.size) &&
+    typeof o.sha256 === "string" && typeof o.from === "string" && typeof o.ts === "number" &&
+    typeof o.blob === "string" && /^[0-9a-f]{32}$/.test(o.blob);
+}
+
+function isPartRecord(p: unknown): p is PartRecord {
+  const o = p as Record<string, unknown>;
+  return typeof o === "object" && o !== null && typeof o.upload_id === "string" &&
+    /^[0-9a-f]{24}$/.test(o.upload_id) && typeof o.owner === "string" &&
+    typeof o.filename === "string" && Number.isSafeInteger(o.size) &&
+    typeof o.created === "number";
+}

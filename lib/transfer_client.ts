@@ -1,0 +1,336 @@
+/**
+ * Client side of the file port (PROTOCOL.md section 3): upload a file from
+ * disk, download a file into a directory. Each transfer opens its own
+ * connection so the chat never waits for it.
+ *
+ * Data moves with plain read/write loops and a 1 MiB buffer and is hashed
+ * (SHA-256) while it streams. Downloads land in `<dir>/<name>.part`, are
+ * verified, and only then get their final, never-overwriting name.
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { decodeMessage, encodeFrame, FrameDecoder, type Message } from "./frame.ts";
+import { baseName, sanitizeFilename, uniqueName } from "./file_names.ts";
+
+/** Bytes done so far out of the total. */
+export interface Progress {
+  done: number;
+  total: number;
+}
+
+/**
+ * A failed transfer. `code` is a server error code (PROTOCOL.md section 6)
+ * or a local one: `file_missing`, `not_a_file`, `connect_failed`,
+ * `connection_lost`, `hash_mismatch`, `bad_reply`, `size_mismatch`,
+ * `cancelled`.
+ */
+export class TransferError extends Error {
+  override name = "TransferError";
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** Bytes per read/write. */
+const BUFFER = 1024 * 1024;
+/** Server frames may be larger than what servers accept (PROTOCOL.md 1). */
+const MAX_REPLY_FRAME = 1024 * 1024;
+/** At most ~10 progress calls per second. */
+const PROGRESS_EVERY_MS = 100;
+
+/** One connection to the file port with a frame reader that keeps raw leftovers. */
+class FileLink {
+  readonly conn: Deno.Conn;
+  readonly decoder = new FrameDecoder({ maxFrame: MAX_REPLY_FRAME });
+  #signal?: AbortSignal;
+  #onAbort = () => this.close();
+  #closed = false;
+
+  private constructor(conn: Deno.Conn, signal?: AbortSignal) {
+    this.conn = conn;
+    this.#signal = signal;
+    signal?.addEventListener("abort", this.#onAbort, { once: true });
+  }
+
+  static async open(host: string, port: number, signal?: AbortSignal): Promise<FileLink> {
+    checkAborted(signal);
+    let conn: Deno.Conn;
+    try {
+      conn = await Deno.connect({ hostname: host, port, transport: "tcp" });
+    } catch (e) {
+      const name = (e as Error).name;
+      throw new TransferError("connect_failed", `Cannot connect to ${host}:${port}: ${name}`, {
+        cause: e,
+      });
+    }
+    const link = new FileLink(conn, signal);
+    if (signal?.aborted) link.close();
+    return link;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#signal?.removeEventListener("abort", this.#onAbort);
+    try {
+      this.conn.close();
+    } catch { /* already closed */ }
+  }
+
+  async write(bytes: Uint8Array): Promise<void> {
+    try {
+      let off = 0;
+      while (off < bytes.length) off += await this.conn.write(bytes.subarray(off));
+    } catch (e) {
+      checkAborted(this.#signal);
+      throw new TransferError("connection_lost", "Connection lost while sending", { cause: e });
+    }
+  }
+
+  async read(buf: Uint8Array): Promise<number | null> {
+    try {
+      return await this.conn.read(buf);
+    } catch (e) {
+      checkAborted(this.#signal);
+      throw new TransferError("connection_lost", "Connection lost while receiving", { cause: e });
+    }
+  }
+
+  /** The next reply; an `error` frame is thrown as a TransferError with its code. */
+  async reply(expected: string): Promise<Message> {
+    const buf = new Uint8Array(16 * 1024);
+    for (;;) {
+      let payload: Uint8Array | null;
+      let msg: Message;
+      try {
+        payload = this.decoder.next();
+        msg = payload === null ? {} : decodeMessage(payload);
+      } catch (e) {
+        throw new TransferError("bad_reply", `Bad reply from server: ${(e as Error).message}`, {
+          cause: e,
+        });
+      }
+      if (payload !== null) {
+        if (msg.type === "error") {
+          const code = typeof msg.code === "string" ? msg.code : "not_found";
+          const text = typeof msg.message === "string" ? msg.message : code;
+          throw new TransferError(code, text);
+        }
+        if (msg.type !== expected) {
+          throw new TransferError("bad_reply", `Unexpected reply: ${String(msg.type)}`);
+        }
+        return msg;
+      }
+      const n = await this.read(buf);
+      if (n === null) {
+        checkAborted(this.#signal);
+        throw new TransferError("connection_lost", "Server closed the connection");
+      }
+      this.decoder.push(buf.subarray(0, n));
+    }
+  }
+}
+
+function checkAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new TransferError("cancelled", "Transfer cancelled");
+}
+
+/** Calls `onProgress` at most every 100 ms, plus once at the end via `done()`. */
+function throttle(total: number, onProgress?: (p: Progress) => void) {
+  let last = 0;
+  return {
+    update(done: number) {
+      if (onProgress === undefined) return;
+      const now = Date.now();
+      if (now - last >= PROGRESS_EVERY_MS) {
+        last = now;
+        onProgress({ done, total });
+      }
+    },
+    done() {
+      onProgress?.({ done: total, total });
+    },
+  };
+}
+
+async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < bytes.length) off += await file.write(bytes.subarray(off));
+}
+
+/**
+ * Uploads the file at `path` (PROTOCOL.md 3.1) using the chat session
+ * `token`, and returns what the server published.
+ *
+ * @example
+ * ```ts
+ * const r = await uploadFile("video.mp4", { host: "192.168.1.10", port: 9010, token });
+ * console.log(r.file_id);
+ * ```
+ */
+export async function uploadFile(path: string, options: {
+  host: string;
+  port: number;
+  token: string;
+  onProgress?: (p: Progress) => void;
+  signal?: AbortSignal;
+}): Promise<{ file_id: string; filename: string; size: number; sha256: string }> {
+  let stat: Deno.FileInfo;
+  try {
+    stat = await Deno.stat(path);
+  } catch (e) {
+    throw new TransferError("file_missing", `File not found: ${path}`, { cause: e });
+  }
+  if (!stat.isFile) throw new TransferError("not_a_file", `Not a file: ${path}`);
+  const size = stat.size;
+  using file = await Deno.open(path, { read: true });
+  const link = await FileLink.open(options.host, options.port, options.signal);
+  try {
+    await link.write(encodeFrame({
+      type: "upload",
+      token: options.token,
+      filename: baseName(path),
+      size,
+    }));
+    const ready = await link.reply("upload_ready");
+    const offset = ready.offset ?? 0;
+    if (
+      typeof offset !== "number" || !Number.isSafeInteger(offset) || offset < 0 || offset > size
+    ) {
+      throw new TransferError("bad_reply", `Bad upload offset: ${String(offset)}`);
+    }
+    const hash = createHash("sha256");
+    const progress = throttle(size, options.onProgress);
+    const buf = new Uint8Array(BUFFER);
+    let sent = 0;
+    // A resumed upload still hashes the whole file: the server checks the whole file.
+    while (sent < size) {
+      const n = await file.read(buf.subarray(0, Math.min(buf.length, size - sent)));
+      if (n === null) {
+        throw new TransferError("size_mismatch", `File shrank while sending: ${path}`);
+      }
+      const chunk = buf.subarray(0, n);
+      hash.update(chunk);
+      const end = sent + n;
+      if (end > offset) await link.write(sent >= offset ? chunk : chunk.subarray(offset - sent));
+      sent = end;
+      progress.update(sent);
+    }
+    await link.write(encodeFrame({ type: "upload_end", sha256: hash.digest("hex") }));
+    const ok = await link.reply("upload_ok");
+    if (typeof ok.file_id !== "string") {
+      throw new TransferError("bad_reply", "Reply without file_id");
+    }
+    progress.done();
+    return {
+      file_id: ok.file_id,
+      filename: typeof ok.filename === "string" ? ok.filename : baseName(path),
+      size: typeof ok.size === "number" ? ok.size : size,
+      sha256: typeof ok.sha256 === "string" ? ok.sha256 : "",
+    };
+  } finally {
+    link.close();
+  }
+}
+
+async function listNames(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const e of Deno.readDir(dir)) names.push(e.name);
+  return names;
+}
+
+/** Creates a new empty file named like `name` (or `name (1)`...) in `dir`; never overwrites. */
+async function createUnique(dir: string, name: string): Promise<{ path: string; name: string }> {
+  for (let attempt = 0;; attempt++) {
+    const chosen = uniqueName(name, await listNames(dir));
+    const path = join(dir, chosen);
+    try {
+      (await Deno.open(path, { write: true, createNew: true })).close();
+      return { path, name: chosen };
+    } catch (e) {
+      // Someone took the name between listing and creating: list again.
+      if (!(e instanceof Deno.errors.AlreadyExists) || attempt > 100) throw e;
+    }
+  }
+}
+
+/**
+ * Downloads file `fileId` (PROTOCOL.md 3.5) into `dir` (created if missing)
+ * under its sanitised name, never overwriting: `name (1).ext` and so on.
+ * The SHA-256 announced by the server is verified; a mismatch deletes the
+ * data and throws `hash_mismatch`.
+ */
+export async function downloadFile(fileId: string, options: {
+  host: string;
+  port: number;
+  dir: string;
+  onProgress?: (p: Progress) => void;
+  signal?: AbortSignal;
+}): Promise<{ path: string; filename: string; size: number; sha256: string }> {
+  await Deno.mkdir(options.dir, { recursive: true });
+  const link = await FileLink.open(options.host, options.port, options.signal);
+  let part: string | null = null;
+  try {
+    await link.write(encodeFrame({ type: "download", file_id: fileId }));
+    const meta = await link.reply("download_meta");
+    const size = meta.size;
+    if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) {
+      throw new TransferError("bad_reply", `Bad size in reply: ${String(size)}`);
+    }
+    if ((meta.offset ?? 0) !== 0) throw new TransferError("bad_reply", "Unasked offset in reply");
+    const expected = typeof meta.sha256 === "string" ? meta.sha256.toLowerCase() : null;
+    let name = "download";
+    try {
+      name = sanitizeFilename(typeof meta.filename === "string" ? meta.filename : fileId);
+    } catch { /* keep the fallback */ }
+
+    const created = await createUnique(options.dir, `${name}.part`);
+    part = created.path;
+    const hash = createHash("sha256");
+    const progress = throttle(size, options.onProgress);
+    let got = 0;
+    {
+      using file = await Deno.open(part, { write: true });
+      const early = link.decoder.takeRest();
+      if (early.length > size) throw new TransferError("bad_reply", "More bytes than announced");
+      if (early.length > 0) {
+        hash.update(early);
+        await writeAll(file, early);
+        got = early.length;
+      }
+      const buf = new Uint8Array(BUFFER);
+      while (got < size) {
+        const n = await link.read(buf.subarray(0, Math.min(buf.length, size - got)));
+        if (n === null) {
+          checkAborted(options.signal);
+          throw new TransferError(
+            "connection_lost",
+            `Connection lost after ${got} of ${size} bytes`,
+          );
+        }
+        const chunk = buf.subarray(0, n);
+        hash.update(chunk);
+        await writeAll(file, chunk);
+        got += n;
+        progress.update(got);
+      }
+    }
+    const sha256 = hash.digest("hex");
+    if (expected !== null && expected !== sha256) {
+      throw new TransferError("hash_mismatch", `SHA-256 mismatch: ${sha256}`);
+    }
+    const final = await createUnique(options.dir, name);
+    await Deno.rename(part, final.path);
+    part = null;
+    progress.done();
+    return { path: final.path, filename: final.name, size, sha256 };
+  } finally {
+    link.close();
+    if (part !== null) await Deno.remove(part).catch(() => {});
+  }
+}
