@@ -15,10 +15,12 @@
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { serveChat } from "./lib/chat_server.ts";
+import { serveFiles } from "./lib/file_server.ts";
+import { FileStore } from "./lib/file_store.ts";
 import { HistoryStore } from "./lib/history_store.ts";
 import { isLang, type Lang, translator } from "./lib/i18n.ts";
 import { clientCommands, localLanAddresses } from "./lib/net_info.ts";
-import { Room, type RoomFile } from "./lib/room.ts";
+import { Room } from "./lib/room.ts";
 import { serverText } from "./lib/server_text.ts";
 import { formatRelayStats, serveMedia } from "./lib/relay_server.ts";
 import { VERSION } from "./lib/version.ts";
@@ -227,42 +229,6 @@ export interface ServerOutput {
   error(line: string): void;
 }
 
-// ---- File service (H2's lib/file_store.ts and lib/file_server.ts) ----
-
-interface FileStoreLike {
-  list(): RoomFile[];
-  claimV1(fileId: string, ip: string, from: string): RoomFile | undefined;
-  close(): Promise<void>;
-}
-
-interface FileServiceModules {
-  FileStore: {
-    open(dir: string, options?: { quota?: number; maxUpload?: number }): Promise<FileStoreLike>;
-  };
-  serveFiles(listener: Deno.Listener, options: {
-    store: FileStoreLike;
-    sessionName(token: string): string | undefined;
-    onPublished(info: RoomFile): void;
-    acceptV1?: boolean;
-    maxFrame?: number;
-    helloTimeoutMs?: number;
-    maxPerIp?: number;
-    lang?: Lang;
-  }): { close(): Promise<void> };
-}
-
-async function loadFileService(): Promise<FileServiceModules | null> {
-  // Dynamic until lib/file_store.ts and lib/file_server.ts land.
-  const storeUrl = new URL("./lib/file_store.ts", import.meta.url).href;
-  const serverUrl = new URL("./lib/file_server.ts", import.meta.url).href;
-  try {
-    const [store, server] = await Promise.all([import(storeUrl), import(serverUrl)]);
-    return { FileStore: store.FileStore, serveFiles: server.serveFiles };
-  } catch {
-    return null;
-  }
-}
-
 function listenTcp(
   host: string,
   port: number,
@@ -325,7 +291,13 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
 
   const cleanups: Array<() => Promise<void> | void> = [];
   const undo = async () => {
-    for (const fn of cleanups.reverse()) await fn();
+    for (const fn of cleanups.reverse()) {
+      try {
+        await fn();
+      } catch {
+        // Already closed by its owner.
+      }
+    }
   };
   try {
     const chatListener = listenTcp(config.host, config.chatPort, "TCP", "chat-port", config.lang);
@@ -350,30 +322,28 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
       mediaPort,
     });
 
-    // Files: the store and the file port.
-    const fileService = await loadFileService();
-    let store: FileStoreLike | null = null;
-    let files: { close(): Promise<void> } | null = null;
-    if (fileService !== null) {
-      store = await fileService.FileStore.open(storage, {
-        quota: config.quota,
-        maxUpload: config.maxUpload,
-      });
-      room.setFiles(store);
-      files = fileService.serveFiles(fileListener, {
-        store,
-        sessionName: (token) => room.nameByToken(token),
-        onPublished: (info) => room.announceFile(info),
-        acceptV1: config.acceptV1Files,
-        maxFrame: config.maxFrame,
-        helloTimeoutMs: config.helloTimeoutMs,
-        maxPerIp: config.maxPerIp,
-        lang: config.lang,
-      });
-      cleanups.pop();
-    } else {
-      out.error("PC3: file service not available (lib/file_server.ts missing)");
-    }
+    // Files: the store (index in the storage folder) and the file port.
+    const store = await FileStore.open(storage, {
+      quota: config.quota,
+      maxUpload: config.maxUpload,
+      onProblem: (p) => {
+        if (p.kind === "corrupt_index") {
+          out.error(t("storeCorrupt", { file: p.file, aside: p.aside, detail: p.detail }));
+        } else out.error(t("storeSaveFailed", { file: p.file, detail: p.detail }));
+      },
+    });
+    cleanups.push(() => store.close());
+    room.setFiles(store);
+    const files = serveFiles(fileListener, {
+      store,
+      sessionName: (token) => room.nameByToken(token),
+      onPublished: (info) => room.announceFile(info),
+      acceptV1: config.acceptV1Files,
+      maxFrame: config.maxFrame,
+      helloTimeoutMs: config.helloTimeoutMs,
+      maxPerIp: config.maxPerIp,
+      lang: config.lang,
+    });
 
     // ---- Media relay (UDP, H4a's lib/relay_server.ts): started here, stopped in close() ----
     const media = serveMedia(mediaSocket, { room, acceptV1: config.acceptV1Media });
@@ -401,15 +371,14 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
       close() {
         closing ??= (async () => {
           await chat.close();
-          await files?.close();
-          if (files === null) fileListener.close();
+          await files.close();
           // ---- media relay stop ----
           const stats = media.stats();
           await media.close();
           for (const line of formatRelayStats(stats, config.lang)) out.print(line);
           // ---- end of media relay stop ----
           await history.close(room.historyState());
-          await store?.close();
+          await store.close();
         })();
         return closing;
       },

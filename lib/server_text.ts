@@ -167,6 +167,14 @@ export const serverText = {
     es: "No se pudo guardar el historial {file}: {detail}",
     en: "Could not save the history {file}: {detail}",
   },
+  storeCorrupt: {
+    es: "El índice de archivos {file} estaba dañado ({detail}); se guardó aparte como {aside}",
+    en: "The file index {file} was damaged ({detail}); it was set aside as {aside}",
+  },
+  storeSaveFailed: {
+    es: "No se pudo guardar el índice de archivos {file}: {detail}",
+    en: "Could not save the file index {file}: {detail}",
+  },
   bannerTitle: { es: "Servidor PC3 {version}", en: "PC3 server {version}" },
   bannerPorts: {
     es: "Puertos: chat TCP {chat}, archivos TCP {files}, vídeo UDP {media}",
