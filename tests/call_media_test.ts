@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { CallMedia, type CallMediaOptions, fpsOf, trackSeq } from "../lib/call_media.ts";
+import { launchChromium } from "./chromium_launch.ts";
 import { FfmpegNotFoundError, findFfmpeg, overrideFfmpegLookup } from "../lib/ffmpeg_path.ts";
 import {
   decodeMediaPacket,
@@ -280,7 +281,6 @@ Deno.test("CallMedia: an unanswered relay is reported and close() still works", 
 });
 
 Deno.test("CallMedia: the window view shows the other participant in a real browser and q leaves", async () => {
-  const { chromium } = await import("playwright-core");
   const relay = new FakeRelay();
   relay.tokens.set([...tokenToBytes(TOKEN_A)].join(","), 1);
   relay.tokens.set([...tokenToBytes(TOKEN_B)].join(","), 2);
@@ -291,10 +291,7 @@ Deno.test("CallMedia: the window view shows the other participant in a real brow
   Deno.env.set("PC3_NO_BROWSER", "1");
   let a: CallMedia | undefined;
   let b: CallMedia | undefined;
-  const browser = await chromium.launch({
-    executablePath: Deno.env.get("PC3_CHROMIUM") ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-  });
+  const browser = await launchChromium();
   try {
     a = await CallMedia.start(options(relay, {
       view: "window",

@@ -1,32 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import jpeg from "jpeg-js";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./chromium_launch.ts";
 import { VideoWindow } from "../lib/video_window.ts";
-
-const CHROMIUM = Deno.env.get("PC3_CHROMIUM") ?? "/usr/bin/chromium";
-
-async function launch() {
-  try {
-    await Deno.stat(CHROMIUM);
-  } catch {
-    throw new Error(
-      `Chromium is needed for the window view test and was not found: ${CHROMIUM} (install it or set PC3_CHROMIUM)`,
-    );
-  }
-  return await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
-}
 
 function colourJpeg(w: number, h: number, rgb: [number, number, number]): Uint8Array {
   const data = new Uint8Array(w * h * 4);
@@ -43,7 +19,7 @@ Deno.test("VideoWindow shows a live grid in a real browser; removing a tile and 
     onLeave: () => left++,
     graceMs: 60_000,
   });
-  const browser = await launch();
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 900, height: 500 } });
     win.setTiles([
@@ -114,7 +90,7 @@ Deno.test("VideoWindow calls onLeave when the page closes and does not come back
     },
     graceMs: 300,
   });
-  const browser = await launch();
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     await page.goto(win.url);

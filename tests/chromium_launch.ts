@@ -1,0 +1,61 @@
+/**
+ * Test helper: launches the system Chromium headless through playwright-core
+ * for the call window tests. Fails with a clear message when Chromium is
+ * missing (CI installs it; the tests must not skip silently).
+ *
+ * @module
+ */
+import fs from "node:fs";
+import type { Browser } from "playwright-core";
+
+/** Where Chromium is looked for; PC3_CHROMIUM overrides it. */
+export const CHROMIUM: string = Deno.env.get("PC3_CHROMIUM") ?? "/usr/bin/chromium";
+
+let patched = false;
+
+/**
+ * playwright-core checks for WSL at load time by testing a /proc/sys path,
+ * which Deno only allows with --allow-all; `deno task test` grants named
+ * permissions instead. Answering "no" for that one path (this is not WSL
+ * when the file cannot be read) lets the package load under those permissions.
+ */
+function patchWslProbe(): void {
+  if (patched) return;
+  patched = true;
+  const original = fs.existsSync;
+  fs.existsSync = ((path: fs.PathLike) => {
+    if (String(path).startsWith("/proc/sys/fs/binfmt_misc/")) {
+      try {
+        return original(path);
+      } catch {
+        return false;
+      }
+    }
+    return original(path);
+  }) as typeof fs.existsSync;
+}
+
+/** Launches headless Chromium; throws a clear error when it is not installed. */
+export async function launchChromium(): Promise<Browser> {
+  try {
+    await Deno.stat(CHROMIUM);
+  } catch {
+    throw new Error(
+      `Chromium is needed for the call window tests and was not found: ${CHROMIUM} (install it, e.g. apt-get install chromium, or set PC3_CHROMIUM)`,
+    );
+  }
+  patchWslProbe();
+  const { chromium } = await import("playwright-core");
+  return await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+}
