@@ -333,10 +333,10 @@ export function serveFiles(
     }
   }
 
-  function storeRefusal(e: unknown, size: number): Refusal {
+  function storeRefusal(e: unknown, size: number, resume: unknown): Refusal {
     if (e instanceof FileStoreError) {
       if (e.code === "not_found") {
-        return new Refusal("not_found", "upload_not_found", { detail: e.message });
+        return new Refusal("not_found", "upload_not_found", { detail: String(resume) });
       }
       if (e.code === "upload_too_large") {
         return new Refusal(e.code, "upload_too_large", {
@@ -388,7 +388,7 @@ export function serveFiles(
         })
         : await store.beginV1(fileId, link.ip, { filename, size });
     } catch (e) {
-      throw storeRefusal(e, size);
+      throw storeRefusal(e, size, req.resume);
     }
 
     let keep = v2; // an interrupted v2 upload stays resumable
