@@ -1,0 +1,95 @@
+import assert from "node:assert/strict";
+import {
+  baseName,
+  MAX_FILENAME_BYTES,
+  sanitizeFilename,
+  uniqueName,
+  utf8Length,
+  validateV1FileId,
+} from "../lib/file_names.ts";
+
+Deno.test("sanitizeFilename() keeps only the base name of either system's paths", () => {
+  assert.equal(sanitizeFilename("../../etc/passwd"), "passwd");
+  assert.equal(sanitizeFilename("C:\\Windows\\win.ini"), "win.ini");
+  assert.equal(sanitizeFilename("/abs/olute.txt"), "olute.txt");
+  assert.equal(sanitizeFilename("a/b\\c.tar.gz"), "c.tar.gz");
+  assert.equal(baseName("dir/"), "");
+});
+
+Deno.test("sanitizeFilename() replaces control, NUL and Windows-forbidden characters", () => {
+  assert.equal(sanitizeFilename("a\u0000b.txt"), "a_b.txt");
+  assert.equal(sanitizeFilename("line\nbreak\u001b[31m.txt"), "line_break_[31m.txt");
+  assert.equal(sanitizeFilename('what?<>:"|*.txt'), "what_______.txt");
+  assert.equal(sanitizeFilename("vídeo ñandú.mp4"), "vídeo ñandú.mp4");
+});
+
+Deno.test("sanitizeFilename() refuses names that are nothing but dots or empty", () => {
+  for (const bad of ["", ".", "..", "...", "../..", "a/", "C:\\", "  ", ". ."]) {
+    assert.throws(() => sanitizeFilename(bad), RangeError, JSON.stringify(bad));
+  }
+});
+
+Deno.test("sanitizeFilename() prefixes reserved Windows device names", () => {
+  for (const name of ["CON", "con.txt", "Nul", "com1.log", "LPT9", "aux.tar.gz", "PRN"]) {
+    assert.equal(sanitizeFilename(name), "_" + name);
+  }
+  assert.equal(sanitizeFilename("console.txt"), "console.txt");
+  assert.equal(sanitizeFilename("com10.txt"), "com10.txt");
+});
+
+Deno.test("sanitizeFilename() drops trailing dots and spaces that Windows would strip", () => {
+  assert.equal(sanitizeFilename("report.txt. . "), "report.txt");
+  assert.equal(sanitizeFilename("  spaced  "), "spaced");
+  assert.equal(sanitizeFilename("con. "), "_con");
+});
+
+Deno.test("sanitizeFilename() shortens to 255 bytes keeping the extension and whole characters", () => {
+  const long = "ñ".repeat(300) + ".mp4";
+  const out = sanitizeFilename(long);
+  assert.ok(utf8Length(out) <= MAX_FILENAME_BYTES);
+  assert.ok(out.endsWith(".mp4"));
+  assert.ok(!out.includes("\ufffd"));
+  assert.equal(sanitizeFilename("a".repeat(400)).length, 255);
+});
+
+Deno.test("validateV1FileId() accepts original client ids and refuses path tricks", () => {
+  assert.equal(
+    validateV1FileId("1732500000000_informe final.pdf"),
+    "1732500000000_informe final.pdf",
+  );
+  assert.equal(validateV1FileId("x".repeat(200)), "x".repeat(200));
+  for (
+    const bad of [
+      "",
+      "../x",
+      "a/b",
+      "a\\b",
+      "/etc/x",
+      "C:\\x",
+      "a..b",
+      "nul\u0000",
+      "\u007f",
+      "x".repeat(201),
+      5,
+      null,
+    ]
+  ) {
+    assert.throws(() => validateV1FileId(bad), RangeError, JSON.stringify(bad));
+  }
+});
+
+Deno.test("uniqueName() numbers copies before the extension, ignoring case", () => {
+  assert.equal(uniqueName("a.txt", []), "a.txt");
+  assert.equal(uniqueName("a.txt", ["a.txt"]), "a (1).txt");
+  assert.equal(uniqueName("a.txt", ["A.TXT", "a (1).txt"]), "a (2).txt");
+  assert.equal(uniqueName("README", ["README"]), "README (1)");
+  assert.equal(uniqueName(".bashrc", [".bashrc"]), ".bashrc (1)");
+  assert.equal(uniqueName("x.tar.gz", ["x.tar.gz"]), "x.tar (1).gz");
+});
+
+Deno.test("uniqueName() stays within 255 bytes for long names", () => {
+  const long = "b".repeat(251) + ".txt";
+  const out = uniqueName(long, [long]);
+  assert.ok(utf8Length(out) <= MAX_FILENAME_BYTES);
+  assert.ok(out.endsWith(" (1).txt"));
+});

@@ -1,0 +1,132 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  FileStore,
+  FileStoreError,
+  PART_LIFETIME_MS,
+  type StoreProblem,
+} from "../lib/file_store.ts";
+
+async function tempDir(): Promise<string> {
+  return await Deno.makeTempDir({ prefix: "pc3_store_" });
+}
+
+/** Writes `data` into an upload slot's part and publishes it. */
+async function put(store: FileStore, owner: string, name: string, data: string) {
+  const slot = await store.beginUpload(owner, { filename: name, size: data.length });
+  await Deno.writeTextFile(slot.path, data);
+  return await store.publish(slot, "ab".repeat(32), owner);
+}
+
+Deno.test("FileStore publishes under 6-character ids and keeps them across reopen", async () => {
+  const dir = await tempDir();
+  const store = await FileStore.open(dir);
+  const a = await put(store, "Ana", "a.txt", "hola");
+  const b = await put(store, "Luis", "b.txt", "adiós");
+  assert.match(a.file_id, /^[a-z0-9]{6}$/);
+  assert.notEqual(a.file_id, b.file_id);
+  await store.close();
+  await store.close(); // safe twice
+
+  const again = await FileStore.open(dir);
+  assert.deepEqual(again.list().map((f) => [f.file_id, f.filename, f.from]), [
+    [a.file_id, "a.txt", "Ana"],
+    [b.file_id, "b.txt", "Luis"],
+  ]);
+  assert.equal(await Deno.readTextFile(again.blobPath(a.file_id)!), "hola");
+  // Blobs are stored under server names, never under the public id.
+  const blobs = [...Deno.readDirSync(join(dir, "files"))].map((e) => e.name);
+  assert.ok(!blobs.includes(a.file_id));
+  await again.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("FileStore sets a corrupt index aside, reports it and starts empty", async () => {
+  const dir = await tempDir();
+  await Deno.writeTextFile(join(dir, "index.json"), "{ this is not json");
+  const problems: StoreProblem[] = [];
+  const store = await FileStore.open(dir, { onProblem: (p) => problems.push(p) });
+  assert.deepEqual(store.list(), []);
+  assert.equal(problems.length, 1);
+  assert.equal(problems[0].kind, "corrupt_index");
+  const aside = (problems[0] as { aside: string }).aside;
+  assert.equal(await Deno.readTextFile(aside), "{ this is not json");
+  await store.close();
+  // The next open finds the new (valid) index.
+  const again = await FileStore.open(dir, { onProblem: (p) => problems.push(p) });
+  assert.equal(problems.length, 1);
+  await again.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("FileStore keeps recent parts resumable and removes old or unknown ones", async () => {
+  const dir = await tempDir();
+  const store = await FileStore.open(dir);
+  const slot = await store.beginUpload("Ana", { filename: "big.iso", size: 100 });
+  await Deno.writeTextFile(slot.path, "x".repeat(40));
+  await store.abandon(slot, true);
+  await Deno.writeTextFile(join(dir, "tmp", "stray.part"), "junk");
+  await store.close();
+
+  const again = await FileStore.open(dir);
+  assert.equal(await Deno.stat(join(dir, "tmp", "stray.part")).catch(() => null), null);
+  const resumed = await again.beginUpload("Ana", {
+    filename: "big.iso",
+    size: 100,
+    resume: slot.uploadId,
+  });
+  assert.equal(resumed.offset, 40);
+  await again.abandon(resumed, true);
+  await again.close();
+
+  const later = await FileStore.open(dir, { now: () => Date.now() + PART_LIFETIME_MS + 60_000 });
+  await assert.rejects(
+    later.beginUpload("Ana", { filename: "big.iso", size: 100, resume: slot.uploadId }),
+    (e: unknown) => e instanceof FileStoreError && e.code === "not_found",
+  );
+  assert.deepEqual([...Deno.readDirSync(join(dir, "tmp"))], []);
+  await later.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("FileStore quota counts published files and uploads in progress", async () => {
+  const dir = await tempDir();
+  const store = await FileStore.open(dir, { quota: 100, maxUpload: 80 });
+  await put(store, "Ana", "a", "x".repeat(30));
+  const running = await store.beginUpload("Ana", { filename: "b", size: 50 });
+  const refuse = (size: number, code: string) =>
+    assert.rejects(
+      store.beginUpload("Luis", { filename: "c", size }),
+      (e: unknown) => e instanceof FileStoreError && e.code === code,
+    );
+  await refuse(21, "quota_exceeded");
+  await refuse(81, "upload_too_large");
+  await store.abandon(running, false);
+  const fits = await store.beginUpload("Luis", { filename: "c", size: 70 });
+  await store.abandon(fits, false);
+  assert.equal(store.used, 30);
+  await store.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("FileStore v1 files need a claim from the uploader's address before listing", async () => {
+  const dir = await tempDir();
+  const store = await FileStore.open(dir);
+  const slot = await store.beginV1("123_a.txt", "10.0.0.5", { filename: "a.txt", size: 3 });
+  await assert.rejects(
+    store.beginV1("123_a.txt", "10.0.0.5", { filename: "a.txt", size: 3 }),
+    (e: unknown) => e instanceof FileStoreError && e.code === "file_exists",
+  );
+  await Deno.writeTextFile(slot.path, "abc");
+  await store.publish(slot, "cd".repeat(32), "");
+  assert.deepEqual(store.list(), []);
+  assert.equal(store.get("123_a.txt")?.size, 3);
+  assert.equal(store.claimV1("123_a.txt", "10.0.0.6", "Eve"), undefined);
+  assert.equal(store.claimV1("123_a.txt", "10.0.0.5", "Ana")?.from, "Ana");
+  assert.equal(store.claimV1("123_a.txt", "10.0.0.5", "Ana"), undefined);
+  await store.close();
+  const again = await FileStore.open(dir);
+  assert.deepEqual(again.list().map((f) => [f.file_id, f.from]), [["123_a.txt", "Ana"]]);
+  await again.close();
+  await Deno.remove(dir, { recursive: true });
+});
