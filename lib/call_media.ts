@@ -471,11 +471,11 @@ export class CallMedia {
     const t = this.#t;
     const now = Date.now();
     const lines: string[] = [];
-    const skipped = (this.#capture?.stats.oversized ?? 0) + this.#sendDropped;
     lines.push(t("stats_header", {
       fps: fpsOf(this.#sentTimes, now).toFixed(1),
       sent: this.#sent,
-      skipped,
+      oversized: this.#capture?.stats.oversized ?? 0,
+      busy: this.#sendDropped,
       source: t(`source_${this.#captureSource}`),
     }));
     lines.push(t("stats_relay", {

@@ -68,8 +68,9 @@ export const VIDEO_TEXT = {
   },
   stats_header: {
     es:
-      "Vídeo: enviando {fps} fps ({sent} enviados, {skipped} descartados por tamaño), fuente {source}",
-    en: "Video: sending {fps} fps ({sent} sent, {skipped} dropped for size), source {source}",
+      "Vídeo: enviando {fps} fps ({sent} enviados, {oversized} descartados por tamaño, {busy} por red ocupada), fuente {source}",
+    en:
+      "Video: sending {fps} fps ({sent} sent, {oversized} dropped for size, {busy} for a busy network), source {source}",
   },
   stats_relay: {
     es: "Relé {host}:{port}: {state}",
