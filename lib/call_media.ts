@@ -25,7 +25,7 @@ import {
   tokenToBytes,
 } from "./media_packet.ts";
 import { findFfmpeg } from "./ffmpeg_path.ts";
-import { CaptureError, listCameraDevices, VideoCapture } from "./video_capture.ts";
+import { CaptureError, defaultCamera, listCameraDevices, VideoCapture } from "./video_capture.ts";
 import { VIDEO_TEXT } from "./video_text.ts";
 import { VideoWindow, type WindowTile } from "./video_window.ts";
 import { TerminalView, type ViewTile } from "./video_terminal.ts";
@@ -266,7 +266,7 @@ export class CallMedia {
     if (this.#closed) return;
     this.#captureSource = "none";
     this.#selfJpeg = null;
-    const cam = camera || this.#o.camera || "-";
+    const cam = camera || this.#o.camera || defaultCamera(Deno.build.os) || "-";
     const t = this.#t;
     const line = e.kind === "no_camera"
       ? t("no_camera", { camera: cam })
