@@ -302,6 +302,7 @@ export async function downloadFile(fileId: string, options: {
         hash.update(early);
         await writeAll(file, early);
         got = early.length;
+        progress.update(got);
       }
       const buf = new Uint8Array(BUFFER);
       while (got < size) {
