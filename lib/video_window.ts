@@ -53,7 +53,7 @@ export interface VideoWindowOptions {
 /** Frames queued in a page socket beyond which new frames are skipped. */
 const MAX_BUFFERED = 2 * 1024 * 1024;
 
-/** Opens `url` in the default browser; false when the opener failed. */
+/** Opens `url` in the default browser; resolves false when the opener failed. */
 export async function openInBrowser(url: string, os: string = Deno.build.os): Promise<boolean> {
   const [cmd, args] = os === "windows"
     ? ["cmd", ["/c", "start", "", url]]
@@ -67,6 +67,8 @@ export async function openInBrowser(url: string, os: string = Deno.build.os): Pr
       stdout: "null",
       stderr: "null",
     }).spawn();
+    // The opener must not keep the client alive (some wait for the browser to exit).
+    child.unref();
     return (await child.status).success;
   } catch {
     return false;
@@ -93,7 +95,7 @@ export class VideoWindow {
   }
 
   /** Starts the page server and (by default) opens the browser. */
-  static async start(options: VideoWindowOptions): Promise<VideoWindow> {
+  static start(options: VideoWindowOptions): Promise<VideoWindow> {
     const w = new VideoWindow(options);
     w.#server = Deno.serve(
       { hostname: "127.0.0.1", port: 0, onListen: () => {} },
@@ -101,15 +103,16 @@ export class VideoWindow {
     );
     const port = w.#server.addr.port;
     w.#url = `http://127.0.0.1:${port}/${w.#key}/`;
+    options.log?.(w.#t("window_url", { url: w.#url }));
     const open = options.open ?? true;
     if (open !== false) {
+      // Not awaited: some openers only return when the browser they started exits.
       const opener = open === true ? openInBrowser : open;
-      const ok = await opener(w.#url).catch(() => false);
-      options.log?.(w.#t(ok ? "window_url" : "window_open_failed", { url: w.#url }));
-    } else {
-      options.log?.(w.#t("window_url", { url: w.#url }));
+      opener(w.#url).catch(() => false).then((ok) => {
+        if (!ok && !w.#closed) options.log?.(w.#t("window_open_failed", { url: w.#url }));
+      });
     }
-    return w;
+    return Promise.resolve(w);
   }
 
   /** Address of the page. */

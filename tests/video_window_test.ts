@@ -129,3 +129,27 @@ Deno.test("VideoWindow refuses requests without the key or with a foreign Host",
     await win.close();
   }
 });
+
+Deno.test("VideoWindow prints the address, and says so when the browser cannot be opened", async () => {
+  const logs: string[] = [];
+  let opened = "";
+  const win = await VideoWindow.start({
+    lang: "en",
+    open: (url) => {
+      opened = url;
+      return Promise.resolve(false);
+    },
+    onLeave() {},
+    log: (l) => logs.push(l),
+  });
+  try {
+    for (let i = 0; i < 50 && logs.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(opened, win.url);
+    assert.deepEqual(logs, [
+      `Call video: ${win.url}`,
+      `Could not open the browser; open this address: ${win.url}`,
+    ]);
+  } finally {
+    await win.close();
+  }
+});
