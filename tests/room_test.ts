@@ -536,3 +536,55 @@ Deno.test("frames after the connection closed are ignored", () => {
   a.conn.receive(payload({ type: "message", text: "fantasma" }));
   assert.deepEqual(b.fake.take(), []);
 });
+
+Deno.test("random payloads and random JSON never throw and never reach other members", () => {
+  const { room, join } = setup({ rate: 1_000_000 });
+  const watcher = join("Vigía");
+  watcher.fake.take();
+  let seed = 12345;
+  const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  const pieces = [
+    '"type"',
+    '"message"',
+    '"text"',
+    '"call"',
+    '"action"',
+    "null",
+    "1e999",
+    "[",
+    "]",
+    "{",
+    "}",
+    ":",
+    ",",
+    '"\\u0000"',
+    "true",
+    '"hello"',
+    '"name"',
+    '"file_available"',
+  ];
+  for (let round = 0; round < 300; round++) {
+    const fake = new Fake();
+    const conn = room.connect(fake);
+    if (round % 2 === 0) conn.receive(payload({ type: "hello", version: 2, name: `f${round}` }));
+    for (let i = 0; i < 10; i++) {
+      let bytes: Uint8Array;
+      if (rand() < 0.5) {
+        bytes = new Uint8Array(Math.floor(rand() * 40)).map(() => Math.floor(rand() * 256));
+      } else {
+        let text = "";
+        const n = Math.floor(rand() * 12);
+        for (let k = 0; k < n; k++) text += pieces[Math.floor(rand() * pieces.length)];
+        bytes = new TextEncoder().encode(text);
+      }
+      conn.receive(bytes);
+    }
+    conn.disconnect();
+  }
+  // The watcher saw only joins and leaves of the fuzzers (and nothing addressed to them).
+  for (const f of watcher.fake.take()) {
+    assert.ok(f.type === "system" || f.type === "message" || f.type === "call", String(f.type));
+    assert.equal(typeof f.seq, "number");
+  }
+  assert.equal(room.size, 1);
+});
