@@ -388,6 +388,11 @@ export class CallMedia {
 
   #onRemoteFrame(id: number, seq: number, jpeg: Uint8Array): void {
     if (id === this.#o.clientId) return;
+    // Only members get state: a misbehaving relay cannot make us keep frames of made-up ids.
+    if (!this.#members.some((m) => m.clientId === id)) {
+      this.#badDatagrams++;
+      return;
+    }
     let peer = this.#peers.get(id);
     if (!peer) {
       peer = newPeer();
@@ -400,7 +405,6 @@ export class CallMedia {
     peer.lastAt = now;
     const wasStale = peer.jpeg === null;
     peer.jpeg = jpeg;
-    if (!this.#members.some((m) => m.clientId === id)) return;
     this.#window?.frame(id, jpeg);
     if (wasStale) this.#refreshViews();
     else this.#updateTerminal();

@@ -156,6 +156,19 @@ Deno.test("CallMedia: two clients exchange test-source video through a relay, st
     // Garbage from the relay's address is counted, not fatal.
     await relay.socket.send(Uint8Array.of(1, 2, 3), relay.peers.get(1)!);
     await until("garbage counted", () => a.counters.badDatagrams >= 1);
+    // Video of someone who is not a member is refused too.
+    const before = a.counters.badDatagrams;
+    await relay.socket.send(
+      encodeMediaPacket({
+        kind: MediaKind.Video,
+        clientId: 99,
+        seq: 1,
+        ts: 0,
+        payload: Uint8Array.of(0xff, 0xd8, 0xff, 0xd9),
+      }),
+      relay.peers.get(1)!,
+    );
+    await until("stranger's video refused", () => a.counters.badDatagrams === before + 1);
   } finally {
     await a.close();
     await a.close();
