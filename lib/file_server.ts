@@ -22,6 +22,7 @@ import {
 } from "./frame.ts";
 import { type Lang, translator } from "./i18n.ts";
 import { type FileInfo, FileStore, FileStoreError, type UploadSlot } from "./file_store.ts";
+import { pump } from "./bulk_copy.ts";
 import { sanitizeFilename, utf8Length, validateV1FileId } from "./file_names.ts";
 
 /** Options of {@link serveFiles} (see docs/contracts). */
@@ -293,16 +294,11 @@ export function serveFiles(
       got += use.length;
       if (early.length > use.length) link.decoder.push(early.subarray(use.length));
     }
-    const buf = new Uint8Array(TRANSFER_BUFFER);
-    while (got < count) {
-      link.expireIn(stallMs);
-      const n = await link.read(buf.subarray(0, Math.min(buf.length, count - got)));
-      if (n === null) break;
-      const chunk = buf.subarray(0, n);
-      hash.update(chunk);
-      await writeAll(file, chunk);
-      got += n;
-    }
+    link.expireIn(stallMs);
+    got += await pump(link, file, count - got, {
+      hash,
+      onProgress: () => link.expireIn(stallMs),
+    });
     return got;
   }
 
@@ -506,15 +502,10 @@ export function serveFiles(
         sha256: info.sha256,
         offset,
       }));
-      const buf = new Uint8Array(TRANSFER_BUFFER);
-      let left = info.size - offset;
-      while (left > 0) {
-        const n = await file.read(buf.subarray(0, Math.min(buf.length, left)));
-        if (n === null) break;
-        link.expireIn(stallMs);
-        await link.write(buf.subarray(0, n));
-        left -= n;
-      }
+      const sent = await pump(file, link.conn, info.size - offset, {
+        onProgress: () => link.expireIn(stallMs),
+      });
+      if (sent < info.size - offset) log(`PC3 files: blob shorter than its index entry: ${path}`);
     } finally {
       file.close();
     }

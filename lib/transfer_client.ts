@@ -13,6 +13,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { decodeMessage, encodeFrame, FrameDecoder, type Message } from "./frame.ts";
+import { NULL_SINK, pump } from "./bulk_copy.ts";
 import { baseName, sanitizeFilename, uniqueName } from "./file_names.ts";
 
 /** Bytes done so far out of the total. */
@@ -36,8 +37,6 @@ export class TransferError extends Error {
   }
 }
 
-/** Bytes per read/write. */
-const BUFFER = 1024 * 1024;
 /** Server frames may be larger than what servers accept (PROTOCOL.md 1). */
 const MAX_REPLY_FRAME = 1024 * 1024;
 /** At most ~10 progress calls per second. */
@@ -82,10 +81,10 @@ class FileLink {
     } catch { /* already closed */ }
   }
 
-  async write(bytes: Uint8Array): Promise<void> {
+  /** Writes some of `bytes` (a {@link pump} sink); errors become `connection_lost`. */
+  async write(bytes: Uint8Array): Promise<number> {
     try {
-      let off = 0;
-      while (off < bytes.length) off += await this.conn.write(bytes.subarray(off));
+      return await this.conn.write(bytes);
     } catch (e) {
       checkAborted(this.#signal);
       throw new TransferError("connection_lost", "Connection lost while sending", { cause: e });
@@ -99,6 +98,11 @@ class FileLink {
       checkAborted(this.#signal);
       throw new TransferError("connection_lost", "Connection lost while receiving", { cause: e });
     }
+  }
+
+  async send(bytes: Uint8Array): Promise<void> {
+    let off = 0;
+    while (off < bytes.length) off += await this.write(bytes.subarray(off));
   }
 
   /** The next reply; an `error` frame is thrown as a TransferError with its code. */
@@ -191,7 +195,7 @@ export async function uploadFile(path: string, options: {
   using file = await Deno.open(path, { read: true });
   const link = await FileLink.open(options.host, options.port, options.signal);
   try {
-    await link.write(encodeFrame({
+    await link.send(encodeFrame({
       type: "upload",
       token: options.token,
       filename: baseName(path),
@@ -206,22 +210,16 @@ export async function uploadFile(path: string, options: {
     }
     const hash = createHash("sha256");
     const progress = throttle(size, options.onProgress);
-    const buf = new Uint8Array(BUFFER);
-    let sent = 0;
     // A resumed upload still hashes the whole file: the server checks the whole file.
-    while (sent < size) {
-      const n = await file.read(buf.subarray(0, Math.min(buf.length, size - sent)));
-      if (n === null) {
-        throw new TransferError("size_mismatch", `File shrank while sending: ${path}`);
-      }
-      const chunk = buf.subarray(0, n);
-      hash.update(chunk);
-      const end = sent + n;
-      if (end > offset) await link.write(sent >= offset ? chunk : chunk.subarray(offset - sent));
-      sent = end;
-      progress.update(sent);
+    let sent = offset > 0 ? await pump(file, NULL_SINK, offset, { hash }) : 0;
+    if (sent === offset) {
+      sent += await pump(file, link, size - offset, {
+        hash,
+        onProgress: (n) => progress.update(offset + n),
+      });
     }
-    await link.write(encodeFrame({ type: "upload_end", sha256: hash.digest("hex") }));
+    if (sent < size) throw new TransferError("size_mismatch", `File shrank while sending: ${path}`);
+    await link.send(encodeFrame({ type: "upload_end", sha256: hash.digest("hex") }));
     const ok = await link.reply("upload_ok");
     if (typeof ok.file_id !== "string") {
       throw new TransferError("bad_reply", "Reply without file_id");
@@ -276,7 +274,7 @@ export async function downloadFile(fileId: string, options: {
   const link = await FileLink.open(options.host, options.port, options.signal);
   let part: string | null = null;
   try {
-    await link.write(encodeFrame({ type: "download", file_id: fileId }));
+    await link.send(encodeFrame({ type: "download", file_id: fileId }));
     const meta = await link.reply("download_meta");
     const size = meta.size;
     if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) {
@@ -304,21 +302,14 @@ export async function downloadFile(fileId: string, options: {
         got = early.length;
         progress.update(got);
       }
-      const buf = new Uint8Array(BUFFER);
-      while (got < size) {
-        const n = await link.read(buf.subarray(0, Math.min(buf.length, size - got)));
-        if (n === null) {
-          checkAborted(options.signal);
-          throw new TransferError(
-            "connection_lost",
-            `Connection lost after ${got} of ${size} bytes`,
-          );
-        }
-        const chunk = buf.subarray(0, n);
-        hash.update(chunk);
-        await writeAll(file, chunk);
-        got += n;
-        progress.update(got);
+      const start = got;
+      got += await pump(link, file, size - got, {
+        hash,
+        onProgress: (n) => progress.update(start + n),
+      });
+      if (got < size) {
+        checkAborted(options.signal);
+        throw new TransferError("connection_lost", `Connection lost after ${got} of ${size} bytes`);
       }
     }
     const sha256 = hash.digest("hex");

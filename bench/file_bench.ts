@@ -1,0 +1,155 @@
+/**
+ * File service benchmark (run by hand; prints figures, asserts nothing).
+ *
+ *   deno run -A bench/file_bench.ts [--mib 1024] [--repeat 1]
+ *
+ * Measured in one run, on loopback, all files under one temporary directory:
+ *
+ * 1. Reference: `dd if=/dev/zero of=<tmp> bs=1M count=<mib> conv=fsync`, the
+ *    speed of writing that much to this disk (MB/s from wall time).
+ * 2. Upload of a <mib> MiB file with lib/transfer_client.ts uploadFile()
+ *    through the real file server (lib/file_server.ts in a subprocess, so it
+ *    has a core of its own): read from disk, hashed on both sides, written
+ *    and synced by the server, indexed.
+ * 3. Download of the same file with downloadFile(): streamed from disk,
+ *    hashed and written by the client, verified, renamed.
+ * 4. For context: SHA-256 speed of node:crypto over 1 MiB chunks in memory.
+ *
+ * Prints MB/s, the ratio to dd, and peak RSS (VmHWM) of the server process
+ * and of this (client) process. Target: each ratio >= 0.80.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { FileStore } from "../lib/file_store.ts";
+import { serveFiles } from "../lib/file_server.ts";
+import { downloadFile, uploadFile } from "../lib/transfer_client.ts";
+
+const TOKEN = "bench-token";
+const MB = 1_000_000;
+
+const args = parseArgs({
+  args: Deno.args,
+  options: {
+    role: { type: "string", default: "bench" },
+    storage: { type: "string" },
+    mib: { type: "string", default: "1024" },
+    repeat: { type: "string", default: "1" },
+  },
+});
+
+function peakRss(pid: number | "self"): number {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+/** Subprocess: serve files on a free port, print it, stop when stdin closes. */
+async function serverRole(storage: string): Promise<void> {
+  const store = await FileStore.open(storage);
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const files = serveFiles(listener, {
+    store,
+    sessionName: (t) => t === TOKEN ? "bench" : undefined,
+    onPublished: () => {},
+  });
+  console.log(`PORT ${(listener.addr as Deno.NetAddr).port}`);
+  const buf = new Uint8Array(16);
+  while ((await Deno.stdin.read(buf)) !== null) { /* wait for EOF */ }
+  await files.close();
+  await store.close();
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number }> {
+  const t0 = performance.now();
+  const value = await fn();
+  return { value, seconds: (performance.now() - t0) / 1000 };
+}
+
+async function dd(path: string, mib: number): Promise<number> {
+  const { seconds } = await timed(async () => {
+    const out = await new Deno.Command("dd", {
+      args: ["if=/dev/zero", `of=${path}`, "bs=1M", `count=${mib}`, "conv=fsync"],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (!out.success) throw new Error(`dd failed: ${new TextDecoder().decode(out.stderr)}`);
+  });
+  return seconds;
+}
+
+function shaSpeed(mib: number): number {
+  const chunk = new Uint8Array(1024 * 1024).fill(7);
+  const t0 = performance.now();
+  const h = createHash("sha256");
+  for (let i = 0; i < mib; i++) h.update(chunk);
+  h.digest("hex");
+  return mib * 1024 * 1024 / MB / ((performance.now() - t0) / 1000);
+}
+
+async function bench(): Promise<void> {
+  const mib = Number(args.values.mib);
+  const repeat = Number(args.values.repeat);
+  const bytes = mib * 1024 * 1024;
+  const work = await Deno.makeTempDir({ prefix: "pc3_file_bench_" });
+  const storage = join(work, "storage");
+  const server = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL(import.meta.url).pathname, "--role", "server", "--storage", storage],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  try {
+    const reader = server.stdout.getReader();
+    let text = "";
+    while (!/PORT (\d+)\n/.test(text)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error("Server subprocess ended before its ready line");
+      text += new TextDecoder().decode(value);
+    }
+    reader.releaseLock();
+    void server.stdout.cancel();
+    const port = Number(/PORT (\d+)/.exec(text)![1]);
+
+    console.log(`file bench: ${mib} MiB, loopback, ${repeat} run(s), ${Deno.build.os}`);
+    console.log(`SHA-256 (node:crypto, 1 MiB chunks, in memory): ${shaSpeed(256).toFixed(0)} MB/s`);
+    const src = join(work, "source.bin");
+    for (let run = 1; run <= repeat; run++) {
+      const ddSeconds = await dd(src, mib); // also the upload's source file
+      const ddRate = bytes / MB / ddSeconds;
+      const up = await timed(() => uploadFile(src, { host: "127.0.0.1", port, token: TOKEN }));
+      const upRate = bytes / MB / up.seconds;
+      const dl = join(work, "downloads");
+      const down = await timed(() =>
+        downloadFile(up.value.file_id, { host: "127.0.0.1", port, dir: dl })
+      );
+      const downRate = bytes / MB / down.seconds;
+      if (down.value.sha256 !== up.value.sha256) throw new Error("Download differs from upload");
+      await Deno.remove(down.value.path);
+      console.log(`run ${run}:`);
+      console.log(`  dd conv=fsync (reference)  ${ddRate.toFixed(0).padStart(6)} MB/s`);
+      console.log(
+        `  upload (uploadFile)        ${upRate.toFixed(0).padStart(6)} MB/s  ratio ${
+          (upRate / ddRate).toFixed(2)
+        }`,
+      );
+      console.log(
+        `  download (downloadFile)    ${downRate.toFixed(0).padStart(6)} MB/s  ratio ${
+          (downRate / ddRate).toFixed(2)
+        }`,
+      );
+    }
+    console.log(`peak RSS: server ${(peakRss(server.pid) / MB).toFixed(0)} MB, client ${
+      (peakRss("self") / MB).toFixed(0)
+    } MB`);
+  } finally {
+    await server.stdin.close();
+    await server.status;
+    await Deno.remove(work, { recursive: true });
+  }
+}
+
+if (args.values.role === "server") await serverRole(args.values.storage!);
+else await bench();
