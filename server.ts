@@ -86,6 +86,25 @@ function parseSize(text: string): number | null {
   return Number.isSafeInteger(value) && value > 0 ? value : null;
 }
 
+/** node:util parseArgs errors in the user's language (the flag named after a colon). */
+function describeArgError(e: unknown, lang: Lang): string {
+  const t = translator(serverText, lang);
+  const message = (e as Error).message ?? String(e);
+  const quoted = /'([^']+)'/.exec(message)?.[1]?.replace(/ <value>$/, "") ?? message;
+  switch ((e as { code?: string }).code) {
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
+      return t("argUnknown", { flag: quoted });
+    case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
+      return t("argPositional", { value: quoted });
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
+      return message.includes("does not take")
+        ? t("argNoValue", { flag: quoted })
+        : t("argMissing", { flag: quoted });
+    default:
+      return message;
+  }
+}
+
 /**
  * Parses the server's command line (strict: unknown flags are errors).
  * The language of error messages comes from `--lang` when it is valid.
@@ -126,7 +145,7 @@ export function parseServerArgs(args: string[]): ParsedArgs {
       },
     }));
   } catch (e) {
-    return { kind: "error", lang, message: t("badFlag", { detail: (e as Error).message }) };
+    return { kind: "error", lang, message: t("badFlag", { detail: describeArgError(e, lang) }) };
   }
   if (values.help) return { kind: "help", lang, text: t("usage") };
   const config: ServerConfig = { ...DEFAULTS, lang };

@@ -134,6 +134,13 @@ export const serverText = {
     es: "Opción no válida: {detail}\nUsa --help para ver las opciones",
     en: "Invalid option: {detail}\nUse --help to see the options",
   },
+  argUnknown: { es: "opción desconocida: {flag}", en: "unknown option: {flag}" },
+  argPositional: { es: "argumento de más: {value}", en: "unexpected argument: {value}" },
+  argMissing: {
+    es: "falta el valor de la opción: {flag} (un valor que empieza por - se escribe {flag}=-N)",
+    en: "missing value for the option: {flag} (a value starting with - is written {flag}=-N)",
+  },
+  argNoValue: { es: "la opción no lleva valor: {flag}", en: "the option takes no value: {flag}" },
   badValue: {
     es: "Valor no válido para --{flag}: {value} ({expected})\nUsa --help para ver las opciones",
     en: "Invalid value for --{flag}: {value} ({expected})\nUse --help to see the options",
