@@ -33,6 +33,7 @@ import {
   renderLost,
   type TerminalUi,
 } from "./lib/terminal.ts";
+import { downloadFile, uploadFile } from "./lib/transfer_client.ts";
 
 /** The client's command-line options, validated. */
 export interface ClientFlags {
@@ -233,17 +234,6 @@ export async function main(args: string[] = Deno.args): Promise<number> {
   }
 }
 
-/** H2's lib/transfer_client.ts; loaded dynamically until it lands in the tree. */
-async function loadTransfers(): Promise<TransferFunctions | undefined> {
-  try {
-    const url = new URL("./lib/transfer_client.ts", import.meta.url).href;
-    const mod = await import(url);
-    return { uploadFile: mod.uploadFile, downloadFile: mod.downloadFile };
-  } catch {
-    return undefined;
-  }
-}
-
 async function run(
   flags: ClientFlags,
   ui: TerminalUi,
@@ -255,7 +245,7 @@ async function run(
   const view = flags.videoView === "terminal" && !interactive ? "none" : flags.videoView;
   const fail = (line: string) => interactive ? ui.print([line]) : writeErr(line);
 
-  const transfers = await loadTransfers();
+  const transfers: TransferFunctions = { uploadFile, downloadFile };
   let name = flags.name ?? await ui.ask(t("namePrompt"));
   let client: ChatClient | null = null;
   while (client === null) {

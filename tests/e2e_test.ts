@@ -303,6 +303,7 @@ Deno.test("e2e: two clients chat and both see the messages in the same order", a
   const server = await startServer(join(dir, "storage"));
   try {
     const ana = startClient("Ana", server, join(dir, "dl_ana"));
+    await ana.out.wait(/^\[SISTEMA\] Conectado/);
     const luis = startClient("Luis", server, join(dir, "dl_luis"));
     await ana.out.wait(/Luis se unió al chat/);
     for (let i = 0; i < 10; i++) {
@@ -336,6 +337,7 @@ Deno.test("e2e: a 200 MB upload and download verify SHA-256 while both clients k
     const src = join(dir, "video grande.bin");
     const sha = await makeFile(src, 200);
     const ana = startClient("Ana", server, join(dir, "dl_ana"));
+    await ana.out.wait(/^\[SISTEMA\] Conectado/);
     const luis = startClient("Luis", server, join(dir, "dl_luis"));
     await ana.out.wait(/Luis se unió al chat/);
     await ana.send(`/upload "${src}"`);
