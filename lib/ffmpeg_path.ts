@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { basename, dirname, join } from "node:path";
+import { dirname, join, posix, win32 } from "node:path";
 import { fileURLToPath } from "node:url";
 import { homedir } from "node:os";
 
@@ -124,42 +124,87 @@ export function bundledRelativePath(os: string = Deno.build.os, arch: string = D
   return `dist/ffmpeg/${installerPlatform(os, arch)}/${ffmpegBinaryName(os)}`;
 }
 
-/** The candidates of this machine and run, in the order of the module docs. */
-export async function ffmpegCandidates(): Promise<FfmpegCandidate[]> {
+/** What {@link buildCandidates} looks at: the facts of one machine and run. */
+export interface CandidateContext {
+  /** `Deno.build.os` and `Deno.build.arch`. */
+  os: string;
+  arch: string;
+  /** `PC3_FFMPEG`, when set. */
+  envPath?: string;
+  /** Path the npm package `@ffmpeg-installer/ffmpeg` reports, when it loads. */
+  npmPath?: string;
+  /** Entries of `<root>/node_modules/.deno` (Deno's npm layout), when present. */
+  npmDirEntries?: string[];
+  /** `Deno.execPath()`. */
+  execPath: string;
+  /** `import.meta.url` of this module: `<root>/lib/ffmpeg_path.ts`. */
+  moduleUrl: string;
+}
+
+/**
+ * The candidates, in the order of the module docs (pure). In a compiled
+ * executable `moduleUrl` is a file: URL inside the embedded root, so the
+ * included `dist/ffmpeg/<platform>/ffmpeg[.exe]` sits at the same relative
+ * place as in the source tree.
+ */
+export function buildCandidates(ctx: CandidateContext): FfmpegCandidate[] {
+  const p = ctx.os === "windows" ? win32 : posix;
+  const bin = ffmpegBinaryName(ctx.os);
+  const platform = installerPlatform(ctx.os, ctx.arch);
   const list: FfmpegCandidate[] = [];
-  const bin = ffmpegBinaryName();
-  const env = Deno.env.get("PC3_FFMPEG");
-  if (env) list.push({ source: "env", path: env });
-  const npm = await npmInstallerPath();
-  if (npm) list.push({ source: "npm", path: npm });
-  if (import.meta.url.startsWith("file:")) {
-    const root = dirname(dirname(fileURLToPath(import.meta.url)));
-    const platformDir = join(root, "node_modules", ".deno");
-    // Where Deno's node_modules layout puts the platform package (when the import above fails).
-    for (const entry of safeReadDir(platformDir)) {
-      if (entry.startsWith(`@ffmpeg-installer+${installerPlatform()}@`)) {
-        list.push({
-          source: "npm",
-          path: join(
-            platformDir,
-            entry,
-            "node_modules",
-            "@ffmpeg-installer",
-            installerPlatform(),
-            bin,
-          ),
-        });
+  if (ctx.envPath) list.push({ source: "env", path: ctx.envPath });
+  if (ctx.npmPath) list.push({ source: "npm", path: ctx.npmPath });
+  if (ctx.moduleUrl.startsWith("file:")) {
+    const root = p.dirname(
+      p.dirname(fileUrlToPath(ctx.moduleUrl, ctx.os)),
+    );
+    const npmDir = p.join(root, "node_modules", ".deno");
+    for (const entry of ctx.npmDirEntries ?? []) {
+      if (entry.startsWith(`@ffmpeg-installer+${platform}@`)) {
+        const path = p.join(npmDir, entry, "node_modules", "@ffmpeg-installer", platform, bin);
+        if (path !== ctx.npmPath) list.push({ source: "npm", path });
       }
     }
-    const exe = Deno.execPath();
-    if (!/^deno(\.exe)?$/i.test(basename(exe))) {
-      list.push({ source: "beside", path: join(dirname(exe), bin) });
+    if (!/^deno(\.exe)?$/i.test(p.basename(ctx.execPath))) {
+      list.push({ source: "beside", path: p.join(p.dirname(ctx.execPath), bin) });
     }
-    // In a compiled executable, import.meta.url is a file: URL inside the embedded root.
-    list.push({ source: "bundled", path: join(root, bundledRelativePath()), copy: true });
+    list.push({
+      source: "bundled",
+      path: p.join(root, ...bundledRelativePath(ctx.os, ctx.arch).split("/")),
+      copy: true,
+    });
+  } else if (!/^deno(\.exe)?$/i.test(p.basename(ctx.execPath))) {
+    list.push({ source: "beside", path: p.join(p.dirname(ctx.execPath), bin) });
   }
   list.push({ source: "path", path: "ffmpeg" });
   return list;
+}
+
+/** A file: URL as a path of `os` (pure; `node:url` only knows the running platform). */
+export function fileUrlToPath(url: string, os: string): string {
+  const u = new URL(url);
+  const path = decodeURIComponent(u.pathname);
+  if (os !== "windows") return path;
+  const unc = u.hostname ? `\\\\${u.hostname}` : "";
+  return unc + (/^\/[A-Za-z]:/.test(path) ? path.slice(1) : path).replaceAll("/", "\\");
+}
+
+/** The candidates of this machine and run, in the order of the module docs. */
+export async function ffmpegCandidates(): Promise<FfmpegCandidate[]> {
+  let npmDirEntries: string[] = [];
+  if (import.meta.url.startsWith("file:")) {
+    const root = dirname(dirname(fileURLToPath(import.meta.url)));
+    npmDirEntries = safeReadDir(join(root, "node_modules", ".deno"));
+  }
+  return buildCandidates({
+    os: Deno.build.os,
+    arch: Deno.build.arch,
+    envPath: Deno.env.get("PC3_FFMPEG") || undefined,
+    npmPath: await npmInstallerPath(),
+    npmDirEntries,
+    execPath: Deno.execPath(),
+    moduleUrl: import.meta.url,
+  });
 }
 
 function safeReadDir(dir: string): string[] {
@@ -199,48 +244,57 @@ export function cacheDir(): string {
   return join(Deno.env.get("XDG_CACHE_HOME") ?? join(home, ".cache"), "pc3");
 }
 
-/** Real-world probe: file checks, `ffmpeg -version` with a 10 s limit, copies into {@link cacheDir}. */
-export const systemProbe: FfmpegProbe = {
-  async exists(path) {
-    try {
-      return (await Deno.stat(path)).isFile;
-    } catch {
-      return false;
-    }
-  },
-  async runs(path) {
-    const child = new Deno.Command(path, {
-      args: ["-hide_banner", "-version"],
-      stdin: "null",
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-    const timer = setTimeout(() => {
+/**
+ * Real-world probe: file checks, `ffmpeg -version` with a 10 s limit, and
+ * copies into `cache` (default {@link cacheDir}, resolved when first needed),
+ * in a folder named after the file size so a new ffmpeg gets a new copy.
+ */
+export function makeSystemProbe(cache?: string): FfmpegProbe {
+  return {
+    async exists(path) {
       try {
-        child.kill();
-      } catch { /* already gone */ }
-    }, 10_000);
-    try {
-      return (await child.status).success;
-    } finally {
-      clearTimeout(timer);
-    }
-  },
-  async install(path) {
-    const size = (await Deno.stat(path)).size;
-    const dir = join(cacheDir(), `ffmpeg-${size}`);
-    const target = join(dir, ffmpegBinaryName());
-    try {
-      if ((await Deno.stat(target)).size === size) return target;
-    } catch { /* not copied yet */ }
-    await Deno.mkdir(dir, { recursive: true });
-    const temp = `${target}.${Deno.pid}.tmp`;
-    await Deno.copyFile(path, temp);
-    if (Deno.build.os !== "windows") await Deno.chmod(temp, 0o755);
-    await Deno.rename(temp, target);
-    return target;
-  },
-};
+        return (await Deno.stat(path)).isFile;
+      } catch {
+        return false;
+      }
+    },
+    async runs(path) {
+      const child = new Deno.Command(path, {
+        args: ["-hide_banner", "-version"],
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      const timer = setTimeout(() => {
+        try {
+          child.kill();
+        } catch { /* already gone */ }
+      }, 10_000);
+      try {
+        return (await child.status).success;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async install(path) {
+      const size = (await Deno.stat(path)).size;
+      const dir = join(cache ?? cacheDir(), `ffmpeg-${size}`);
+      const target = join(dir, ffmpegBinaryName());
+      try {
+        if ((await Deno.stat(target)).size === size) return target;
+      } catch { /* not copied yet */ }
+      await Deno.mkdir(dir, { recursive: true });
+      const temp = `${target}.${Deno.pid}.tmp`;
+      await Deno.copyFile(path, temp);
+      if (Deno.build.os !== "windows") await Deno.chmod(temp, 0o755);
+      await Deno.rename(temp, target);
+      return target;
+    },
+  };
+}
+
+/** {@link makeSystemProbe} with the default cache folder. */
+export const systemProbe: FfmpegProbe = makeSystemProbe();
 
 let found: Promise<FfmpegFound> | undefined;
 let override: (() => Promise<FfmpegFound>) | undefined;

@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import {
+  buildCandidates,
   bundledRelativePath,
   FfmpegNotFoundError,
   type FfmpegProbe,
   findFfmpeg,
   installerPlatform,
+  makeSystemProbe,
   pickFfmpeg,
 } from "../lib/ffmpeg_path.ts";
 
@@ -101,4 +104,68 @@ Deno.test("findFfmpeg() finds a working ffmpeg on this machine", async () => {
   const out = await new Deno.Command(found.path, { args: ["-hide_banner", "-version"] }).output();
   assert.ok(out.success);
   assert.match(new TextDecoder().decode(out.stdout), /ffmpeg version/);
+});
+
+Deno.test("buildCandidates() for the compiled Windows client: env, beside the .exe, embedded copy, PATH", () => {
+  const list = buildCandidates({
+    os: "windows",
+    arch: "x86_64",
+    envPath: "D:\\tools\\ffmpeg.exe",
+    execPath: "C:\\Program Files\\PC3\\pc3-client.exe",
+    moduleUrl:
+      "file:///C:/Users/ana/AppData/Local/Temp/deno-compile-pc3-client.exe/lib/ffmpeg_path.ts",
+  });
+  assert.deepEqual(list, [
+    { source: "env", path: "D:\\tools\\ffmpeg.exe" },
+    { source: "beside", path: "C:\\Program Files\\PC3\\ffmpeg.exe" },
+    {
+      source: "bundled",
+      path:
+        "C:\\Users\\ana\\AppData\\Local\\Temp\\deno-compile-pc3-client.exe\\dist\\ffmpeg\\win32-x64\\ffmpeg.exe",
+      copy: true,
+    },
+    { source: "path", path: "ffmpeg" },
+  ]);
+});
+
+Deno.test("buildCandidates() under deno run: npm package first, nothing beside the deno binary", () => {
+  const list = buildCandidates({
+    os: "linux",
+    arch: "x86_64",
+    npmPath:
+      "/p/node_modules/.deno/@ffmpeg-installer+ffmpeg@1.1.0/node_modules/@ffmpeg-installer/linux-x64/ffmpeg",
+    npmDirEntries: [
+      "@ffmpeg-installer+linux-x64@4.1.0",
+      "@ffmpeg-installer+win32-x64@4.1.0",
+      "jpeg-js@0.4.4",
+    ],
+    execPath: "/usr/bin/deno",
+    moduleUrl: "file:///p/lib/ffmpeg_path.ts",
+  });
+  assert.deepEqual(list.map((c) => c.source), ["npm", "npm", "bundled", "path"]);
+  assert.equal(
+    list[1].path,
+    "/p/node_modules/.deno/@ffmpeg-installer+linux-x64@4.1.0/node_modules/@ffmpeg-installer/linux-x64/ffmpeg",
+  );
+  assert.equal(list[2].path, "/p/dist/ffmpeg/linux-x64/ffmpeg");
+});
+
+Deno.test("the system probe copies a non-executable ffmpeg (embedded or without exec bit) to the cache and runs it", async () => {
+  const real = (await findFfmpeg()).path;
+  const dir = await Deno.makeTempDir({ prefix: "pc3-ffmpeg-path-" });
+  try {
+    const bundled = join(dir, "bundle", "dist", "ffmpeg", "linux-x64", "ffmpeg");
+    await Deno.mkdir(join(dir, "bundle", "dist", "ffmpeg", "linux-x64"), { recursive: true });
+    await Deno.copyFile(real, bundled);
+    if (Deno.build.os !== "windows") await Deno.chmod(bundled, 0o644);
+    const probe = makeSystemProbe(join(dir, "cache"));
+    assert.equal(await probe.runs(bundled).catch(() => false), Deno.build.os === "windows");
+    for (const copy of [true, false]) {
+      const found = await pickFfmpeg([{ source: "bundled", path: bundled, copy }], probe);
+      assert.ok(found.path.startsWith(join(dir, "cache")), found.path);
+      assert.ok(await probe.runs(found.path));
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
