@@ -24,7 +24,7 @@ import {
   MediaKind,
   tokenToBytes,
 } from "./media_packet.ts";
-import { findFfmpeg } from "./ffmpeg_path.ts";
+import { FfmpegNotFoundError, findFfmpeg } from "./ffmpeg_path.ts";
 import { CaptureError, defaultCamera, listCameraDevices, VideoCapture } from "./video_capture.ts";
 import { VIDEO_TEXT } from "./video_text.ts";
 import { VideoWindow, type WindowTile } from "./video_window.ts";
@@ -228,7 +228,8 @@ export class CallMedia {
     try {
       ffmpeg = (await findFfmpeg()).path;
     } catch (e) {
-      o.log(t("no_ffmpeg", { detail: e instanceof Error ? e.message : String(e) }));
+      const detail = e instanceof FfmpegNotFoundError ? e.tried.join(", ") : String(e);
+      o.log(t("no_ffmpeg", { detail }));
       return;
     }
     if (this.#closed) return;

@@ -8,8 +8,10 @@ import type { Catalog } from "./i18n.ts";
 /** Catalog of the video modules, used with `translator(VIDEO_TEXT, lang)`. */
 export const VIDEO_TEXT = {
   no_ffmpeg: {
-    es: "No se encontró ffmpeg ({detail}): entras a la llamada solo para ver",
-    en: "ffmpeg was not found ({detail}): you join the call watching only",
+    es:
+      "No se encontró ffmpeg (buscado en: {detail}). Instálalo o pon ffmpeg junto a pc3-client — entras a la llamada solo para ver",
+    en:
+      "ffmpeg was not found (looked in: {detail}). Install it or put ffmpeg next to pc3-client — you join the call watching only",
   },
   no_camera: {
     es: "No se encontró la cámara: {camera} — entras a la llamada solo para ver",
