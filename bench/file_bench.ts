@@ -1,12 +1,13 @@
 /**
  * File service benchmark (run by hand; prints figures, asserts nothing).
  *
- *   deno run -A bench/file_bench.ts [--mib 1024] [--repeat 1]
+ *   deno run -A bench/file_bench.ts [--mib 1024] [--repeat 3]
  *
  * Measured in one run, on loopback, all files under one temporary directory:
  *
- * 1. Reference: `dd if=/dev/zero of=<tmp> bs=1M count=<mib> conv=fsync`, the
- *    speed of writing that much to this disk (MB/s from wall time).
+ * 1. Reference: `dd if=<source> of=<tmp> bs=1M conv=fsync`, copying the
+ *    <mib> MiB source file (random-looking bytes, not zeros) to a new synced
+ *    file: the speed of this disk for the same job (MB/s from wall time).
  * 2. Upload of a <mib> MiB file with lib/transfer_client.ts uploadFile()
  *    through the real file server (lib/file_server.ts in a subprocess, so it
  *    has a core of its own): read from disk, hashed on both sides, written
@@ -16,7 +17,9 @@
  * 4. For context: SHA-256 speed of node:crypto over 1 MiB chunks in memory.
  *
  * Prints MB/s, the ratio to dd, and peak RSS (VmHWM) of the server process
- * and of this (client) process. Target: each ratio >= 0.80.
+ * and of this (client) process, per run and as medians (`sync` runs between
+ * phases so one phase's write-back does not land on the next). Target: each
+ * ratio >= 0.80. Other load on the machine shows up as noise: use --repeat.
  *
  * @module
  */
@@ -37,7 +40,7 @@ const args = parseArgs({
     role: { type: "string", default: "bench" },
     storage: { type: "string" },
     mib: { type: "string", default: "1024" },
-    repeat: { type: "string", default: "1" },
+    repeat: { type: "string", default: "3" },
   },
 });
 
@@ -68,10 +71,31 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: numb
   return { value, seconds: (performance.now() - t0) / 1000 };
 }
 
-async function dd(path: string, mib: number): Promise<number> {
+/** Flushes dirty pages so one phase's write-back does not slow the next. */
+async function settle(): Promise<void> {
+  await new Deno.Command("sync").output();
+}
+
+/** Writes `mib` MiB of incompressible-looking bytes (not zeros: some disks skip zeros). */
+async function makeSource(path: string, mib: number): Promise<void> {
+  using file = await Deno.open(path, { write: true, create: true, truncate: true });
+  const block = new Uint8Array(1024 * 1024);
+  crypto.getRandomValues(block.subarray(0, 65536));
+  for (let i = 1; i < 16; i++) block.copyWithin(i * 65536, 0, 65536);
+  for (let i = 0; i < mib; i++) {
+    block[0] = i & 255;
+    block[1] = i >> 8;
+    let off = 0;
+    while (off < block.length) off += await file.write(block.subarray(off));
+  }
+}
+
+/** Reference: `dd` copying the source file to a new file, synced (conv=fsync). */
+async function dd(src: string, path: string): Promise<number> {
+  await Deno.remove(path).catch(() => {});
   const { seconds } = await timed(async () => {
     const out = await new Deno.Command("dd", {
-      args: ["if=/dev/zero", `of=${path}`, "bs=1M", `count=${mib}`, "conv=fsync"],
+      args: [`if=${src}`, `of=${path}`, "bs=1M", "conv=fsync"],
       stdout: "null",
       stderr: "piped",
     }).output();
@@ -96,7 +120,15 @@ async function bench(): Promise<void> {
   const work = await Deno.makeTempDir({ prefix: "pc3_file_bench_" });
   const storage = join(work, "storage");
   const server = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL(import.meta.url).pathname, "--role", "server", "--storage", storage],
+    args: [
+      "run",
+      "-A",
+      new URL(import.meta.url).pathname,
+      "--role",
+      "server",
+      "--storage",
+      storage,
+    ],
     stdin: "piped",
     stdout: "piped",
     stderr: "inherit",
@@ -116,11 +148,16 @@ async function bench(): Promise<void> {
     console.log(`file bench: ${mib} MiB, loopback, ${repeat} run(s), ${Deno.build.os}`);
     console.log(`SHA-256 (node:crypto, 1 MiB chunks, in memory): ${shaSpeed(256).toFixed(0)} MB/s`);
     const src = join(work, "source.bin");
+    await makeSource(src, mib);
+    await settle();
+    const rows: Array<[number, number, number]> = [];
     for (let run = 1; run <= repeat; run++) {
-      const ddSeconds = await dd(src, mib); // also the upload's source file
-      const ddRate = bytes / MB / ddSeconds;
+      const ddRate = bytes / MB / await dd(src, join(work, "reference.bin"));
+      await Deno.remove(join(work, "reference.bin"));
+      await settle();
       const up = await timed(() => uploadFile(src, { host: "127.0.0.1", port, token: TOKEN }));
       const upRate = bytes / MB / up.seconds;
+      await settle();
       const dl = join(work, "downloads");
       const down = await timed(() =>
         downloadFile(up.value.file_id, { host: "127.0.0.1", port, dir: dl })
@@ -128,22 +165,35 @@ async function bench(): Promise<void> {
       const downRate = bytes / MB / down.seconds;
       if (down.value.sha256 !== up.value.sha256) throw new Error("Download differs from upload");
       await Deno.remove(down.value.path);
-      console.log(`run ${run}:`);
-      console.log(`  dd conv=fsync (reference)  ${ddRate.toFixed(0).padStart(6)} MB/s`);
+      await settle();
+      rows.push([ddRate, upRate, downRate]);
       console.log(
-        `  upload (uploadFile)        ${upRate.toFixed(0).padStart(6)} MB/s  ratio ${
+        `run ${run}: dd ${ddRate.toFixed(0)} MB/s, upload ${upRate.toFixed(0)} MB/s (${
           (upRate / ddRate).toFixed(2)
-        }`,
-      );
-      console.log(
-        `  download (downloadFile)    ${downRate.toFixed(0).padStart(6)} MB/s  ratio ${
-          (downRate / ddRate).toFixed(2)
-        }`,
+        }), download ${downRate.toFixed(0)} MB/s (${(downRate / ddRate).toFixed(2)})`,
       );
     }
-    console.log(`peak RSS: server ${(peakRss(server.pid) / MB).toFixed(0)} MB, client ${
-      (peakRss("self") / MB).toFixed(0)
-    } MB`);
+    const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const ddMed = median(rows.map((r) => r[0]));
+    const upMed = median(rows.map((r) => r[1]));
+    const downMed = median(rows.map((r) => r[2]));
+    console.log(`median of ${repeat}:`);
+    console.log(`  dd copy conv=fsync (reference) ${ddMed.toFixed(0).padStart(6)} MB/s`);
+    console.log(
+      `  upload (uploadFile, synced)    ${upMed.toFixed(0).padStart(6)} MB/s  ratio ${
+        (upMed / ddMed).toFixed(2)
+      }`,
+    );
+    console.log(
+      `  download (downloadFile)        ${downMed.toFixed(0).padStart(6)} MB/s  ratio ${
+        (downMed / ddMed).toFixed(2)
+      }`,
+    );
+    console.log(
+      `peak RSS: server ${(peakRss(server.pid) / MB).toFixed(0)} MB, client ${
+        (peakRss("self") / MB).toFixed(0)
+      } MB`,
+    );
   } finally {
     await server.stdin.close();
     await server.status;

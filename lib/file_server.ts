@@ -410,6 +410,8 @@ export function serveFiles(
         if ((await file.stat()).size > slot.offset) await file.truncate(slot.offset);
         await file.seek(slot.offset, Deno.SeekMode.Start);
         got = await receive(link, file, hash, need);
+        // upload_ok promises the file is stored: flush it before publishing.
+        if (got === need) await file.syncData();
       } finally {
         file.close();
       }
