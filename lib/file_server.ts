@@ -245,6 +245,10 @@ export function serveFiles(
   let closing = false;
 
   const tick = Math.max(10, Math.min(1000, headerMs / 4, stallMs / 4));
+  // Interrupted uploads expire after 24 h even if the server never restarts.
+  const sweeper = setInterval(() => {
+    store.sweepParts().catch((e) => log(`PC3 files: part sweep failed: ${(e as Error).message}`));
+  }, 3600_000);
   const watchdog = setInterval(() => {
     const now = Date.now();
     for (const link of links) if (!link.closed && now > link.deadline) link.expire();
@@ -391,6 +395,8 @@ export function serveFiles(
     let published = false;
     try {
       const hash = createHash("sha256");
+      // Hashing what a resumed upload already has is local work: no deadline meanwhile.
+      link.expireIn(Number.POSITIVE_INFINITY);
       if (slot.offset > 0) await hashPrefix(slot.path, slot.offset, hash);
       if (v2) {
         link.expireIn(stallMs);
@@ -595,6 +601,7 @@ export function serveFiles(
         }
         while (tasks.size > 0) await Promise.allSettled([...tasks]);
         clearInterval(watchdog);
+        clearInterval(sweeper);
       })();
       return closed;
     },

@@ -120,7 +120,12 @@ export class FileStore {
     this.dir = dir;
     this.quota = options.quota ?? DEFAULT_QUOTA;
     this.maxUpload = options.maxUpload ?? DEFAULT_MAX_UPLOAD;
-    this.#onProblem = options.onProblem ?? (() => {});
+    this.#onProblem = options.onProblem ?? ((p) =>
+      console.error(
+        p.kind === "corrupt_index"
+          ? `PC3: ${p.file} is corrupt (${p.detail}); set aside as ${p.aside}`
+          : `PC3: cannot save ${p.file}: ${p.detail}`,
+      ));
     this.#now = options.now ?? Date.now;
   }
 
@@ -134,7 +139,7 @@ export class FileStore {
     await Deno.mkdir(join(dir, "files"), { recursive: true });
     await Deno.mkdir(join(dir, "tmp"), { recursive: true });
     await store.#load();
-    await store.#sweep();
+    await store.sweepParts();
     return store;
   }
 
@@ -162,9 +167,11 @@ export class FileStore {
       for (const p of Array.isArray(data.parts) ? data.parts : []) {
         if (isPartRecord(p)) this.#parts.set(p.upload_id, p);
       }
+      for (const p of this.#parts.values()) this.#reserved += p.size;
     } catch (e) {
       this.#files.clear();
       this.#parts.clear();
+      this.#reserved = 0;
       const aside = `${this.#indexPath}.corrupt-${this.#now()}`;
       await Deno.rename(this.#indexPath, aside);
       this.#onProblem({
@@ -177,31 +184,39 @@ export class FileStore {
     }
   }
 
-  /** Removes parts older than 24 h or unknown to the index, and records without a part. */
-  async #sweep(): Promise<void> {
+  /**
+   * Removes parts older than 24 h or unknown to the index, and index records
+   * whose part is gone. Uploads running right now are left alone. Run at
+   * open and periodically by the file server.
+   */
+  async sweepParts(): Promise<void> {
     const tmp = join(this.dir, "tmp");
     const now = this.#now();
     const seen = new Set<string>();
+    let changed = false;
     for await (const entry of Deno.readDir(tmp)) {
       const path = join(tmp, entry.name);
       const id = entry.name.endsWith(".part") ? entry.name.slice(0, -5) : "";
-      const record = this.#parts.get(id);
+      if (this.#active.has(id)) {
+        seen.add(id);
+        continue;
+      }
       let old = true;
       try {
         const mtime = (await Deno.lstat(path)).mtime?.getTime() ?? 0;
         old = now - mtime > PART_LIFETIME_MS;
       } catch { /* vanished */ }
-      if (!entry.isFile || record === undefined || old) {
+      if (!entry.isFile || !this.#parts.has(id) || old) {
         await Deno.remove(path, { recursive: true }).catch(() => {});
-        this.#parts.delete(id);
+        changed = this.#dropPart(id) || changed;
       } else {
         seen.add(id);
       }
     }
-    for (const id of [...this.#parts.keys()]) if (!seen.has(id)) this.#parts.delete(id);
-    this.#reserved = 0;
-    for (const p of this.#parts.values()) this.#reserved += p.size;
-    await this.#save();
+    for (const id of [...this.#parts.keys()]) {
+      if (!seen.has(id) && !this.#active.has(id)) changed = this.#dropPart(id) || changed;
+    }
+    if (changed) await this.#save();
   }
 
   /** Published and announced files, oldest first. */

@@ -130,3 +130,28 @@ Deno.test("FileStore v1 files need a claim from the uploader's address before li
   await again.close();
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("FileStore.sweepParts() expires idle parts while open and spares running uploads", async () => {
+  const dir = await tempDir();
+  let clock = Date.now();
+  const store = await FileStore.open(dir, { now: () => clock, quota: 1000 });
+  const idle = await store.beginUpload("Ana", { filename: "a", size: 300 });
+  await store.abandon(idle, true);
+  const running = await store.beginUpload("Ana", { filename: "b", size: 300 });
+  const v1 = await store.beginV1("1_c", "10.0.0.1", { filename: "c", size: 300 });
+  assert.equal(store.used, 900);
+  clock += PART_LIFETIME_MS + 60_000;
+  await store.sweepParts();
+  assert.equal(store.used, 600); // the idle part's reservation is released
+  await assert.rejects(
+    store.beginUpload("Ana", { filename: "a", size: 300, resume: idle.uploadId }),
+    (e: unknown) => e instanceof FileStoreError && e.code === "not_found",
+  );
+  assert.ok((await Deno.stat(running.path)).isFile);
+  assert.ok((await Deno.stat(v1.path)).isFile);
+  await store.abandon(running, false);
+  await store.abandon(v1, false);
+  assert.equal(store.used, 0);
+  await store.close();
+  await Deno.remove(dir, { recursive: true });
+});
