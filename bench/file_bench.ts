@@ -14,7 +14,9 @@
  *    and synced by the server, indexed.
  * 3. Download of the same file with downloadFile(): streamed from disk,
  *    hashed and written by the client, verified, renamed.
- * 4. For context: SHA-256 speed of node:crypto over 1 MiB chunks in memory.
+ * 4. For context: SHA-256 speed of node:crypto over 1 MiB chunks in memory,
+ *    and the download path with the bytes hashed but not written (what the
+ *    file port and the hashing manage without the client's disk).
  *
  * Prints MB/s, the ratio to dd, and peak RSS (VmHWM) of the server process
  * and of this (client) process, per run and as medians (`sync` runs between
@@ -28,6 +30,8 @@ import { parseArgs } from "node:util";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { FileStore } from "../lib/file_store.ts";
+import { encodeFrame } from "../lib/frame.ts";
+import { NULL_SINK, pump } from "../lib/bulk_copy.ts";
 import { serveFiles } from "../lib/file_server.ts";
 import { downloadFile, uploadFile } from "../lib/transfer_client.ts";
 
@@ -113,6 +117,21 @@ function shaSpeed(mib: number): number {
   return mib * 1024 * 1024 / MB / ((performance.now() - t0) / 1000);
 }
 
+/** The download path without the client's disk: raw request, hashed, bytes discarded. */
+async function downloadDiscarding(port: number, fileId: string, size: number): Promise<void> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    const frame = encodeFrame({ type: "download", file_id: fileId });
+    let off = 0;
+    while (off < frame.length) off += await conn.write(frame.subarray(off));
+    // download_meta is small: whatever arrives is hashed along, like the client does.
+    const got = await pump(conn, NULL_SINK, size + 4096, { hash: createHash("sha256") });
+    if (got < size) throw new Error(`Short download: ${got}`);
+  } finally {
+    conn.close();
+  }
+}
+
 async function bench(): Promise<void> {
   const mib = Number(args.values.mib);
   const repeat = Number(args.values.repeat);
@@ -150,7 +169,7 @@ async function bench(): Promise<void> {
     const src = join(work, "source.bin");
     await makeSource(src, mib);
     await settle();
-    const rows: Array<[number, number, number]> = [];
+    const rows: Array<[number, number, number, number]> = [];
     for (let run = 1; run <= repeat; run++) {
       const ddRate = bytes / MB / await dd(src, join(work, "reference.bin"));
       await Deno.remove(join(work, "reference.bin"));
@@ -166,17 +185,21 @@ async function bench(): Promise<void> {
       if (down.value.sha256 !== up.value.sha256) throw new Error("Download differs from upload");
       await Deno.remove(down.value.path);
       await settle();
-      rows.push([ddRate, upRate, downRate]);
+      const mem = await timed(() => downloadDiscarding(port, up.value.file_id, bytes));
+      const memRate = bytes / MB / mem.seconds;
+      rows.push([ddRate, upRate, downRate, memRate]);
       console.log(
         `run ${run}: dd ${ddRate.toFixed(0)} MB/s, upload ${upRate.toFixed(0)} MB/s (${
           (upRate / ddRate).toFixed(2)
-        }), download ${downRate.toFixed(0)} MB/s (${(downRate / ddRate).toFixed(2)})`,
+        }), download ${downRate.toFixed(0)} MB/s (${(downRate / ddRate).toFixed(2)}), ` +
+          `download discarded ${memRate.toFixed(0)} MB/s`,
       );
     }
     const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const ddMed = median(rows.map((r) => r[0]));
     const upMed = median(rows.map((r) => r[1]));
     const downMed = median(rows.map((r) => r[2]));
+    const memMed = median(rows.map((r) => r[3]));
     console.log(`median of ${repeat}:`);
     console.log(`  dd copy conv=fsync (reference) ${ddMed.toFixed(0).padStart(6)} MB/s`);
     console.log(
@@ -188,6 +211,10 @@ async function bench(): Promise<void> {
       `  download (downloadFile)        ${downMed.toFixed(0).padStart(6)} MB/s  ratio ${
         (downMed / ddMed).toFixed(2)
       }`,
+    );
+    console.log(
+      `  download, hashed, not written  ${memMed.toFixed(0).padStart(6)} MB/s  ` +
+        "(file port + SHA-256 without the client's disk)",
     );
     console.log(
       `peak RSS: server ${(peakRss(server.pid) / MB).toFixed(0)} MB, client ${
