@@ -441,9 +441,13 @@ export function serveFiles(
         if (end === null) {
           throw new Refusal("size_mismatch", "size_mismatch", { got: slot.size, size: slot.size });
         }
-        if (end.type !== "upload_end" || typeof end.sha256 !== "string") {
+        if (end.type !== "upload_end") {
           keep = false;
           throw new Refusal("size_mismatch", "size_extra");
+        }
+        if (typeof end.sha256 !== "string") {
+          keep = false;
+          throw new Refusal("bad_message", "bad_message", { detail: "sha256" });
         }
         if (end.sha256.toLowerCase() !== sha256) {
           keep = false;

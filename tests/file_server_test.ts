@@ -339,6 +339,30 @@ Deno.test("serveFiles() a wrong SHA-256 gives hash_mismatch and nothing is publi
   }
 });
 
+Deno.test("serveFiles() a malformed upload_end is refused and nothing is published", async () => {
+  const s = await startFileServer();
+  try {
+    const data = bytes(100);
+    for (
+      const [end, code] of [
+        [{ type: "upload_end", sha256: 5 }, "bad_message"],
+        [{ type: "download", file_id: "x" }, "size_mismatch"],
+      ] as const
+    ) {
+      const c = await RawClient.connect(s.port);
+      await c.send({ type: "upload", token: TOKEN, filename: "e.bin", size: data.length });
+      assert.equal((await c.next())?.type, "upload_ready");
+      await c.send(data);
+      await c.send(end);
+      assert.equal((await c.next())?.code, code);
+      c.close();
+    }
+    assert.equal(await blobCount(s), 0);
+  } finally {
+    await s.close();
+  }
+});
+
 Deno.test("serveFiles() a silent connection gets hello_timeout", async () => {
   const s = await startFileServer({ helloTimeoutMs: 100 });
   try {
