@@ -258,6 +258,34 @@ async function createUnique(dir: string, name: string): Promise<{ path: string; 
 }
 
 /**
+ * Gives the finished `part` its final name in `dir` without overwriting:
+ * a hard link fails if the name exists (atomic), so no placeholder is
+ * renamed over (ext4 flushes the whole file to disk on rename-over, which
+ * costs a download its speed). File systems without hard links fall back
+ * to an empty placeholder created with createNew and a rename over it.
+ */
+async function moveUnique(
+  part: string,
+  dir: string,
+  name: string,
+): Promise<{ path: string; name: string }> {
+  for (let attempt = 0;; attempt++) {
+    const chosen = uniqueName(name, await listNames(dir));
+    const path = join(dir, chosen);
+    try {
+      await Deno.link(part, path);
+    } catch (e) {
+      if (e instanceof Deno.errors.AlreadyExists && attempt < 100) continue;
+      const placeholder = await createUnique(dir, name);
+      await Deno.rename(part, placeholder.path);
+      return placeholder;
+    }
+    await Deno.remove(part);
+    return { path, name: chosen };
+  }
+}
+
+/**
  * Downloads file `fileId` (PROTOCOL.md 3.5) into `dir` (created if missing)
  * under its sanitised name, never overwriting: `name (1).ext` and so on.
  * The SHA-256 announced by the server is verified; a mismatch deletes the
@@ -316,8 +344,7 @@ export async function downloadFile(fileId: string, options: {
     if (expected !== null && expected !== sha256) {
       throw new TransferError("hash_mismatch", `SHA-256 mismatch: ${sha256}`);
     }
-    const final = await createUnique(options.dir, name);
-    await Deno.rename(part, final.path);
+    const final = await moveUnique(part, options.dir, name);
     part = null;
     progress.done();
     return { path: final.path, filename: final.name, size, sha256 };
