@@ -104,6 +104,14 @@ const fileText = {
     en: "No such upload to resume: {detail}",
   },
   server_error: { es: "Error interno del servidor", en: "Internal server error" },
+  resume_size: {
+    es: "El tamaño no coincide con el de la subida a reanudar: {detail}",
+    en: "Size differs from the upload being resumed: {detail}",
+  },
+  upload_running: {
+    es: "Esa subida sigue en curso; reinténtalo en unos segundos",
+    en: "That upload is still running; try again in a few seconds",
+  },
 };
 
 type TextKey = keyof typeof fileText;
@@ -343,6 +351,9 @@ export function serveFiles(
           limit: store.maxUpload,
           detail: String(size),
         });
+      }
+      if (e.cause === "resume_size" || e.cause === "upload_running") {
+        return new Refusal(e.code, e.cause, { detail: size });
       }
       const key = (e.code in fileText ? e.code : "server_error") as TextKey;
       return new Refusal(e.code, key, { detail: e.code === "quota_exceeded" ? size : e.message });

@@ -286,10 +286,14 @@ export class FileStore {
         throw new FileStoreError("not_found", `No such upload: ${request.resume}`);
       }
       if (p.size !== request.size) {
-        throw new FileStoreError("bad_request", `Resume size differs: ${request.size}`);
+        throw new FileStoreError("bad_request", `Resume size differs: ${request.size}`, {
+          cause: "resume_size",
+        });
       }
       if (this.#active.has(p.upload_id)) {
-        throw new FileStoreError("bad_request", `Upload already running: ${p.upload_id}`);
+        throw new FileStoreError("bad_request", `Upload already running: ${p.upload_id}`, {
+          cause: "upload_running",
+        });
       }
       const path = this.#partPath(p.upload_id);
       let offset = 0;

@@ -132,6 +132,14 @@ Deno.test("serveFiles() an interrupted v2 upload resumes from the server's offse
       resume: uploadId,
     });
     assert.deepEqual(other.code, "not_found");
+    const wrongSize = await ask(s.port, {
+      type: "upload",
+      token: TOKEN,
+      filename: "big.bin",
+      size: data.length + 1,
+      resume: uploadId,
+    });
+    assert.deepEqual(wrongSize.code, "bad_request");
 
     const r = await resume(s, uploadId, data.length);
     try {
