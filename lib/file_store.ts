@@ -7,8 +7,9 @@
  * - `index.json`: the index, written atomically (temp file + rename).
  *
  * Public file ids are never used as paths: v1 clients choose their own ids.
- * Quota counts published files plus the declared size of every upload in
- * progress, so concurrent uploads cannot overshoot it.
+ * Quota counts published files, the declared size of every running upload
+ * (so concurrent uploads cannot overshoot it) and the bytes idle resumable
+ * parts hold on disk (so abandoned uploads do not block the quota for 24 h).
  *
  * @module
  */
@@ -66,6 +67,8 @@ interface StoredFile extends FileInfo {
 
 interface PartRecord {
   upload_id: string;
+  /** Bytes in the part file when it was last left idle (quota counts these). */
+  have?: number;
   owner: string;
   filename: string;
   size: number;
@@ -108,8 +111,8 @@ export class FileStore {
   #parts = new Map<string, PartRecord>();
   /** Upload ids and v1 file ids held by uploads running right now. */
   #active = new Set<string>();
-  #activeV1 = new Set<string>();
-  #reserved = 0;
+  /** v1 file ids being uploaded, with their declared sizes. */
+  #activeV1 = new Map<string, number>();
   #saving: Promise<void> = Promise.resolve();
   #dirty = false;
   #closed = false;
@@ -167,11 +170,9 @@ export class FileStore {
       for (const p of Array.isArray(data.parts) ? data.parts : []) {
         if (isPartRecord(p)) this.#parts.set(p.upload_id, p);
       }
-      for (const p of this.#parts.values()) this.#reserved += p.size;
     } catch (e) {
       this.#files.clear();
       this.#parts.clear();
-      this.#reserved = 0;
       const aside = `${this.#indexPath}.corrupt-${this.#now()}`;
       await Deno.rename(this.#indexPath, aside);
       this.#onProblem({
@@ -211,6 +212,9 @@ export class FileStore {
         changed = this.#dropPart(id) || changed;
       } else {
         seen.add(id);
+        try {
+          this.#parts.get(id)!.have = (await Deno.lstat(path)).size;
+        } catch { /* vanished */ }
       }
     }
     for (const id of [...this.#parts.keys()]) {
@@ -240,10 +244,17 @@ export class FileStore {
     return f === undefined ? undefined : join(this.dir, "files", f.blob);
   }
 
-  /** Bytes counted against the quota: published files plus uploads in progress. */
+  /**
+   * Bytes counted against the quota: published files, the declared size of
+   * every running upload, and what idle resumable parts hold on disk.
+   */
   get used(): number {
-    let total = this.#reserved;
+    let total = 0;
     for (const f of this.#files.values()) total += f.size;
+    for (const p of this.#parts.values()) {
+      total += this.#active.has(p.upload_id) ? p.size : Math.min(p.have ?? p.size, p.size);
+    }
+    for (const size of this.#activeV1.values()) total += size;
     return total;
   }
 
@@ -262,6 +273,7 @@ export class FileStore {
   }
 
   #checkSize(size: number, extra = 0): void {
+    // `extra`: bytes already counted for this upload (an idle part being resumed).
     if (size > this.maxUpload) {
       throw new FileStoreError("upload_too_large", `Upload too large: ${size}`);
     }
@@ -295,6 +307,8 @@ export class FileStore {
           cause: "upload_running",
         });
       }
+      // Running again, the upload counts with its whole size.
+      this.#checkSize(p.size, Math.min(p.have ?? p.size, p.size));
       const path = this.#partPath(p.upload_id);
       let offset = 0;
       try {
@@ -315,7 +329,6 @@ export class FileStore {
     const path = this.#partPath(uploadId);
     (await Deno.open(path, { write: true, createNew: true })).close();
     this.#parts.set(uploadId, record);
-    this.#reserved += request.size;
     this.#active.add(uploadId);
     await this.#save();
     return { uploadId, path, filename: request.filename, size: request.size, offset: 0 };
@@ -338,9 +351,8 @@ export class FileStore {
     const uploadId = randomHex(12);
     const path = this.#partPath(uploadId);
     (await Deno.open(path, { write: true, createNew: true })).close();
-    this.#activeV1.add(fileId);
+    this.#activeV1.set(fileId, request.size);
     this.#active.add(uploadId);
-    this.#reserved += request.size;
     return {
       uploadId,
       path,
@@ -384,8 +396,19 @@ export class FileStore {
    * never kept (v1 has no resume).
    */
   async abandon(slot: UploadSlot, keep: boolean): Promise<void> {
+    const record = this.#parts.get(slot.uploadId);
+    if (keep && slot.v1 === undefined && record !== undefined) {
+      // Idle from now on: the quota counts what the part holds, not its declared size.
+      try {
+        record.have = (await Deno.stat(slot.path)).size;
+      } catch {
+        record.have = 0;
+      }
+      this.#release(slot);
+      await this.#save();
+      return;
+    }
     this.#release(slot);
-    if (keep && slot.v1 === undefined) return;
     await Deno.remove(slot.path).catch(() => {});
     if (this.#dropPart(slot.uploadId)) await this.#save();
   }
@@ -393,15 +416,12 @@ export class FileStore {
   /** Frees what a running upload holds (v2 reservations live with the part record). */
   #release(slot: UploadSlot): void {
     this.#active.delete(slot.uploadId);
-    if (slot.v1 !== undefined && this.#activeV1.delete(slot.v1.fileId)) {
-      this.#reserved -= slot.size;
-    }
+    if (slot.v1 !== undefined) this.#activeV1.delete(slot.v1.fileId);
   }
 
   #dropPart(uploadId: string): boolean {
     const p = this.#parts.get(uploadId);
     if (p === undefined) return false;
-    this.#reserved -= p.size;
     this.#parts.delete(uploadId);
     return true;
   }

@@ -109,6 +109,34 @@ Deno.test("FileStore quota counts published files and uploads in progress", asyn
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("FileStore counts an idle part by its bytes on disk and its whole size when resumed", async () => {
+  const dir = await tempDir();
+  const store = await FileStore.open(dir, { quota: 100 });
+  const slot = await store.beginUpload("Ana", { filename: "a", size: 80 });
+  assert.equal(store.used, 80);
+  await Deno.writeTextFile(slot.path, "x".repeat(10));
+  await store.abandon(slot, true);
+  assert.equal(store.used, 10);
+  // Someone else takes most of the room meanwhile: the resume no longer fits.
+  const other = await store.beginUpload("Luis", { filename: "b", size: 60 });
+  await assert.rejects(
+    store.beginUpload("Ana", { filename: "a", size: 80, resume: slot.uploadId }),
+    (e: unknown) => e instanceof FileStoreError && e.code === "quota_exceeded",
+  );
+  await store.abandon(other, false);
+  const resumed = await store.beginUpload("Ana", {
+    filename: "a",
+    size: 80,
+    resume: slot.uploadId,
+  });
+  assert.equal(resumed.offset, 10);
+  assert.equal(store.used, 80);
+  await store.abandon(resumed, false);
+  assert.equal(store.used, 0);
+  await store.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("FileStore v1 files need a claim from the uploader's address before listing", async () => {
   const dir = await tempDir();
   const store = await FileStore.open(dir);
@@ -139,10 +167,11 @@ Deno.test("FileStore.sweepParts() expires idle parts while open and spares runni
   await store.abandon(idle, true);
   const running = await store.beginUpload("Ana", { filename: "b", size: 300 });
   const v1 = await store.beginV1("1_c", "10.0.0.1", { filename: "c", size: 300 });
-  assert.equal(store.used, 900);
+  // The idle part counts its bytes on disk (none), the running ones their declared size.
+  assert.equal(store.used, 600);
   clock += PART_LIFETIME_MS + 60_000;
   await store.sweepParts();
-  assert.equal(store.used, 600); // the idle part's reservation is released
+  assert.equal(store.used, 600);
   await assert.rejects(
     store.beginUpload("Ana", { filename: "a", size: 300, resume: idle.uploadId }),
     (e: unknown) => e instanceof FileStoreError && e.code === "not_found",
