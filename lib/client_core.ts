@@ -944,7 +944,12 @@ export class ChatClient {
       this.#emit({ type: "notice", key: "callNotIn" });
       return;
     }
-    this.#emit({ type: "call_stats", lines: this.#media?.statsLines() ?? [] });
+    if (this.#media === null) {
+      // Joined, but the video session (socket, ffmpeg) is still starting.
+      this.#emit({ type: "notice", key: "callMediaStarting" });
+      return;
+    }
+    this.#emit({ type: "call_stats", lines: this.#media.statsLines() });
   }
 
   #onCallJoined(m: Message): void {

@@ -195,6 +195,10 @@ export const clientText = {
   },
   callAlready: { es: "Ya estás en la videollamada", en: "You are already in the video call" },
   callNotIn: { es: "No estás en una videollamada", en: "You are not in a video call" },
+  callMediaStarting: {
+    es: "El vídeo de la llamada todavía se está iniciando; vuelve a probar en un momento",
+    en: "The call's video is still starting; try again in a moment",
+  },
   callMediaFailed: {
     es: "No se pudo iniciar el vídeo: {reason}",
     en: "Could not start the video: {reason}",

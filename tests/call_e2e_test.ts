@@ -6,178 +6,65 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { type Client, startClient, startServer } from "./pipe_processes.ts";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
+const VIDEO = ["--video-source", "test", "--video-view", "none", "--video-size", "160x120"];
 
-class Lines {
-  lines: string[] = [];
-  done: Promise<void>;
-  constructor(stream: ReadableStream<Uint8Array>) {
-    this.done = (async () => {
-      let buf = "";
-      const dec = new TextDecoder();
-      for await (const chunk of stream) {
-        buf += dec.decode(chunk, { stream: true });
-        let nl: number;
-        while ((nl = buf.indexOf("\n")) >= 0) {
-          this.lines.push(buf.slice(0, nl));
-          buf = buf.slice(nl + 1);
-        }
-      }
-      if (buf !== "") this.lines.push(buf);
-    })();
-  }
-  find(re: RegExp, from = 0): RegExpExecArray | null {
-    for (let i = from; i < this.lines.length; i++) {
-      const m = re.exec(this.lines[i]);
-      if (m) return m;
-    }
-    return null;
-  }
-}
-
-async function until<T>(
-  what: string,
-  check: () => T | null | undefined | false,
-  dump: () => string,
-) {
+/** Asks `/call stats` until the line about `other` shows more than 10 frames received. */
+async function framesFrom(client: Client, other: string): Promise<RegExpExecArray> {
+  const counts = new RegExp(`${other}: ([\\d.]+) fps, (\\d+) recibidos, (\\d+) perdidos`);
+  const any = new RegExp(`^\\[LLAMADA\\]\\s+${other}: `);
   const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const v = check();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 50));
+  while (true) {
+    const mark = client.out.lines.length;
+    await client.send("/call stats");
+    // The first answers may be "video still starting" or "sin vídeo": ask again.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const line = client.out.lines.slice(mark).find((l) => any.test(l)) ?? "";
+    const match = counts.exec(line);
+    if (match && Number(match[2]) > 10) return match;
+    if (Date.now() > deadline) {
+      throw new Error(`Too few frames from ${other}:\n${client.out.lines.join("\n")}`);
+    }
   }
-  throw new Error(`Timed out waiting for ${what}:\n${dump()}`);
-}
-
-function spawn(script: string, args: string[], stdin: "piped" | "null") {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", join(root, script), ...args],
-    cwd: root,
-    stdin,
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  return { child, out: new Lines(child.stdout), err: new Lines(child.stderr) };
 }
 
 Deno.test("call e2e: two pipe-mode clients exchange test video through the real server and relay", async () => {
   const storage = await Deno.makeTempDir({ prefix: "pc3-call-e2e-" });
-  const server = spawn(
-    "server.ts",
-    [
-      "--chat-port",
-      "0",
-      "--file-port",
-      "0",
-      "--media-port",
-      "0",
-      "--storage",
-      storage,
-      "--host",
-      "127.0.0.1",
-    ],
-    "null",
-  );
-  const clients: ReturnType<typeof spawn>[] = [];
+  const server = await startServer(storage);
+  const clients: Client[] = [];
   try {
-    const ready = await until(
-      "server ready",
-      () => server.out.find(/^PC3 ready chat=(\d+) files=(\d+) media=(\d+)/),
-      () => server.out.lines.concat(server.err.lines).join("\n"),
-    );
-    const ports = [
-      "--chat-port",
-      ready[1],
-      "--file-port",
-      ready[2],
-      "--media-port",
-      ready[3],
-      "--video-source",
-      "test",
-      "--video-view",
-      "none",
-      "--video-size",
-      "160x120",
-      "--fps",
-      "15",
-    ];
-    const enc = new TextEncoder();
     const start = (name: string) => {
-      const c = spawn(
-        "client.ts",
-        ["--name", name, "--downloads", join(storage, name), ...ports],
-        "piped",
-      );
-      clients.push(c);
-      const writer = c.child.stdin.getWriter();
-      return { ...c, writer, send: (line: string) => writer.write(enc.encode(line + "\n")) };
+      const client = startClient(name, server, join(storage, name), [...VIDEO, "--fps", "15"]);
+      clients.push(client);
+      return client;
     };
     const ana = start("Ana");
-    await until("Ana connected", () => ana.out.find(/como Ana/), () => ana.out.lines.join("\n"));
+    await ana.out.wait(/como Ana/);
     const luis = start("Luis");
-    const dump = () =>
-      [
-        "--- Ana",
-        ...ana.out.lines,
-        ...ana.err.lines,
-        "--- Luis",
-        ...luis.out.lines,
-        ...luis.err.lines,
-      ]
-        .join("\n");
-    await until("both online", () => ana.out.find(/Luis se unió al chat/), dump);
+    await ana.out.wait(/Luis se unió al chat/);
     await ana.send("/call start");
     await luis.send("/call start");
-    await until("Ana on the relay", () => ana.out.find(/Conectado al relé de vídeo/), dump);
-    await until("Luis on the relay", () => luis.out.find(/Conectado al relé de vídeo/), dump);
+    await ana.out.wait(/Conectado al relé de vídeo/);
+    await luis.out.wait(/Conectado al relé de vídeo/);
 
-    // Poll /call stats until each side has received more than 10 frames of the other.
-    const received = async (c: typeof ana, other: string) => {
-      const re = new RegExp(`${other}: ([\\d.]+) fps, (\\d+) recibidos, (\\d+) perdidos`);
-      let mark = 0;
-      return await until(`${other}'s frames`, () => {
-        const m = c.out.find(re, mark);
-        if (m && Number(m[2]) > 10) return m;
-        if (Date.now() % 500 < 60) {
-          mark = c.out.lines.length;
-          c.send("/call stats");
-        }
-        return null;
-      }, dump);
-    };
-    const atAna = await received(ana, "Luis");
-    const atLuis = await received(luis, "Ana");
+    const atAna = await framesFrom(ana, "Luis");
+    const atLuis = await framesFrom(luis, "Ana");
     assert.ok(Number(atAna[1]) > 0 && Number(atLuis[1]) > 0);
     assert.ok(ana.out.find(/Vídeo: enviando [\d.]+ fps \(\d+ enviados/));
     assert.ok(ana.out.find(/registrado/));
 
     // Luis leaves the call: Ana's stats stop listing him.
     await luis.send("/call stop");
-    await until("Luis left the call", () => ana.out.find(/Luis salió de la videollamada/), dump);
+    await ana.out.wait(/Luis salió de la videollamada/);
     const mark = ana.out.lines.length;
     await ana.send("/call stats");
-    await until("nobody else", () => ana.out.find(/Nadie más en la llamada/, mark), dump);
+    await ana.out.wait(/Nadie más en la llamada/, mark);
 
-    for (const c of [ana, luis]) {
-      await c.writer.close();
-      const status = await c.child.status;
-      await Promise.all([c.out.done, c.err.done]);
-      assert.equal(status.code, 0, dump());
-    }
-    clients.length = 0;
+    for (const client of clients.splice(0)) assert.equal(await client.end(), 0);
   } finally {
-    for (const c of clients) {
-      try {
-        c.child.kill("SIGKILL");
-      } catch { /* gone */ }
-      await c.child.status;
-      await Promise.all([c.out.done, c.err.done]);
-    }
-    server.child.kill("SIGTERM");
-    await server.child.status;
-    await Promise.all([server.out.done, server.err.done]);
+    for (const client of clients) await client.kill();
+    await server.stop();
     await Deno.remove(storage, { recursive: true });
   }
 });
