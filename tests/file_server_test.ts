@@ -409,6 +409,27 @@ Deno.test("serveFiles() a stalled upload is cut and stays resumable", async () =
   }
 });
 
+Deno.test("serveFiles() a download the client stops reading is cut without harming others", async () => {
+  const s = await startFileServer({ stallTimeoutMs: 100 });
+  try {
+    const data = bytes(32 * 1024 * 1024, 6);
+    const { reply } = await uploadV2(s, data);
+    const c = await RawClient.connect(s.port);
+    await c.send({ type: "download", file_id: reply?.file_id });
+    assert.equal((await c.next())?.type, "download_meta");
+    // Not reading: the socket buffers fill up and the server gives up on its own,
+    // while another client is served normally.
+    await stillServes(s);
+    // Stay away well past the stall limit (the only wait here is for the server's own timer).
+    await new Promise((r) => setTimeout(r, 600));
+    const rest = await c.rest();
+    c.close();
+    assert.ok(rest.length < data.length, `${rest.length}`);
+  } finally {
+    await s.close();
+  }
+});
+
 Deno.test("serveFiles() refuses connections over the per-address limit", async () => {
   const s = await startFileServer({ maxPerIp: 2 });
   const held = [await RawClient.connect(s.port), await RawClient.connect(s.port)];
