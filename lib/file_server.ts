@@ -104,6 +104,10 @@ const fileText = {
     en: "No such upload to resume: {detail}",
   },
   server_error: { es: "Error interno del servidor", en: "Internal server error" },
+  not_object: {
+    es: "La trama debe contener un objeto JSON",
+    en: "Frame must hold a JSON object",
+  },
   resume_size: {
     es: "El tamaño no coincide con el de la subida a reanudar: {detail}",
     en: "Size differs from the upload being resumed: {detail}",
@@ -209,9 +213,8 @@ class Link {
         try {
           return decodeMessage(payload);
         } catch (e) {
-          throw new Refusal((e as { code: string }).code, (e as { code: TextKey }).code, {
-            detail: "",
-          });
+          const code = (e as { code: string }).code;
+          throw new Refusal(code, code === "bad_message" ? "not_object" : code as TextKey);
         }
       }
       const n = await this.read(buf);
