@@ -25,7 +25,7 @@ import {
   type TransferFunctions,
 } from "./lib/client_core.ts";
 import { clientText } from "./lib/client_text.ts";
-import { type Lang, translator } from "./lib/i18n.ts";
+import { type Lang, langFromArgs, translator } from "./lib/i18n.ts";
 import {
   describeConnectError,
   InteractiveTerminal,
@@ -60,14 +60,6 @@ export class FlagError extends Error {
 }
 
 /** The language asked for on the command line, looked up before full parsing so errors use it. */
-function langOf(args: string[]): Lang {
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === "--lang" && args[i + 1] === "en") return "en";
-    if (args[i] === "--lang=en") return "en";
-  }
-  return "es";
-}
-
 function hasDisplay(): boolean {
   if (Deno.build.os === "windows" || Deno.build.os === "darwin") return true;
   try {
@@ -82,7 +74,7 @@ function hasDisplay(): boolean {
  * translated message.
  */
 export function parseFlags(args: string[], display = true): ClientFlags {
-  const lang = langOf(args);
+  const lang = langFromArgs(args);
   const t = translator(clientText, lang);
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -187,7 +179,7 @@ export async function main(args: string[] = Deno.args): Promise<number> {
     flags = parseFlags(args, hasDisplay());
   } catch (e) {
     if (!(e instanceof FlagError)) throw e;
-    const t = translator(clientText, langOf(args));
+    const t = translator(clientText, langFromArgs(args));
     writeErr(`${t("tagError")} ${e.message}`);
     writeErr(t("seeHelp"));
     return 2;

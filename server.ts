@@ -18,7 +18,7 @@ import { serveChat } from "./lib/chat_server.ts";
 import { serveFiles } from "./lib/file_server.ts";
 import { FileStore } from "./lib/file_store.ts";
 import { HistoryStore } from "./lib/history_store.ts";
-import { isLang, type Lang, translator } from "./lib/i18n.ts";
+import { isLang, type Lang, langFromArgs, translator } from "./lib/i18n.ts";
 import { clientCommands, localLanAddresses } from "./lib/net_info.ts";
 import { Room } from "./lib/room.ts";
 import { serverText } from "./lib/server_text.ts";
@@ -111,12 +111,7 @@ function describeArgError(e: unknown, lang: Lang): string {
  */
 export function parseServerArgs(args: string[]): ParsedArgs {
   // The language first, so every later error speaks it.
-  let lang: Lang = "es";
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const value = a === "--lang" ? args[i + 1] : a.startsWith("--lang=") ? a.slice(7) : undefined;
-    if (isLang(value)) lang = value;
-  }
+  const lang = langFromArgs(args);
   const t = translator(serverText, lang);
   let values: Record<string, string | boolean | undefined>;
   try {

@@ -44,3 +44,17 @@ export function translator<C extends Catalog>(
 ): (key: keyof C & string, params?: Params) => string {
   return (key, params) => format(catalog[key][lang], params);
 }
+
+/**
+ * The language a command line asks for with `--lang X` or `--lang=X`, read
+ * before full flag parsing so that even flag errors speak it. Default "es".
+ */
+export function langFromArgs(args: readonly string[]): Lang {
+  let lang: Lang = "es";
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const value = a === "--lang" ? args[i + 1] : a.startsWith("--lang=") ? a.slice(7) : undefined;
+    if (isLang(value)) lang = value;
+  }
+  return lang;
+}

@@ -25,20 +25,14 @@ import {
   type Message,
   ProtocolError,
 } from "./frame.ts";
+import type { FileInfo } from "./file_store.ts";
 import { type Lang, translator } from "./i18n.ts";
 import { checkName, MAX_NAME, nameKey, repairName } from "./names.ts";
 import { serverText } from "./server_text.ts";
 import { VERSION } from "./version.ts";
 
-/** A shared file as the room lists it (same shape as lib/file_store.ts). */
-export interface RoomFile {
-  file_id: string;
-  filename: string;
-  size: number;
-  sha256: string;
-  from: string;
-  ts: number;
-}
+/** A shared file as the room lists it: the file store's record (type only, no I/O). */
+export type RoomFile = FileInfo;
 
 /** What the room needs from the file store. */
 export interface RoomFiles {
