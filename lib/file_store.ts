@@ -310,11 +310,11 @@ export class FileStore {
       // Running again, the upload counts with its whole size.
       this.#checkSize(p.size, Math.min(p.have ?? p.size, p.size));
       const path = this.#partPath(p.upload_id);
+      this.#active.add(p.upload_id); // before any await: a concurrent resume is refused
       let offset = 0;
       try {
         offset = Math.min((await Deno.stat(path)).size, p.size);
       } catch { /* part gone: start over */ }
-      this.#active.add(p.upload_id);
       return { uploadId: p.upload_id, path, filename: p.filename, size: p.size, offset };
     }
     this.#checkSize(request.size);
@@ -327,9 +327,16 @@ export class FileStore {
       created: this.#now(),
     };
     const path = this.#partPath(uploadId);
-    (await Deno.open(path, { write: true, createNew: true })).close();
+    // Registered before the first await: concurrent checks and sweeps see it at once.
     this.#parts.set(uploadId, record);
     this.#active.add(uploadId);
+    try {
+      (await Deno.open(path, { write: true, createNew: true })).close();
+    } catch (e) {
+      this.#parts.delete(uploadId);
+      this.#active.delete(uploadId);
+      throw e;
+    }
     await this.#save();
     return { uploadId, path, filename: request.filename, size: request.size, offset: 0 };
   }
@@ -350,9 +357,16 @@ export class FileStore {
     this.#checkSize(request.size);
     const uploadId = randomHex(12);
     const path = this.#partPath(uploadId);
-    (await Deno.open(path, { write: true, createNew: true })).close();
+    // Registered before the first await: a second upload with the same id sees it at once.
     this.#activeV1.set(fileId, request.size);
     this.#active.add(uploadId);
+    try {
+      (await Deno.open(path, { write: true, createNew: true })).close();
+    } catch (e) {
+      this.#activeV1.delete(fileId);
+      this.#active.delete(uploadId);
+      throw e;
+    }
     return {
       uploadId,
       path,

@@ -184,3 +184,25 @@ Deno.test("FileStore.sweepParts() expires idle parts while open and spares runni
   await store.close();
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("FileStore refuses a second concurrent v1 upload or resume of the same id", async () => {
+  const dir = await tempDir();
+  const store = await FileStore.open(dir);
+  const results = await Promise.allSettled([
+    store.beginV1("dup", "10.0.0.1", { filename: "a", size: 1 }),
+    store.beginV1("dup", "10.0.0.2", { filename: "b", size: 1 }),
+  ]);
+  assert.deepEqual(results.map((r) => r.status).sort(), ["fulfilled", "rejected"]);
+  const slot = await store.beginUpload("Ana", { filename: "c", size: 5 });
+  await store.abandon(slot, true);
+  const resumes = await Promise.allSettled([
+    store.beginUpload("Ana", { filename: "c", size: 5, resume: slot.uploadId }),
+    store.beginUpload("Ana", { filename: "c", size: 5, resume: slot.uploadId }),
+  ]);
+  assert.deepEqual(resumes.map((r) => r.status).sort(), ["fulfilled", "rejected"]);
+  for (const r of [...results, ...resumes]) {
+    if (r.status === "fulfilled") await store.abandon(r.value, false);
+  }
+  await store.close();
+  await Deno.remove(dir, { recursive: true });
+});
