@@ -385,8 +385,9 @@ export class FileStore {
   async publish(slot: UploadSlot, sha256: string, from: string): Promise<FileInfo> {
     this.#ensureOpen();
     const blob = randomHex(16);
-    const fileId = slot.v1?.fileId ?? this.#newFileId();
     await Deno.rename(slot.path, join(this.dir, "files", blob));
+    // Chosen and indexed with no await in between, so no concurrent publish takes it.
+    const fileId = slot.v1?.fileId ?? this.#newFileId();
     this.#release(slot);
     this.#dropPart(slot.uploadId);
     const stored: StoredFile = {
