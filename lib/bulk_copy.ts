@@ -1,6 +1,7 @@
 /**
  * Bulk byte copy for file transfers: a read/write loop with two 1 MiB
- * buffers so the next read runs while the previous chunk is being written
+ * buffers, each filled before it is written, so the next reads run while the
+ * previous chunk is being written
  * (file writes run on Deno's blocking thread pool, socket reads in the
  * kernel), with an optional SHA-256 updated per chunk. Memory stays flat
  * whatever the size. No sockets or files here: any reader and writer will do.
@@ -46,7 +47,14 @@ export async function pump(
   source: ByteSource,
   sink: ByteSink,
   count: number,
-  options: { hash?: Hash; onProgress?: (copied: number) => void; bufferSize?: number } = {},
+  options: {
+    hash?: Hash;
+    /** After each chunk handed to the sink, with the bytes copied so far. */
+    onProgress?: (copied: number) => void;
+    /** After every successful read, however small (for stall watchdogs). */
+    onActivity?: () => void;
+    bufferSize?: number;
+  } = {},
 ): Promise<number> {
   const size = options.bufferSize ?? BULK_BUFFER;
   const bufs = [new Uint8Array(Math.min(size, count)), new Uint8Array(Math.min(size, count))];
@@ -54,8 +62,19 @@ export async function pump(
   let k = 0;
   let writing: Promise<void> = Promise.resolve();
   let failure: { error: unknown } | null = null;
-  const readInto = (buf: Uint8Array) =>
-    source.read(buf.subarray(0, Math.min(size, count - copied)));
+  // Fill the whole buffer before handing it on: sockets hand out small pieces, and one
+  // write (a thread-pool hop for files) per piece costs more than the copy itself.
+  const readInto = async (buf: Uint8Array): Promise<number | null> => {
+    const want = Math.min(size, count - copied);
+    let filled = 0;
+    while (filled < want) {
+      const n = await source.read(buf.subarray(filled, want));
+      if (n === null) break;
+      filled += n;
+      options.onActivity?.();
+    }
+    return filled === 0 ? null : filled;
+  };
   let reading: Promise<number | null> | null = count > 0 ? readInto(bufs[0]) : null;
   try {
     while (reading !== null) {

@@ -312,7 +312,7 @@ export function serveFiles(
     link.expireIn(stallMs);
     got += await pump(link, file, count - got, {
       hash,
-      onProgress: () => link.expireIn(stallMs),
+      onActivity: () => link.expireIn(stallMs),
     });
     return got;
   }
@@ -529,7 +529,7 @@ export function serveFiles(
         offset,
       }));
       const sent = await pump(file, link.conn, info.size - offset, {
-        onProgress: () => link.expireIn(stallMs),
+        onActivity: () => link.expireIn(stallMs),
       });
       if (sent < info.size - offset) log(`PC3 files: blob shorter than its index entry: ${path}`);
     } finally {
