@@ -193,11 +193,12 @@ export const serverText = {
     en: "Video from v1 clients: {state}",
   },
   bannerV1Files: {
-    es: "Subidas de clientes v1: {state}",
+    es: "Subidas de archivos de clientes v1: {state}",
     en: "Uploads from v1 clients: {state}",
   },
-  accepted: { es: "aceptado", en: "accepted" },
-  refused: { es: "rechazado", en: "refused" },
+  // "se aceptan / no se aceptan" agrees with both "vídeo" and "subidas".
+  accepted: { es: "se aceptan", en: "accepted" },
+  refused: { es: "no se aceptan", en: "refused" },
   bannerAddresses: {
     es: "Direcciones de este equipo en la red local:",
     en: "This machine's LAN addresses:",
