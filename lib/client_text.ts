@@ -52,6 +52,10 @@ export const clientText = {
     es: "{from} compartió {filename} ({size}) — /download {id}",
     en: "{from} shared {filename} ({size}) — /download {id}",
   },
+  fileListed: {
+    es: "{from} compartió {filename} ({size}, {when}) — /download {id}",
+    en: "{from} shared {filename} ({size}, {when}) — /download {id}",
+  },
   serverError: { es: "{message}", en: "{message}" },
 
   // Local refusals and hints.
@@ -375,4 +379,19 @@ export function formatDuration(seconds: number): string {
   const m = Math.floor((s % 3600) / 60);
   const sec = String(s % 60).padStart(2, "0");
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
+}
+
+/**
+ * Formats a server timestamp (Unix ms) in local time for listings: `HH:MM` when
+ * it is from the same day as `now`, else `DD/MM/YYYY HH:MM`; unknown (0) as `?`.
+ */
+export function formatWhen(ts: number, now = Date.now()): string {
+  if (!(ts > 0)) return "?";
+  const d = new Date(ts);
+  const two = (n: number) => String(n).padStart(2, "0");
+  const time = `${two(d.getHours())}:${two(d.getMinutes())}`;
+  const today = new Date(now);
+  const sameDay = d.getFullYear() === today.getFullYear() && d.getMonth() === today.getMonth() &&
+    d.getDate() === today.getDate();
+  return sameDay ? time : `${two(d.getDate())}/${two(d.getMonth() + 1)}/${d.getFullYear()} ${time}`;
 }

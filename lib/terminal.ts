@@ -36,8 +36,14 @@
  * @module
  */
 
-import type { ClientEvent, ConnectError, TransferInfo } from "./client_core.ts";
-import { clientText, type ClientTextKey, formatDuration, formatSize } from "./client_text.ts";
+import type { ClientEvent, ConnectError, SharedFile, TransferInfo } from "./client_core.ts";
+import {
+  clientText,
+  type ClientTextKey,
+  formatDuration,
+  formatSize,
+  formatWhen,
+} from "./client_text.ts";
 import { type Lang, translator } from "./i18n.ts";
 
 /** A translator bound to the client's catalog. */
@@ -199,14 +205,16 @@ export function renderEvent(ev: ClientEvent, ctx: RenderContext): string[] {
   const tag = (key: ClientTextKey, text: string) =>
     `${sgr(TAG_STYLE[key] ?? "0", t(key), color)} ${text}`;
   const who = (name: string) => sgr(nameStyle(name, ctx.me), sanitize(name), color);
-  const fileLine = (f: { from: string; filename: string; size: number; fileId: string }) =>
+  // Live announcements say who and what; listings (/files, welcome) also say when.
+  const fileLine = (f: SharedFile, listed = false) =>
     tag(
       "tagFile",
-      t("fileShared", {
+      t(listed ? "fileListed" : "fileShared", {
         from: who(f.from),
         filename: sanitize(f.filename),
         size: formatSize(f.size),
         id: sanitize(f.fileId),
+        when: formatWhen(f.ts),
       }),
     );
   switch (ev.type) {
@@ -266,7 +274,7 @@ export function renderEvent(ev: ClientEvent, ctx: RenderContext): string[] {
       if (ev.files.length === 0) return [tag("tagFiles", t("noFiles"))];
       return [
         tag("tagFiles", t("filesHeader", { count: ev.files.length })),
-        ...ev.files.map(fileLine),
+        ...ev.files.map((f) => fileLine(f, true)),
       ];
     case "shutdown":
       return [tag("tagSystem", t("shutdown"))];

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { ClientEvent, TransferInfo, Welcome } from "../lib/client_core.ts";
-import { clientText, formatDuration, formatSize } from "../lib/client_text.ts";
+import { clientText, formatDuration, formatSize, formatWhen } from "../lib/client_text.ts";
 import { translator } from "../lib/i18n.ts";
 import {
   displayWidth,
@@ -174,6 +174,13 @@ function welcomeEvent(name: string): ClientEvent {
 // ---------------------------------------------------------------------------
 // Pure helpers
 
+Deno.test("formatWhen() shows the time for today and the date before that", () => {
+  const now = new Date(2026, 10, 25, 18, 30).getTime();
+  assert.equal(formatWhen(new Date(2026, 10, 25, 9, 5).getTime(), now), "09:05");
+  assert.equal(formatWhen(new Date(2026, 10, 24, 23, 59).getTime(), now), "24/11/2026 23:59");
+  assert.equal(formatWhen(0, now), "?");
+});
+
 Deno.test("formatSize() uses B, KB, MB and GB with one decimal", () => {
   assert.equal(formatSize(0), "0 B");
   assert.equal(formatSize(1023), "1023 B");
@@ -278,8 +285,13 @@ Deno.test("renderEvent() prints the documented pipe-mode lines in Spanish and En
   ]);
   assert.deepEqual(renderEvent({ type: "files", files: [file] }, { ...ctx, t: en }), [
     "[FILES] 1 shared file(s):",
-    "[FILE] Ana shared video.mp4 (200.0 MB) — /download k3f9ab",
+    "[FILE] Ana shared video.mp4 (200.0 MB, ?) — /download k3f9ab",
   ]);
+  const today = Date.now();
+  assert.deepEqual(
+    renderEvent({ type: "files", files: [{ ...file, ts: today }] }, ctx)[1],
+    `[ARCHIVO] Ana compartió video.mp4 (200.0 MB, ${formatWhen(today)}) — /download k3f9ab`,
+  );
   assert.deepEqual(
     renderEvent({ type: "notice", key: "messageTooLong", params: { bytes: 5000, max: 4096 } }, ctx),
     [
