@@ -69,6 +69,27 @@ async function spawn(args: string[], ready: RegExp): Promise<Proc> {
   }
 }
 
+/** Starts server.ts with free ports on `storage`, plus `extra` flags; waits for its ready line. */
+function spawnServer(storage: string, extra: string[]): Promise<Proc> {
+  return spawn(
+    [
+      "run",
+      "-A",
+      SERVER,
+      "--chat-port",
+      "0",
+      "--file-port",
+      "0",
+      "--media-port",
+      "0",
+      "--storage",
+      storage,
+      ...extra,
+    ],
+    /PC3 ready chat=(\d+) files=(\d+) media=(\d+)/,
+  );
+}
+
 async function stopProc(p: Proc): Promise<void> {
   try {
     p.child.kill("SIGINT");
@@ -190,48 +211,17 @@ async function benchMemory(storage: string) {
   await stopProc(rawB);
   await Deno.remove(rawFile);
 
-  const server = await spawn(
-    [
-      "run",
-      "-A",
-      SERVER,
-      "--chat-port",
-      "0",
-      "--file-port",
-      "0",
-      "--media-port",
-      "0",
-      "--storage",
-      storage,
-      "--max-per-ip",
-      String(CONNECTIONS + 100),
-      "--hello-timeout",
-      "600",
-    ],
-    /PC3 ready chat=(\d+) files=(\d+) media=(\d+)/,
-  );
+  const server = await spawnServer(storage, [
+    "--max-per-ip",
+    String(CONNECTIONS + 100),
+    "--hello-timeout",
+    "600",
+  ]);
   // Connections without a hello: the socket layer's own cost (FramedConnection,
   // read buffer, room connection), no room traffic.
   const idlePer = await memoryRun("PC3 chat (connected, no hello)", server, server.ports[0], false);
   await stopProc(server);
-  const server2 = await spawn(
-    [
-      "run",
-      "-A",
-      SERVER,
-      "--chat-port",
-      "0",
-      "--file-port",
-      "0",
-      "--media-port",
-      "0",
-      "--storage",
-      storage,
-      "--max-per-ip",
-      String(CONNECTIONS + 100),
-    ],
-    /PC3 ready chat=(\d+) files=(\d+) media=(\d+)/,
-  );
+  const server2 = await spawnServer(storage, ["--max-per-ip", String(CONNECTIONS + 100)]);
   // Members: includes the join storm (every join goes to every member, every
   // welcome lists every member), whose garbage V8 and malloc keep as RSS.
   const pcPer = await memoryRun("PC3 chat (members after hello)", server2, server2.ports[0], true);
@@ -326,26 +316,7 @@ async function v1Upload(port: number, id: string, size: number): Promise<number>
 
 async function benchLatency(storage: string) {
   console.log(`\n(b) 100 members, 10 sending 5 msg/s for ${SECONDS} s`);
-  const server = await spawn(
-    [
-      "run",
-      "-A",
-      SERVER,
-      "--chat-port",
-      "0",
-      "--file-port",
-      "0",
-      "--media-port",
-      "0",
-      "--storage",
-      storage,
-      "--max-per-ip",
-      "500",
-      "--quota",
-      "8G",
-    ],
-    /PC3 ready chat=(\d+) files=(\d+) media=(\d+)/,
-  );
+  const server = await spawnServer(storage, ["--max-per-ip", "500", "--quota", "8G"]);
   const [chatPort, filePort] = server.ports;
   await latencyRun("chat only", chatPort);
   const fileService = await Deno.stat(new URL("../lib/file_server.ts", import.meta.url))
