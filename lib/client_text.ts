@@ -27,9 +27,9 @@ export const clientText = {
     en: "Connected to {host}:{port} as {name}. Type /help to see the commands",
   },
   online: { es: "En línea ({count}): {names}", en: "Online ({count}): {names}" },
-  filesWaiting: {
-    es: "{count} archivo(s) compartido(s): escribe /files para verlos",
-    en: "{count} shared file(s): type /files to see them",
+  filesMore: {
+    es: "… y {count} más: escribe /files para verlos todos",
+    en: "… and {count} more: type /files to see them all",
   },
   callRunning: {
     es: "Videollamada en curso ({names}) — escribe /call start para unirte",

@@ -195,6 +195,9 @@ const TRANSFER_REASONS = new Set<string>([
   "cancelled",
 ]);
 
+/** Files listed in the welcome (the newest); `/files` shows every one. */
+const WELCOME_FILES = 10;
+
 /**
  * Renders one event as zero or more lines (no line breaks inside, no final
  * newline). Pure. Progress events render nothing: bars are drawn by the
@@ -231,7 +234,13 @@ export function renderEvent(ev: ClientEvent, ctx: RenderContext): string[] {
         ),
       ];
       if (w.files.length > 0) {
-        lines.push(tag("tagSystem", t("filesWaiting", { count: w.files.length })));
+        // The newest few, so a newcomer sees what was shared; /files lists them all.
+        const shown = w.files.slice(-WELCOME_FILES);
+        lines.push(tag("tagFiles", t("filesHeader", { count: w.files.length })));
+        lines.push(...shown.map((f) => fileLine(f, true)));
+        if (w.files.length > shown.length) {
+          lines.push(tag("tagFiles", t("filesMore", { count: w.files.length - shown.length })));
+        }
       }
       if (w.call.length > 0) {
         lines.push(

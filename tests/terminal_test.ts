@@ -171,6 +171,26 @@ function welcomeEvent(name: string): ClientEvent {
   return { type: "welcome", welcome, host: "127.0.0.1", port: 9009 };
 }
 
+Deno.test("renderEvent() lists the newest shared files in the welcome and points to /files", () => {
+  const ctx = { t: translator(clientText, "es"), color: false, me: "Ana" };
+  const event = welcomeEvent("Ana");
+  if (event.type !== "welcome") throw new Error("unreachable");
+  event.welcome.files = Array.from({ length: 12 }, (_, i) => ({
+    fileId: `id${i}`,
+    filename: `f${i}.txt`,
+    size: 1000,
+    sha256: "",
+    from: "Luis",
+    ts: 0,
+  }));
+  const lines = renderEvent(event, ctx);
+  assert.ok(lines.includes("[ARCHIVOS] 12 archivo(s) compartido(s):"), lines.join("\n"));
+  assert.ok(!lines.some((l) => l.endsWith("/download id0") || l.endsWith("/download id1")));
+  assert.ok(lines.some((l) => l.endsWith("/download id2")));
+  assert.ok(lines.some((l) => l.endsWith("/download id11")));
+  assert.ok(lines.includes("[ARCHIVOS] … y 2 más: escribe /files para verlos todos"));
+});
+
 // ---------------------------------------------------------------------------
 // Pure helpers
 
