@@ -169,6 +169,10 @@ export const clientText = {
     en: "there is no file with that id (type /files)",
   },
   cancelled: { es: "cancelado", en: "cancelled" },
+  stalled: {
+    es: "el servidor dejó de enviar o recibir datos durante un minuto; vuelve a intentarlo",
+    en: "the server stopped sending or receiving data for a minute; try again",
+  },
   unavailable: {
     es: "las transferencias no están disponibles en este cliente",
     en: "transfers are not available in this client",

@@ -193,6 +193,7 @@ const TRANSFER_REASONS = new Set<string>([
   "bad_reply",
   "not_found",
   "cancelled",
+  "stalled",
 ]);
 
 /** Files listed in the welcome (the newest); `/files` shows every one. */

@@ -26,7 +26,7 @@ export interface Progress {
  * A failed transfer. `code` is a server error code (PROTOCOL.md section 6)
  * or a local one: `file_missing`, `not_a_file`, `connect_failed`,
  * `connection_lost`, `hash_mismatch`, `bad_reply`, `size_mismatch`,
- * `cancelled`.
+ * `cancelled`, `stalled` (no byte moved for the stall timeout).
  */
 export class TransferError extends Error {
   override name = "TransferError";
@@ -41,22 +41,58 @@ export class TransferError extends Error {
 const MAX_REPLY_FRAME = 1024 * 1024;
 /** At most ~10 progress calls per second. */
 const PROGRESS_EVERY_MS = 100;
+/** Default time without a byte in either direction before a transfer is given up. */
+export const DEFAULT_STALL_MS = 60_000;
 
-/** One connection to the file port with a frame reader that keeps raw leftovers. */
+/**
+ * One connection to the file port with a frame reader that keeps raw leftovers,
+ * and a watchdog: a server that stops moving bytes for `stallMs` (a frozen
+ * machine, a cable pulled without a reset) ends the transfer with `stalled`
+ * instead of leaving it hanging forever.
+ */
 class FileLink {
   readonly conn: Deno.Conn;
   readonly decoder = new FrameDecoder({ maxFrame: MAX_REPLY_FRAME });
   #signal?: AbortSignal;
   #onAbort = () => this.close();
   #closed = false;
+  #stalled = false;
+  #lastActivity = Date.now();
+  #watchdog: ReturnType<typeof setInterval>;
+  /** While false (waiting for the server to sync a big upload), silence is fine. */
+  watching = true;
 
-  private constructor(conn: Deno.Conn, signal?: AbortSignal) {
+  private constructor(conn: Deno.Conn, stallMs: number, signal?: AbortSignal) {
     this.conn = conn;
     this.#signal = signal;
     signal?.addEventListener("abort", this.#onAbort, { once: true });
+    this.#watchdog = setInterval(() => {
+      if (this.watching && Date.now() - this.#lastActivity > stallMs) {
+        this.#stalled = true;
+        this.close();
+      }
+    }, Math.min(1000, stallMs / 4));
   }
 
-  static async open(host: string, port: number, signal?: AbortSignal): Promise<FileLink> {
+  /** Whether the watchdog ended the connection. */
+  get stalled(): boolean {
+    return this.#stalled;
+  }
+
+  #failure(what: string, cause?: unknown): TransferError {
+    checkAborted(this.#signal);
+    if (this.#stalled) {
+      return new TransferError("stalled", `No data for too long while ${what}`, { cause });
+    }
+    return new TransferError("connection_lost", `Connection lost while ${what}`, { cause });
+  }
+
+  static async open(
+    host: string,
+    port: number,
+    signal?: AbortSignal,
+    stallMs = DEFAULT_STALL_MS,
+  ): Promise<FileLink> {
     checkAborted(signal);
     let conn: Deno.Conn;
     try {
@@ -67,7 +103,7 @@ class FileLink {
         cause: e,
       });
     }
-    const link = new FileLink(conn, signal);
+    const link = new FileLink(conn, stallMs, signal);
     if (signal?.aborted) link.close();
     return link;
   }
@@ -75,6 +111,7 @@ class FileLink {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#watchdog);
     this.#signal?.removeEventListener("abort", this.#onAbort);
     try {
       this.conn.close();
@@ -84,19 +121,21 @@ class FileLink {
   /** Writes some of `bytes` (a {@link pump} sink); errors become `connection_lost`. */
   async write(bytes: Uint8Array): Promise<number> {
     try {
-      return await this.conn.write(bytes);
+      const n = await this.conn.write(bytes);
+      this.#lastActivity = Date.now();
+      return n;
     } catch (e) {
-      checkAborted(this.#signal);
-      throw new TransferError("connection_lost", "Connection lost while sending", { cause: e });
+      throw this.#failure("sending", e);
     }
   }
 
   async read(buf: Uint8Array): Promise<number | null> {
     try {
-      return await this.conn.read(buf);
+      const n = await this.conn.read(buf);
+      this.#lastActivity = Date.now();
+      return n;
     } catch (e) {
-      checkAborted(this.#signal);
-      throw new TransferError("connection_lost", "Connection lost while receiving", { cause: e });
+      throw this.#failure("receiving", e);
     }
   }
 
@@ -131,10 +170,7 @@ class FileLink {
         return msg;
       }
       const n = await this.read(buf);
-      if (n === null) {
-        checkAborted(this.#signal);
-        throw new TransferError("connection_lost", "Server closed the connection");
-      }
+      if (n === null) throw this.#failure("waiting for the server's reply");
       this.decoder.push(buf.subarray(0, n));
     }
   }
@@ -183,6 +219,8 @@ export async function uploadFile(path: string, options: {
   token: string;
   onProgress?: (p: Progress) => void;
   signal?: AbortSignal;
+  /** Time without a byte moving before giving up with `stalled` (default 60 s). */
+  stallMs?: number;
 }): Promise<{ file_id: string; filename: string; size: number; sha256: string }> {
   let stat: Deno.FileInfo;
   try {
@@ -193,7 +231,7 @@ export async function uploadFile(path: string, options: {
   if (!stat.isFile) throw new TransferError("not_a_file", `Not a file: ${path}`);
   const size = stat.size;
   using file = await Deno.open(path, { read: true });
-  const link = await FileLink.open(options.host, options.port, options.signal);
+  const link = await FileLink.open(options.host, options.port, options.signal, options.stallMs);
   try {
     await link.send(encodeFrame({
       type: "upload",
@@ -220,6 +258,8 @@ export async function uploadFile(path: string, options: {
     }
     if (sent < size) throw new TransferError("size_mismatch", `File shrank while sending: ${path}`);
     await link.send(encodeFrame({ type: "upload_end", sha256: hash.digest("hex") }));
+    // The server now syncs the whole file to its disk before answering: silence is expected.
+    link.watching = false;
     const ok = await link.reply("upload_ok");
     if (typeof ok.file_id !== "string") {
       throw new TransferError("bad_reply", "Reply without file_id");
@@ -297,9 +337,11 @@ export async function downloadFile(fileId: string, options: {
   dir: string;
   onProgress?: (p: Progress) => void;
   signal?: AbortSignal;
+  /** Time without a byte moving before giving up with `stalled` (default 60 s). */
+  stallMs?: number;
 }): Promise<{ path: string; filename: string; size: number; sha256: string }> {
   await Deno.mkdir(options.dir, { recursive: true });
-  const link = await FileLink.open(options.host, options.port, options.signal);
+  const link = await FileLink.open(options.host, options.port, options.signal, options.stallMs);
   let part: string | null = null;
   try {
     await link.send(encodeFrame({ type: "download", file_id: fileId }));
@@ -337,7 +379,8 @@ export async function downloadFile(fileId: string, options: {
       });
       if (got < size) {
         checkAborted(options.signal);
-        throw new TransferError("connection_lost", `Connection lost after ${got} of ${size} bytes`);
+        const code = link.stalled ? "stalled" : "connection_lost";
+        throw new TransferError(code, `Connection lost after ${got} of ${size} bytes`);
       }
     }
     const sha256 = hash.digest("hex");

@@ -280,6 +280,40 @@ Deno.test("downloadFile() stops when its signal aborts and removes the partial f
   });
 });
 
+Deno.test("downloadFile() gives up with stalled when the server stops sending", async () => {
+  await withDir(async (dir) => {
+    // 10 of 1,000,000 bytes, then silence with the connection still open.
+    const fake = fakeServer(
+      () =>
+        concat(
+          encodeFrame({ type: "download_meta", filename: "a.bin", size: 1_000_000 }),
+          bytes(10),
+        ),
+      { hold: true },
+    );
+    await assert.rejects(
+      downloadFile("id", { host: "127.0.0.1", port: fake.port, dir, stallMs: 300 }),
+      isCode("stalled"),
+    );
+    await fake.done;
+    assert.deepEqual(await walk(dir), []);
+  });
+});
+
+Deno.test("uploadFile() gives up with stalled when the server never answers the request", async () => {
+  await withDir(async (dir) => {
+    const path = join(dir, "a.txt");
+    await Deno.writeTextFile(path, "hola");
+    // The server reads the request and never replies (no upload_ready).
+    const fake = fakeServer(() => new Uint8Array(0), { hold: true });
+    await assert.rejects(
+      uploadFile(path, { host: "127.0.0.1", port: fake.port, token: TOKEN, stallMs: 300 }),
+      isCode("stalled"),
+    );
+    await fake.done;
+  });
+});
+
 Deno.test("uploadFile() streams a file it sends exactly as the server expects", async () => {
   await withDir(async (dir) => {
     const data = bytes(3 * 1024 * 1024 + 1, 12);
