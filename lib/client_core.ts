@@ -305,6 +305,8 @@ export interface TransferFunctions {
     token: string;
     onProgress?: (p: Progress) => void;
     signal?: AbortSignal;
+    /** Called before a cut upload is resumed. */
+    onRetry?: (attempt: number, code: string) => void;
   }): Promise<{ file_id: string; filename: string; size: number; sha256: string }>;
   downloadFile(fileId: string, options: {
     host: string;
@@ -885,7 +887,20 @@ export class ChatClient {
     const port = this.#filePort();
     const token = this.welcome.token;
     this.#track("upload", label, 0, async (_info, onProgress, signal) => {
-      const r = await transfers.uploadFile(path, { host, port, token, onProgress, signal });
+      const onRetry = (attempt: number) =>
+        this.#emit({
+          type: "notice",
+          key: "uploadResuming",
+          params: { filename: label, attempt },
+        });
+      const r = await transfers.uploadFile(path, {
+        host,
+        port,
+        token,
+        onProgress,
+        signal,
+        onRetry,
+      });
       return { filename: r.filename, size: r.size, sha256: r.sha256, fileId: r.file_id };
     });
   }

@@ -132,6 +132,10 @@ export const clientText = {
     es: "Descargado: {path} ({size}, SHA-256 verificado)",
     en: "Downloaded: {path} ({size}, SHA-256 verified)",
   },
+  uploadResuming: {
+    es: "Se cortó la subida de {filename}; se reanuda donde quedó (intento {attempt})",
+    en: "The upload of {filename} was cut; resuming where it stopped (attempt {attempt})",
+  },
   uploadFailed: {
     es: "No se pudo subir {filename}: {reason}",
     en: "Could not upload {filename}: {reason}",

@@ -203,17 +203,8 @@ async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
   while (off < bytes.length) off += await file.write(bytes.subarray(off));
 }
 
-/**
- * Uploads the file at `path` (PROTOCOL.md 3.1) using the chat session
- * `token`, and returns what the server published.
- *
- * @example
- * ```ts
- * const r = await uploadFile("video.mp4", { host: "192.168.1.10", port: 9010, token });
- * console.log(r.file_id);
- * ```
- */
-export async function uploadFile(path: string, options: {
+/** Options of {@link uploadFile}. */
+export interface UploadOptions {
   host: string;
   port: number;
   token: string;
@@ -221,7 +212,34 @@ export async function uploadFile(path: string, options: {
   signal?: AbortSignal;
   /** Time without a byte moving before giving up with `stalled` (default 60 s). */
   stallMs?: number;
-}): Promise<{ file_id: string; filename: string; size: number; sha256: string }> {
+  /**
+   * How many times a lost or stalled upload is resumed from the bytes the server
+   * already has (PROTOCOL.md 3.4) before giving up (default 3).
+   */
+  retries?: number;
+  /** Called before each resume, with the attempt number and the code that caused it. */
+  onRetry?: (attempt: number, code: string) => void;
+}
+
+const RETRYABLE = new Set(["connection_lost", "stalled"]);
+
+/**
+ * Uploads the file at `path` (PROTOCOL.md 3.1) using the chat session
+ * `token`, and returns what the server published. A connection lost or
+ * stalled after the server accepted the upload is resumed on a new
+ * connection from the bytes the server already has, up to `retries` times,
+ * waiting 1, 2, 4 s between tries.
+ *
+ * @example
+ * ```ts
+ * const r = await uploadFile("video.mp4", { host: "192.168.1.10", port: 9010, token });
+ * console.log(r.file_id);
+ * ```
+ */
+export async function uploadFile(
+  path: string,
+  options: UploadOptions,
+): Promise<{ file_id: string; filename: string; size: number; sha256: string }> {
   let stat: Deno.FileInfo;
   try {
     stat = await Deno.stat(path);
@@ -229,17 +247,59 @@ export async function uploadFile(path: string, options: {
     throw new TransferError("file_missing", `File not found: ${path}`, { cause: e });
   }
   if (!stat.isFile) throw new TransferError("not_a_file", `Not a file: ${path}`);
-  const size = stat.size;
+  const retries = options.retries ?? 3;
+  let uploadId: string | undefined;
+  for (let attempt = 0;; attempt++) {
+    try {
+      return await uploadOnce(path, stat.size, options, uploadId, (id) => uploadId = id);
+    } catch (e) {
+      // The server may not have noticed the old connection end yet: bad_request
+      // ("still running") is worth another try once we are resuming.
+      const code = e instanceof TransferError ? e.code : "";
+      const retryable = RETRYABLE.has(code) || (code === "bad_request" && attempt > 0);
+      if (!retryable || uploadId === undefined || attempt >= retries) throw e;
+      options.onRetry?.(attempt + 1, code);
+      await sleep(1000 * 2 ** Math.min(attempt, 2), options.signal);
+    }
+  }
+}
+
+/** Waits `ms`, or throws `cancelled` as soon as `signal` aborts. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  checkAborted(signal);
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    };
+    const onAbort = () => {
+      done();
+      reject(new TransferError("cancelled", "Transfer cancelled"));
+    };
+    const timer = setTimeout(() => {
+      done();
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** One upload attempt: a new one, or the continuation of `resume`. */
+async function uploadOnce(
+  path: string,
+  size: number,
+  options: UploadOptions,
+  resume: string | undefined,
+  onReady: (uploadId: string) => void,
+): Promise<{ file_id: string; filename: string; size: number; sha256: string }> {
   using file = await Deno.open(path, { read: true });
   const link = await FileLink.open(options.host, options.port, options.signal, options.stallMs);
+  const request: Message = { type: "upload", token: options.token, filename: baseName(path), size };
+  if (resume !== undefined) request.resume = resume;
   try {
-    await link.send(encodeFrame({
-      type: "upload",
-      token: options.token,
-      filename: baseName(path),
-      size,
-    }));
+    await link.send(encodeFrame(request));
     const ready = await link.reply("upload_ready");
+    if (typeof ready.upload_id === "string") onReady(ready.upload_id);
     const offset = ready.offset ?? 0;
     if (
       typeof offset !== "number" || !Number.isSafeInteger(offset) || offset < 0 || offset > size

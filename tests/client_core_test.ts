@@ -412,7 +412,13 @@ function fakeTransfers() {
   const pending: Array<{
     kind: string;
     arg: string;
-    options: { port: number; onProgress?: (p: Progress) => void; token?: string; dir?: string };
+    options: {
+      port: number;
+      onProgress?: (p: Progress) => void;
+      onRetry?: (attempt: number, code: string) => void;
+      token?: string;
+      dir?: string;
+    };
     resolve(v: unknown): void;
     reject(e: unknown): void;
   }> = [];
@@ -465,6 +471,13 @@ Deno.test("ChatClient runs several transfers in the background while chat goes o
   t.pending[0].options.onProgress?.({ done: 50, total: 100 });
   const progress = await c.next("transfer_progress");
   assert.ok(progress.type === "transfer_progress" && progress.transfer.done === 50);
+  // A cut upload being resumed is told to the user.
+  t.pending[0].options.onRetry?.(1, "connection_lost");
+  assert.deepEqual(await c.next("notice"), {
+    type: "notice",
+    key: "uploadResuming",
+    params: { filename: "video grande.mp4", attempt: 1 },
+  });
   t.pending[1].resolve({ path: "dl/viejo.txt", filename: "viejo.txt", size: 12, sha256: "ab" });
   t.pending[0].resolve({
     file_id: "new001",

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { encodeFrame, type Message } from "../lib/frame.ts";
 import { downloadFile, type Progress, TransferError, uploadFile } from "../lib/transfer_client.ts";
 import {
+  blobCount,
   bytes,
   concat,
   readAll,
@@ -124,6 +125,111 @@ Deno.test("uploadFile() then downloadFile() round trip with throttled progress",
     assert.deepEqual(await Deno.readFile(down.path), data);
     assert.deepEqual(downs.at(-1), { done: data.length, total: data.length });
   } finally {
+    await s.close();
+  }
+});
+
+/**
+ * A TCP proxy in front of `port` that cuts its first connection (or, with
+ * `every`, each one) after `cutAfter` bytes from the client, like a cable
+ * pulled mid-upload; other connections are forwarded untouched.
+ */
+function cuttingProxy(port: number, cutAfter: number, every = false) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const tasks: Promise<void>[] = [];
+  const conns = new Set<Deno.Conn>();
+  let first = true;
+  const forward = async (from: Deno.Conn, to: Deno.Conn, limit: number) => {
+    const buf = new Uint8Array(64 * 1024);
+    let moved = 0;
+    try {
+      while (moved < limit) {
+        const n = await from.read(buf.subarray(0, Math.min(buf.length, limit - moved)));
+        if (n === null) break;
+        await writeAll(to, buf.subarray(0, n));
+        moved += n;
+      }
+    } catch { /* closed */ }
+    for (const c of [from, to]) {
+      try {
+        c.close();
+      } catch { /* closed */ }
+    }
+  };
+  const accepting = (async () => {
+    for await (const client of listener) {
+      const server = await Deno.connect({ hostname: "127.0.0.1", port });
+      conns.add(client).add(server);
+      const limit = first || every ? cutAfter : Infinity;
+      first = false;
+      tasks.push(forward(client, server, limit), forward(server, client, Infinity));
+    }
+  })();
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    async close() {
+      listener.close();
+      await accepting;
+      await Promise.all(tasks);
+    },
+  };
+}
+
+Deno.test("uploadFile() resumes an upload whose connection is cut, from the bytes the server has", async () => {
+  const s = await startFileServer();
+  const proxy = cuttingProxy(s.port, 2 * 1024 * 1024);
+  try {
+    const data = bytes(6 * 1024 * 1024 + 5, 3);
+    const src = join(s.parent, "clase.mp4");
+    await Deno.writeFile(src, data);
+    const retries: string[] = [];
+    const up = await uploadFile(src, {
+      host: "127.0.0.1",
+      port: proxy.port,
+      token: TOKEN,
+      onRetry: (attempt, code) => retries.push(`${attempt}:${code}`),
+    });
+    assert.ok(retries.length >= 1, "the cut connection was retried");
+    assert.match(retries[0], /^1:(connection_lost|stalled)$/);
+    assert.equal(up.sha256, await sha256hex(data));
+    const down = await downloadFile(up.file_id, {
+      host: "127.0.0.1",
+      port: s.port,
+      dir: join(s.parent, "dl"),
+    });
+    assert.deepEqual(await Deno.readFile(down.path), data);
+  } finally {
+    await proxy.close();
+    await s.close();
+  }
+});
+
+Deno.test("uploadFile() gives up after its retries and reports the last failure", async () => {
+  const s = await startFileServer();
+  // Every connection is cut after 1 MiB: the upload can never finish.
+  const proxy = cuttingProxy(s.port, 1024 * 1024, true);
+  try {
+    const src = join(s.parent, "big.bin");
+    await Deno.writeFile(src, bytes(3 * 1024 * 1024, 4));
+    const retries: number[] = [];
+    await assert.rejects(
+      uploadFile(src, {
+        host: "127.0.0.1",
+        port: proxy.port,
+        token: TOKEN,
+        retries: 1,
+        onRetry: (attempt) => retries.push(attempt),
+      }),
+      (e: unknown) => {
+        assert.ok(e instanceof TransferError);
+        assert.ok(["connection_lost", "bad_request"].includes(e.code), e.code);
+        return true;
+      },
+    );
+    assert.deepEqual(retries, [1]);
+    assert.equal(await blobCount(s), 0, "nothing was published");
+  } finally {
+    await proxy.close();
     await s.close();
   }
 });
