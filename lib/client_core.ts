@@ -314,6 +314,8 @@ export interface TransferFunctions {
     dir: string;
     onProgress?: (p: Progress) => void;
     signal?: AbortSignal;
+    /** Called before a cut download is continued. */
+    onRetry?: (attempt: number, code: string) => void;
   }): Promise<{ path: string; filename: string; size: number; sha256: string }>;
 }
 
@@ -921,7 +923,13 @@ export class ChatClient {
     const port = this.#filePort();
     const dir = this.#options.downloads;
     this.#track("download", label, known?.size ?? 0, async (info, onProgress, signal) => {
-      const r = await transfers.downloadFile(id, { host, port, dir, onProgress, signal });
+      const onRetry = (attempt: number) =>
+        this.#emit({
+          type: "notice",
+          key: "downloadResuming",
+          params: { filename: info.label, attempt },
+        });
+      const r = await transfers.downloadFile(id, { host, port, dir, onProgress, signal, onRetry });
       info.label = r.filename;
       return { filename: r.filename, size: r.size, sha256: r.sha256, path: r.path, fileId: id };
     });

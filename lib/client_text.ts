@@ -136,6 +136,10 @@ export const clientText = {
     es: "Se cortó la subida de {filename}; se reanuda donde quedó (intento {attempt})",
     en: "The upload of {filename} was cut; resuming where it stopped (attempt {attempt})",
   },
+  downloadResuming: {
+    es: "Se cortó la descarga de {filename}; se reanuda donde quedó (intento {attempt})",
+    en: "The download of {filename} was cut; resuming where it stopped (attempt {attempt})",
+  },
   uploadFailed: {
     es: "No se pudo subir {filename}: {reason}",
     en: "Could not upload {filename}: {reason}",

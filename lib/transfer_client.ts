@@ -385,74 +385,147 @@ async function moveUnique(
   }
 }
 
-/**
- * Downloads file `fileId` (PROTOCOL.md 3.5) into `dir` (created if missing)
- * under its sanitised name, never overwriting: `name (1).ext` and so on.
- * The SHA-256 announced by the server is verified; a mismatch deletes the
- * data and throws `hash_mismatch`.
- */
-export async function downloadFile(fileId: string, options: {
+/** Options of {@link downloadFile}. */
+export interface DownloadOptions {
   host: string;
   port: number;
+  /** Folder the file lands in (created if missing). */
   dir: string;
   onProgress?: (p: Progress) => void;
   signal?: AbortSignal;
   /** Time without a byte moving before giving up with `stalled` (default 60 s). */
   stallMs?: number;
-}): Promise<{ path: string; filename: string; size: number; sha256: string }> {
+  /** How many times a lost or stalled download continues from the bytes it has (default 3). */
+  retries?: number;
+  /** Called before each continuation, with the attempt number and the code that caused it. */
+  onRetry?: (attempt: number, code: string) => void;
+}
+
+/** What a download has so far, kept across the connections that carry it. */
+interface DownloadState {
+  fileId: string;
+  /** Size, SHA-256 and name from the first `download_meta`. */
+  meta: { size: number; sha256: string | null; name: string } | null;
+  part: string | null;
+  file: Deno.FsFile | null;
+  got: number;
+  hash: ReturnType<typeof createHash>;
+  progress: ReturnType<typeof throttle> | null;
+}
+
+/**
+ * Downloads file `fileId` (PROTOCOL.md 3.5) into `dir` (created if missing)
+ * under its sanitised name, never overwriting: `name (1).ext` and so on.
+ * The SHA-256 announced by the server is verified; a mismatch deletes the
+ * data and throws `hash_mismatch`. A connection lost or stalled mid-way is
+ * continued on a new connection from the bytes already written (`offset`),
+ * up to `retries` times.
+ */
+export async function downloadFile(
+  fileId: string,
+  options: DownloadOptions,
+): Promise<{ path: string; filename: string; size: number; sha256: string }> {
   await Deno.mkdir(options.dir, { recursive: true });
-  const link = await FileLink.open(options.host, options.port, options.signal, options.stallMs);
-  let part: string | null = null;
+  const retries = options.retries ?? 3;
+  const state: DownloadState = {
+    fileId,
+    meta: null,
+    part: null,
+    file: null,
+    got: 0,
+    hash: createHash("sha256"),
+    progress: null,
+  };
   try {
-    await link.send(encodeFrame({ type: "download", file_id: fileId }));
-    const meta = await link.reply("download_meta");
-    const size = meta.size;
+    for (let attempt = 0;; attempt++) {
+      const before = state.got;
+      try {
+        await downloadOnce(state, options);
+        break;
+      } catch (e) {
+        const code = e instanceof TransferError ? e.code : "";
+        // Only a transfer that was moving is worth continuing.
+        const moving = state.meta !== null && (state.got > before || attempt === 0);
+        if (!RETRYABLE.has(code) || !moving || attempt >= retries) throw e;
+        options.onRetry?.(attempt + 1, code);
+        await sleep(1000 * 2 ** Math.min(attempt, 2), options.signal);
+      }
+    }
+    state.file?.close();
+    state.file = null;
+    const meta = state.meta!;
+    const sha256 = state.hash.digest("hex");
+    if (meta.sha256 !== null && meta.sha256 !== sha256) {
+      throw new TransferError("hash_mismatch", `SHA-256 mismatch: ${sha256}`);
+    }
+    const final = await moveUnique(state.part!, options.dir, meta.name);
+    state.part = null;
+    state.progress?.done();
+    return { path: final.path, filename: final.name, size: meta.size, sha256 };
+  } finally {
+    state.file?.close();
+    if (state.part !== null) await Deno.remove(state.part).catch(() => {});
+  }
+}
+
+/** One connection of a download: from `state.got` to the end, or until it fails. */
+async function downloadOnce(state: DownloadState, options: DownloadOptions): Promise<void> {
+  const link = await FileLink.open(options.host, options.port, options.signal, options.stallMs);
+  try {
+    const request: Message = { type: "download", file_id: state.fileId };
+    if (state.got > 0) request.offset = state.got;
+    await link.send(encodeFrame(request));
+    const reply = await link.reply("download_meta");
+    const size = reply.size;
     if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) {
       throw new TransferError("bad_reply", `Bad size in reply: ${String(size)}`);
     }
-    if ((meta.offset ?? 0) !== 0) throw new TransferError("bad_reply", "Unasked offset in reply");
-    const expected = typeof meta.sha256 === "string" ? meta.sha256.toLowerCase() : null;
-    let name = "download";
-    try {
-      name = sanitizeFilename(typeof meta.filename === "string" ? meta.filename : fileId);
-    } catch { /* keep the fallback */ }
-
-    const created = await createUnique(options.dir, `${name}.part`);
-    part = created.path;
-    const hash = createHash("sha256");
-    const progress = throttle(size, options.onProgress);
-    let got = 0;
-    {
-      using file = await Deno.open(part, { write: true });
-      const early = link.decoder.takeRest();
-      if (early.length > size) throw new TransferError("bad_reply", "More bytes than announced");
-      if (early.length > 0) {
-        hash.update(early);
-        await writeAll(file, early);
-        got = early.length;
-        progress.update(got);
-      }
-      const start = got;
-      got += await pump(link, file, size - got, {
-        hash,
-        onProgress: (n) => progress.update(start + n),
-      });
-      if (got < size) {
-        checkAborted(options.signal);
-        const code = link.stalled ? "stalled" : "connection_lost";
-        throw new TransferError(code, `Connection lost after ${got} of ${size} bytes`);
-      }
+    if ((reply.offset ?? 0) !== state.got) {
+      throw new TransferError("bad_reply", `Unasked offset in reply: ${String(reply.offset)}`);
     }
-    const sha256 = hash.digest("hex");
-    if (expected !== null && expected !== sha256) {
-      throw new TransferError("hash_mismatch", `SHA-256 mismatch: ${sha256}`);
+    const sha256 = typeof reply.sha256 === "string" ? reply.sha256.toLowerCase() : null;
+    if (state.meta === null) {
+      let name = "download";
+      try {
+        name = sanitizeFilename(typeof reply.filename === "string" ? reply.filename : state.fileId);
+      } catch { /* keep the fallback */ }
+      state.meta = { size, sha256, name };
+      const created = await createUnique(options.dir, `${name}.part`);
+      state.part = created.path;
+      state.file = await Deno.open(state.part, { write: true });
+      state.progress = throttle(size, options.onProgress);
+    } else if (state.meta.size !== size || state.meta.sha256 !== sha256) {
+      throw new TransferError("bad_reply", "The file changed on the server between connections");
     }
-    const final = await moveUnique(part, options.dir, name);
-    part = null;
-    progress.done();
-    return { path: final.path, filename: final.name, size, sha256 };
+    const file = state.file!;
+    const progress = state.progress!;
+    const early = link.decoder.takeRest();
+    if (early.length > size - state.got) {
+      throw new TransferError("bad_reply", "More bytes than announced");
+    }
+    if (early.length > 0) {
+      state.hash.update(early);
+      await writeAll(file, early);
+      state.got += early.length;
+      progress.update(state.got);
+    }
+    // `got` follows every chunk pump hashes and writes, so after a failure it is
+    // exactly what the .part file and the hash hold: the next offset to ask for.
+    const start = state.got;
+    const copied = await pump(link, file, size - start, {
+      hash: state.hash,
+      onProgress: (n) => {
+        state.got = start + n;
+        progress.update(state.got);
+      },
+    });
+    state.got = start + copied;
+    if (state.got < size) {
+      checkAborted(options.signal);
+      const code = link.stalled ? "stalled" : "connection_lost";
+      throw new TransferError(code, `Connection lost after ${state.got} of ${size} bytes`);
+    }
   } finally {
     link.close();
-    if (part !== null) await Deno.remove(part).catch(() => {});
   }
 }

@@ -478,6 +478,12 @@ Deno.test("ChatClient runs several transfers in the background while chat goes o
     key: "uploadResuming",
     params: { filename: "video grande.mp4", attempt: 1 },
   });
+  t.pending[1].options.onRetry?.(2, "stalled");
+  assert.deepEqual(await c.next("notice"), {
+    type: "notice",
+    key: "downloadResuming",
+    params: { filename: "viejo.txt", attempt: 2 },
+  });
   t.pending[1].resolve({ path: "dl/viejo.txt", filename: "viejo.txt", size: 12, sha256: "ab" });
   t.pending[0].resolve({
     file_id: "new001",

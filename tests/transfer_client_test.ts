@@ -131,13 +131,13 @@ Deno.test("uploadFile() then downloadFile() round trip with throttled progress",
 
 /**
  * A TCP proxy in front of `port` that cuts its first connection (or, with
- * `every`, each one) after `cutAfter` bytes from the client, like a cable
- * pulled mid-upload; other connections are forwarded untouched.
+ * `every`, each one) after `cutAfter` bytes from the client or
+ * `cutReplyAfter` bytes from the server, like a cable pulled mid-transfer;
+ * other connections are forwarded untouched.
  */
-function cuttingProxy(port: number, cutAfter: number, every = false) {
+function cuttingProxy(port: number, cutAfter: number, every = false, cutReplyAfter = Infinity) {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const tasks: Promise<void>[] = [];
-  const conns = new Set<Deno.Conn>();
   let first = true;
   const forward = async (from: Deno.Conn, to: Deno.Conn, limit: number) => {
     const buf = new Uint8Array(64 * 1024);
@@ -159,10 +159,12 @@ function cuttingProxy(port: number, cutAfter: number, every = false) {
   const accepting = (async () => {
     for await (const client of listener) {
       const server = await Deno.connect({ hostname: "127.0.0.1", port });
-      conns.add(client).add(server);
-      const limit = first || every ? cutAfter : Infinity;
+      const cut = first || every;
       first = false;
-      tasks.push(forward(client, server, limit), forward(server, client, Infinity));
+      tasks.push(
+        forward(client, server, cut ? cutAfter : Infinity),
+        forward(server, client, cut ? cutReplyAfter : Infinity),
+      );
     }
   })();
   return {
@@ -200,6 +202,38 @@ Deno.test("uploadFile() resumes an upload whose connection is cut, from the byte
     assert.deepEqual(await Deno.readFile(down.path), data);
   } finally {
     await proxy.close();
+    await s.close();
+  }
+});
+
+Deno.test("downloadFile() continues a cut download from the bytes it has", async () => {
+  const s = await startFileServer();
+  try {
+    const data = bytes(6 * 1024 * 1024 + 7, 5);
+    const src = join(s.parent, "iso.img");
+    await Deno.writeFile(src, data);
+    const up = await uploadFile(src, { host: "127.0.0.1", port: s.port, token: TOKEN });
+    // The server's answer travels through the proxy's second direction: cut that one.
+    const proxy = cuttingProxy(s.port, Infinity, false, 2 * 1024 * 1024);
+    try {
+      const retries: string[] = [];
+      const progress: number[] = [];
+      const down = await downloadFile(up.file_id, {
+        host: "127.0.0.1",
+        port: proxy.port,
+        dir: join(s.parent, "dl"),
+        onRetry: (attempt, code) => retries.push(`${attempt}:${code}`),
+        onProgress: (p) => progress.push(p.done),
+      });
+      assert.deepEqual(retries, ["1:connection_lost"]);
+      assert.deepEqual(await Deno.readFile(down.path), data);
+      assert.equal(down.sha256, up.sha256);
+      assert.ok(progress.every((n, i) => i === 0 || n >= progress[i - 1]), "never went back");
+      assert.deepEqual(await walk(join(s.parent, "dl")), [join(s.parent, "dl", "iso.img")]);
+    } finally {
+      await proxy.close();
+    }
+  } finally {
     await s.close();
   }
 });
@@ -332,7 +366,7 @@ Deno.test("downloadFile() throws connection_lost on a short download and leaves 
       concat(encodeFrame({ type: "download_meta", filename: "a.bin", size: 100_000 }), bytes(10))
     );
     await assert.rejects(
-      downloadFile("id", { host: "127.0.0.1", port: fake.port, dir }),
+      downloadFile("id", { host: "127.0.0.1", port: fake.port, dir, retries: 0 }),
       isCode("connection_lost"),
     );
     await fake.done;
@@ -398,7 +432,7 @@ Deno.test("downloadFile() gives up with stalled when the server stops sending", 
       { hold: true },
     );
     await assert.rejects(
-      downloadFile("id", { host: "127.0.0.1", port: fake.port, dir, stallMs: 300 }),
+      downloadFile("id", { host: "127.0.0.1", port: fake.port, dir, stallMs: 300, retries: 0 }),
       isCode("stalled"),
     );
     await fake.done;
