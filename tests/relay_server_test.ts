@@ -8,32 +8,9 @@ import {
 } from "../lib/media_packet.ts";
 import { formatRelayStats, type MediaServer, serveMedia } from "../lib/relay_server.ts";
 import { FakeRoom } from "./relay_fake_room.ts";
+import { portOf, receive, to, type Udp, udp } from "./udp_helpers.ts";
 
 const JPEG = Uint8Array.of(0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4, 0xff, 0xd9);
-
-type Udp = Deno.DatagramConn;
-
-function udp(): Udp {
-  return Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-}
-
-function portOf(socket: Udp): number {
-  return (socket.addr as Deno.NetAddr).port;
-}
-
-/** Receives one datagram or fails after a generous deadline (a hang guard, not a timing check). */
-async function receive(socket: Udp, ms = 5000): Promise<Uint8Array> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`No datagram within ${ms} ms`)), ms);
-  });
-  try {
-    const [data] = await Promise.race([socket.receive(), deadline]);
-    return data;
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 async function receiveV2(socket: Udp): Promise<MediaPacket> {
   const decoded = decodeMediaPacket(await receive(socket));
@@ -69,10 +46,6 @@ async function registerOver(
 
 function video(clientId: number, seq: number): Uint8Array {
   return encodeMediaPacket({ kind: MediaKind.Video, clientId, seq, ts: 0, payload: JPEG });
-}
-
-function to(port: number): Deno.NetAddr {
-  return { transport: "udp", hostname: "127.0.0.1", port };
 }
 
 interface Setup {

@@ -9,34 +9,12 @@ import {
 } from "../lib/media_packet.ts";
 import { serveMedia } from "../lib/relay_server.ts";
 import { FakeRoom } from "./relay_fake_room.ts";
+import { receive, to, udp } from "./udp_helpers.ts";
 import { RawClient } from "./chat_test_client.ts";
 import { parseServerArgs, startServer } from "../server.ts";
 
 const JPEG_A = Uint8Array.of(0xff, 0xd8, 0xff, 0xe0, 0xaa, 0xff, 0xd9);
 const JPEG_B = Uint8Array.of(0xff, 0xd8, 0xff, 0xdb, 0xbb, 0xbb, 0xff, 0xd9);
-
-type Udp = Deno.DatagramConn;
-
-function udp(): Udp {
-  return Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-}
-
-function to(port: number): Deno.NetAddr {
-  return { transport: "udp", hostname: "127.0.0.1", port };
-}
-
-async function receive(socket: Udp, ms = 5000): Promise<Uint8Array> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`No datagram within ${ms} ms`)), ms);
-  });
-  try {
-    const [data] = await Promise.race([socket.receive(), deadline]);
-    return data;
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** A relay with one registered v2 client (Ana) and a v1 member (Viejo) at 127.0.0.1. */
 async function setup(acceptV1: boolean) {
