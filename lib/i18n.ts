@@ -15,9 +15,6 @@
 /** Languages PC3 speaks. */
 export type Lang = "es" | "en";
 
-/** Every supported language, default first. */
-export const LANGS: readonly Lang[] = ["es", "en"];
-
 /** A module's texts: one entry per key, one template per language. */
 export type Catalog = Record<string, Record<Lang, string>>;
 
