@@ -7,7 +7,7 @@
  *
  * Interactive when standard input is a terminal; otherwise (a pipe, a
  * script, a test) it reads one command per line and prints one plain line
- * per event (formats in lib/terminal.ts). Exit codes: 0 after /quit, Ctrl+C
+ * per event (formats in lib/terminal/terminal.ts). Exit codes: 0 after /quit, Ctrl+C
  * or the end of the input; 1 when the connection fails or the server closes
  * it; 2 for bad command-line options.
  *
@@ -15,7 +15,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { CallMedia, listCameras } from "./lib/call_media.ts";
+import { CallMedia, listCameras } from "./lib/media/call_media.ts";
 import {
   ChatClient,
   type ClientEvent,
@@ -23,17 +23,17 @@ import {
   type MediaParams,
   parseCommand,
   type TransferFunctions,
-} from "./lib/client_core.ts";
-import { clientText } from "./lib/client_text.ts";
-import { type Lang, langFromArgs, translator } from "./lib/i18n.ts";
+} from "./lib/client/chat_client.ts";
+import { clientText } from "./lib/client/text.ts";
+import { type Lang, langFromArgs, translator } from "./lib/protocol/i18n.ts";
 import {
   describeConnectError,
   InteractiveTerminal,
   PipeTerminal,
   renderLost,
   type TerminalUi,
-} from "./lib/terminal.ts";
-import { downloadFile, uploadFile } from "./lib/transfer_client.ts";
+} from "./lib/terminal/terminal.ts";
+import { downloadFile, uploadFile } from "./lib/client/transfers.ts";
 
 /** The client's command-line options, validated. */
 export interface ClientFlags {

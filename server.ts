@@ -14,16 +14,16 @@
 
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
-import { serveChat } from "./lib/chat_server.ts";
-import { serveFiles } from "./lib/file_server.ts";
-import { FileStore } from "./lib/file_store.ts";
-import { HistoryStore } from "./lib/history_store.ts";
-import { isLang, type Lang, langFromArgs, translator } from "./lib/i18n.ts";
-import { clientCommands, localLanAddresses } from "./lib/net_info.ts";
-import { Room } from "./lib/room.ts";
-import { serverText } from "./lib/server_text.ts";
-import { formatRelayStats, serveMedia } from "./lib/relay_server.ts";
-import { VERSION } from "./lib/version.ts";
+import { serveChat } from "./lib/server/chat_server.ts";
+import { serveFiles } from "./lib/server/file_server.ts";
+import { FileStore } from "./lib/server/file_store.ts";
+import { HistoryStore } from "./lib/server/history_store.ts";
+import { isLang, type Lang, langFromArgs, translator } from "./lib/protocol/i18n.ts";
+import { clientCommands, localLanAddresses } from "./lib/net/net_info.ts";
+import { Room } from "./lib/server/room.ts";
+import { serverText } from "./lib/server/text.ts";
+import { formatRelayStats, serveMedia } from "./lib/server/relay_server.ts";
+import { VERSION } from "./lib/protocol/version.ts";
 
 /** Everything the flags decide. */
 export interface ServerConfig {
@@ -359,7 +359,7 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
       lang: config.lang,
     });
 
-    // ---- Media relay (UDP, H4a's lib/relay_server.ts): started here, stopped in close() ----
+    // ---- Media relay (UDP, H4a's lib/server/relay_server.ts): started here, stopped in close() ----
     const media = serveMedia(mediaSocket, { room, acceptV1: config.acceptV1Media });
     // ---- end of media relay wiring ----
 

@@ -17,7 +17,7 @@
 
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { decodeMessage, encodeFrame, FrameDecoder } from "../lib/frame.ts";
+import { decodeMessage, encodeFrame, FrameDecoder } from "../lib/protocol/frame.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -319,7 +319,7 @@ async function benchLatency(storage: string) {
   const server = await spawnServer(storage, ["--max-per-ip", "500", "--quota", "8G"]);
   const [chatPort, filePort] = server.ports;
   await latencyRun("chat only", chatPort);
-  const fileService = await Deno.stat(new URL("../lib/file_server.ts", import.meta.url))
+  const fileService = await Deno.stat(new URL("../lib/server/file_server.ts", import.meta.url))
     .then(() => true, () => false);
   if (fileService) {
     const uploads = Promise.all([
@@ -330,7 +330,7 @@ async function benchLatency(storage: string) {
     const speeds = await uploads;
     console.log(`    uploads: ${speeds.map((s) => s.toFixed(0) + " MB/s").join(", ")}`);
   } else {
-    console.log("    (no lib/file_server.ts: the run with uploads is skipped)");
+    console.log("    (no lib/server/file_server.ts: the run with uploads is skipped)");
   }
   await stopProc(server);
 }

@@ -8,8 +8,8 @@
  * 1. Reference: `dd if=<source> of=<tmp> bs=1M conv=fsync`, copying the
  *    <mib> MiB source file (random-looking bytes, not zeros) to a new synced
  *    file: the speed of this disk for the same job (MB/s from wall time).
- * 2. Upload of a <mib> MiB file with lib/transfer_client.ts uploadFile()
- *    through the real file server (lib/file_server.ts in a subprocess, so it
+ * 2. Upload of a <mib> MiB file with lib/client/transfers.ts uploadFile()
+ *    through the real file server (lib/server/file_server.ts in a subprocess, so it
  *    has a core of its own): read from disk, hashed on both sides, written
  *    and synced by the server, indexed.
  * 3. Download of the same file with downloadFile(): streamed from disk,
@@ -29,11 +29,11 @@
 import { parseArgs } from "node:util";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { FileStore } from "../lib/file_store.ts";
-import { encodeFrame } from "../lib/frame.ts";
-import { NULL_SINK, pump } from "../lib/bulk_copy.ts";
-import { serveFiles } from "../lib/file_server.ts";
-import { downloadFile, uploadFile } from "../lib/transfer_client.ts";
+import { FileStore } from "../lib/server/file_store.ts";
+import { encodeFrame } from "../lib/protocol/frame.ts";
+import { NULL_SINK, pump } from "../lib/net/bulk_copy.ts";
+import { serveFiles } from "../lib/server/file_server.ts";
+import { downloadFile, uploadFile } from "../lib/client/transfers.ts";
 
 const TOKEN = "bench-token";
 const MB = 1_000_000;

@@ -30,9 +30,9 @@ import {
   isV2Datagram,
   MediaKind,
   tokenToBytes,
-} from "../lib/media_packet.ts";
-import { serveMedia } from "../lib/relay_server.ts";
-import type { CallMemberRef, CallRoom } from "../lib/relay.ts";
+} from "../lib/protocol/media_packet.ts";
+import { serveMedia } from "../lib/server/relay_server.ts";
+import type { CallMemberRef, CallRoom } from "../lib/server/relay.ts";
 
 type Udp = Deno.DatagramConn;
 

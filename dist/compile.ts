@@ -6,7 +6,7 @@
  *
  * The ffmpeg binary of each target comes from the npm package
  * `@ffmpeg-installer/<platform>` and is embedded with `--include` at the path
- * lib/ffmpeg_path.ts looks at (`bundledRelativePath()`: `dist/ffmpeg/<platform>/ffmpeg[.exe]`);
+ * lib/media/ffmpeg_path.ts looks at (`bundledRelativePath()`: `dist/ffmpeg/<platform>/ffmpeg[.exe]`);
  * at run time the client copies it out to a cache folder, because the embedded file
  * system is read-only and cannot execute programs. Both sides use the same function,
  * and tests/compile_test.ts checks the commands this script would run.
@@ -17,7 +17,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { bundledRelativePath, installerPlatform } from "../lib/ffmpeg_path.ts";
+import { bundledRelativePath, installerPlatform } from "../lib/media/ffmpeg_path.ts";
 
 /** One build target. */
 export interface Target {

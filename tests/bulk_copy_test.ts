@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { type ByteSink, type ByteSource, NULL_SINK, pump } from "../lib/bulk_copy.ts";
+import { type ByteSink, type ByteSource, NULL_SINK, pump } from "../lib/net/bulk_copy.ts";
 
 /** A source handing out `data` in pieces of at most `piece` bytes. */
 function source(data: Uint8Array, piece: number): ByteSource & { reads: number } {

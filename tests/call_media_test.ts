@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
-import { CallMedia, type CallMediaOptions, fpsOf, trackSeq } from "../lib/call_media.ts";
+import { CallMedia, type CallMediaOptions, fpsOf, trackSeq } from "../lib/media/call_media.ts";
 import { launchChromium } from "./chromium_launch.ts";
-import { FfmpegNotFoundError, findFfmpeg, overrideFfmpegLookup } from "../lib/ffmpeg_path.ts";
+import { FfmpegNotFoundError, findFfmpeg, overrideFfmpegLookup } from "../lib/media/ffmpeg_path.ts";
 import {
   decodeMediaPacket,
   encodeMediaPacket,
   MediaKind,
   tokenToBytes,
-} from "../lib/media_packet.ts";
+} from "../lib/protocol/media_packet.ts";
 
 /** A minimal relay: acks registers whose token it knows, forwards video to the others. */
 class FakeRelay {

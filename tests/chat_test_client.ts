@@ -1,7 +1,7 @@
 /**
  * A raw frame client for the chat server tests (not a test file itself).
  */
-import { decodeMessage, encodeFrame, FrameDecoder, type Message } from "../lib/frame.ts";
+import { decodeMessage, encodeFrame, FrameDecoder, type Message } from "../lib/protocol/frame.ts";
 
 /** Speaks frames over a real socket; `next()` gives the next message or null at EOF. */
 export class RawClient {

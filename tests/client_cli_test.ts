@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath as fromFileUrl } from "node:url";
-import { FramedConnection } from "../lib/conn.ts";
-import { decodeMessage, encodeFrame, type Message } from "../lib/frame.ts";
+import { FramedConnection } from "../lib/net/framed_conn.ts";
+import { decodeMessage, encodeFrame, type Message } from "../lib/protocol/frame.ts";
 
 const root = fromFileUrl(new URL("..", import.meta.url));
 const clientPath = fromFileUrl(new URL("../client.ts", import.meta.url));

@@ -9,9 +9,9 @@ import {
   parseCommand,
   type Progress,
   type TransferFunctions,
-} from "../lib/client_core.ts";
-import { FramedConnection } from "../lib/conn.ts";
-import { decodeMessage, encodeFrame, type Message } from "../lib/frame.ts";
+} from "../lib/client/chat_client.ts";
+import { FramedConnection } from "../lib/net/framed_conn.ts";
+import { decodeMessage, encodeFrame, type Message } from "../lib/protocol/frame.ts";
 
 // ---------------------------------------------------------------------------
 // Command parser
@@ -77,7 +77,7 @@ Deno.test("parseCommand() recognises every command and reports usage and unknown
 });
 
 // ---------------------------------------------------------------------------
-// A fake server written with lib/frame.ts
+// A fake server written with lib/protocol/frame.ts
 
 class FakeServer {
   listener: Deno.TcpListener = Deno.listen({ hostname: "127.0.0.1", port: 0 });

@@ -1,11 +1,11 @@
 /**
  * The compile script cannot run here (deno compile downloads its runtimes), so
  * its commands are checked instead: each target embeds the ffmpeg that
- * lib/ffmpeg_path.ts looks for on that platform, and nothing test-only.
+ * lib/media/ffmpeg_path.ts looks for on that platform, and nothing test-only.
  */
 import assert from "node:assert/strict";
 import { compileArgs, excludedPaths, TARGETS } from "../dist/compile.ts";
-import { buildCandidates, bundledRelativePath } from "../lib/ffmpeg_path.ts";
+import { buildCandidates, bundledRelativePath } from "../lib/media/ffmpeg_path.ts";
 
 Deno.test("compileArgs() builds the server and a client that embeds its platform's ffmpeg", () => {
   const expected = {
@@ -42,7 +42,8 @@ Deno.test("the embedded ffmpeg path is one the compiled Windows client looks at"
     os: "windows",
     arch: "x86_64",
     execPath: "C:\\lab\\pc3-client.exe",
-    moduleUrl: "file:///C:/Users/ana/AppData/Local/Temp/deno-compile-pc3-client/lib/ffmpeg_path.ts",
+    moduleUrl:
+      "file:///C:/Users/ana/AppData/Local/Temp/deno-compile-pc3-client/lib/media/ffmpeg_path.ts",
   });
   const bundled = candidates.find((c) => c.source === "bundled");
   assert.ok(bundled, "the compiled client looks for an embedded ffmpeg");

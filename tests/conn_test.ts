@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { FramedConnection } from "../lib/conn.ts";
-import { decodeMessage, encodeFrame } from "../lib/frame.ts";
+import { FramedConnection } from "../lib/net/framed_conn.ts";
+import { decodeMessage, encodeFrame } from "../lib/protocol/frame.ts";
 
 async function pair(): Promise<[Deno.Conn, Deno.Conn, Deno.Listener]> {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { decodeMessage, encodeFrame, FrameDecoder, type Message } from "../lib/frame.ts";
+import { decodeMessage, encodeFrame, FrameDecoder, type Message } from "../lib/protocol/frame.ts";
 import { type Client, root, startClient, startServer } from "./pipe_processes.ts";
 
 async function sha256File(path: string): Promise<string> {

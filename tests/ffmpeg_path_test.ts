@@ -9,7 +9,7 @@ import {
   installerPlatform,
   makeSystemProbe,
   pickFfmpeg,
-} from "../lib/ffmpeg_path.ts";
+} from "../lib/media/ffmpeg_path.ts";
 
 function fakeProbe(files: Record<string, "runs" | "noexec">, log: string[] = []): FfmpegProbe {
   return {
@@ -113,7 +113,7 @@ Deno.test("buildCandidates() for the compiled Windows client: env, beside the .e
     envPath: "D:\\tools\\ffmpeg.exe",
     execPath: "C:\\Program Files\\PC3\\pc3-client.exe",
     moduleUrl:
-      "file:///C:/Users/ana/AppData/Local/Temp/deno-compile-pc3-client.exe/lib/ffmpeg_path.ts",
+      "file:///C:/Users/ana/AppData/Local/Temp/deno-compile-pc3-client.exe/lib/media/ffmpeg_path.ts",
   });
   assert.deepEqual(list, [
     { source: "env", path: "D:\\tools\\ffmpeg.exe" },
@@ -140,7 +140,7 @@ Deno.test("buildCandidates() under deno run: npm package first, nothing beside t
       "jpeg-js@0.4.4",
     ],
     execPath: "/usr/bin/deno",
-    moduleUrl: "file:///p/lib/ffmpeg_path.ts",
+    moduleUrl: "file:///p/lib/media/ffmpeg_path.ts",
   });
   assert.deepEqual(list.map((c) => c.source), ["npm", "npm", "bundled", "path"]);
   assert.equal(

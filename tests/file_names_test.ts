@@ -6,7 +6,7 @@ import {
   uniqueName,
   utf8Length,
   validateV1FileId,
-} from "../lib/file_names.ts";
+} from "../lib/protocol/file_names.ts";
 
 Deno.test("sanitizeFilename() keeps only the base name of either system's paths", () => {
   assert.equal(sanitizeFilename("../../etc/passwd"), "passwd");

@@ -5,7 +5,7 @@ import {
   FileStoreError,
   PART_LIFETIME_MS,
   type StoreProblem,
-} from "../lib/file_store.ts";
+} from "../lib/server/file_store.ts";
 
 async function tempDir(): Promise<string> {
   return await Deno.makeTempDir({ prefix: "pc3_store_" });

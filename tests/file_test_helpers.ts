@@ -5,10 +5,10 @@
  */
 
 import { join } from "node:path";
-import { encodeFrame, type Message } from "../lib/frame.ts";
-import { type FileInfo, FileStore } from "../lib/file_store.ts";
-import { type FileServerOptions, serveFiles } from "../lib/file_server.ts";
-import { downloadFile, uploadFile } from "../lib/transfer_client.ts";
+import { encodeFrame, type Message } from "../lib/protocol/frame.ts";
+import { type FileInfo, FileStore } from "../lib/server/file_store.ts";
+import { type FileServerOptions, serveFiles } from "../lib/server/file_server.ts";
+import { downloadFile, uploadFile } from "../lib/client/transfers.ts";
 
 export const TOKEN = "0123456789abcdef0123456789abcdef";
 export const NAME = "Ana";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decodeMessage, encodeFrame, FrameDecoder, ProtocolError } from "../lib/frame.ts";
+import { decodeMessage, encodeFrame, FrameDecoder, ProtocolError } from "../lib/protocol/frame.ts";
 
 const encoder = new TextEncoder();
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { HISTORY_FILE, HistoryStore } from "../lib/history_store.ts";
+import { HISTORY_FILE, HistoryStore } from "../lib/server/history_store.ts";
 
 Deno.test("HistoryStore saves atomically and reads back next seq and messages", async () => {
   const dir = await Deno.makeTempDir();

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { format, langFromArgs, translator } from "../lib/i18n.ts";
+import { format, langFromArgs, translator } from "../lib/protocol/i18n.ts";
 
 Deno.test("translator() fills placeholders in the chosen language", () => {
   const catalog = { joined: { es: "{name} se unió al chat", en: "{name} joined the chat" } };

@@ -11,7 +11,7 @@ import {
   MAX_PAYLOAD,
   MediaKind,
   tokenToBytes,
-} from "../lib/media_packet.ts";
+} from "../lib/protocol/media_packet.ts";
 
 const JPEG = Uint8Array.of(0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 0xff, 0xd9);
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import jpeg from "jpeg-js";
-import { MjpegSplitter } from "../lib/mjpeg.ts";
+import { MjpegSplitter } from "../lib/media/mjpeg.ts";
 
 /** A real baseline JPEG of `w`x`h` with a noisy pattern (so entropy data holds FF 00). */
 function realJpeg(w: number, h: number, seed: number): Uint8Array {

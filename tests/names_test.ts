@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { checkName, nameKey, repairName } from "../lib/names.ts";
+import { checkName, nameKey, repairName } from "../lib/protocol/names.ts";
 
 Deno.test("checkName() trims and accepts ordinary names", () => {
   assert.deepEqual(checkName("  Ana María "), { ok: true, name: "Ana María" });

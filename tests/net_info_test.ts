@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { clientCommands, lanAddresses, localLanAddresses } from "../lib/net_info.ts";
+import { clientCommands, lanAddresses, localLanAddresses } from "../lib/net/net_info.ts";
 
 Deno.test("lanAddresses() keeps LAN IPv4 and skips loopback, link-local and IPv6", () => {
   const found = lanAddresses({

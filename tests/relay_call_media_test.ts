@@ -1,13 +1,13 @@
 /**
- * The real relay (lib/relay_server.ts) with the real Room and the real call
- * client (lib/call_media.ts, ffmpeg's test source): the pieces the other tests
+ * The real relay (lib/server/relay_server.ts) with the real Room and the real call
+ * client (lib/media/call_media.ts, ffmpeg's test source): the pieces the other tests
  * exercise against fakes, put together.
  */
 import assert from "node:assert/strict";
-import { CallMedia, type CallMediaOptions } from "../lib/call_media.ts";
-import { decodeMessage, FrameDecoder, type Message } from "../lib/frame.ts";
-import { serveMedia } from "../lib/relay_server.ts";
-import { Room } from "../lib/room.ts";
+import { CallMedia, type CallMediaOptions } from "../lib/media/call_media.ts";
+import { decodeMessage, FrameDecoder, type Message } from "../lib/protocol/frame.ts";
+import { serveMedia } from "../lib/server/relay_server.ts";
+import { Room } from "../lib/server/room.ts";
 
 const encoder = new TextEncoder();
 

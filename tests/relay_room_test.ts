@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
-import { decodeMessage, FrameDecoder, type Message } from "../lib/frame.ts";
+import { decodeMessage, FrameDecoder, type Message } from "../lib/protocol/frame.ts";
 import {
   decodeMediaPacket,
   encodeMediaPacket,
   encodeV1Packet,
   MediaKind,
   tokenToBytes,
-} from "../lib/media_packet.ts";
-import { Relay, type RelayAddress } from "../lib/relay.ts";
-import { Room } from "../lib/room.ts";
+} from "../lib/protocol/media_packet.ts";
+import { Relay, type RelayAddress } from "../lib/server/relay.ts";
+import { Room } from "../lib/server/room.ts";
 
 const JPEG = Uint8Array.of(0xff, 0xd8, 0xff, 0xe0, 7, 7, 0xff, 0xd9);
 const encoder = new TextEncoder();

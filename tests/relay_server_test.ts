@@ -5,8 +5,8 @@ import {
   MediaKind,
   type MediaPacket,
   tokenToBytes,
-} from "../lib/media_packet.ts";
-import { formatRelayStats, type MediaServer, serveMedia } from "../lib/relay_server.ts";
+} from "../lib/protocol/media_packet.ts";
+import { formatRelayStats, type MediaServer, serveMedia } from "../lib/server/relay_server.ts";
 import { FakeRoom } from "./relay_fake_room.ts";
 import { portOf, receive, to, type Udp, udp } from "./udp_helpers.ts";
 

@@ -6,8 +6,8 @@ import {
   encodeV1Packet,
   MediaKind,
   tokenToBytes,
-} from "../lib/media_packet.ts";
-import { type Outgoing, Relay, type RelayAddress } from "../lib/relay.ts";
+} from "../lib/protocol/media_packet.ts";
+import { type Outgoing, Relay, type RelayAddress } from "../lib/server/relay.ts";
 import { FakeRoom } from "./relay_fake_room.ts";
 
 const JPEG = Uint8Array.of(0xff, 0xd8, 0xff, 0xe0, 10, 20, 30, 0xff, 0xd9);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { decodeMessage, type Message } from "../lib/frame.ts";
-import { payload, Room, type RoomFile, type RoomOptions } from "../lib/room.ts";
+import { decodeMessage, type Message } from "../lib/protocol/frame.ts";
+import { payload, Room, type RoomFile, type RoomOptions } from "../lib/server/room.ts";
 
 /** A fake connection: decodes everything the room sends it. */
 class Fake {

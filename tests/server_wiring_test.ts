@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { encodeFrame } from "../lib/frame.ts";
+import { encodeFrame } from "../lib/protocol/frame.ts";
 import { parseServerArgs, type RunningServer, type ServerConfig, startServer } from "../server.ts";
 import { RawClient } from "./chat_test_client.ts";
 

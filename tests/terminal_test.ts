@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import type { ClientEvent, TransferInfo, Welcome } from "../lib/client_core.ts";
-import { clientText, formatDuration, formatSize, formatWhen } from "../lib/client_text.ts";
-import { translator } from "../lib/i18n.ts";
+import type { ClientEvent, TransferInfo, Welcome } from "../lib/client/chat_client.ts";
+import { clientText, formatDuration, formatSize, formatWhen } from "../lib/client/text.ts";
+import { translator } from "../lib/protocol/i18n.ts";
 import {
   displayWidth,
   InteractiveTerminal,
@@ -12,7 +12,7 @@ import {
   renderEvent,
   renderProgress,
   sanitize,
-} from "../lib/terminal.ts";
+} from "../lib/terminal/terminal.ts";
 
 const es = translator(clientText, "es");
 const en = translator(clientText, "en");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { encodeFrame, type Message } from "../lib/frame.ts";
-import { downloadFile, type Progress, TransferError, uploadFile } from "../lib/transfer_client.ts";
+import { encodeFrame, type Message } from "../lib/protocol/frame.ts";
+import { downloadFile, type Progress, TransferError, uploadFile } from "../lib/client/transfers.ts";
 import {
   blobCount,
   bytes,

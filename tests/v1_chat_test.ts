@@ -2,8 +2,8 @@
  * Speaks the original (v1) chat protocol byte for byte against the server.
  */
 import assert from "node:assert/strict";
-import { serveChat } from "../lib/chat_server.ts";
-import { Room } from "../lib/room.ts";
+import { serveChat } from "../lib/server/chat_server.ts";
+import { Room } from "../lib/server/room.ts";
 import { RawClient } from "./chat_test_client.ts";
 
 const enc = new TextEncoder();

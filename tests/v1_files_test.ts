@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { encodeFrame } from "../lib/frame.ts";
+import { encodeFrame } from "../lib/protocol/frame.ts";
 import {
   blobCount,
   bytes,

@@ -6,8 +6,8 @@ import {
   encodeV1Packet,
   MediaKind,
   tokenToBytes,
-} from "../lib/media_packet.ts";
-import { serveMedia } from "../lib/relay_server.ts";
+} from "../lib/protocol/media_packet.ts";
+import { serveMedia } from "../lib/server/relay_server.ts";
 import { FakeRoom } from "./relay_fake_room.ts";
 import { receive, to, udp } from "./udp_helpers.ts";
 import { RawClient } from "./chat_test_client.ts";

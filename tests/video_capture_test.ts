@@ -8,8 +8,8 @@ import {
   parseDshowDevices,
   pickV4l2Devices,
   VideoCapture,
-} from "../lib/video_capture.ts";
-import { findFfmpeg } from "../lib/ffmpeg_path.ts";
+} from "../lib/media/video_capture.ts";
+import { findFfmpeg } from "../lib/media/ffmpeg_path.ts";
 
 const DSHOW_OLD =
   `[dshow @ 000001d8f1a2b3c0] DirectShow video devices (some may be both video and audio devices)

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import jpeg from "jpeg-js";
-import { decodeJpeg, render, TerminalView } from "../lib/video_terminal.ts";
+import { decodeJpeg, render, TerminalView } from "../lib/media/video_terminal.ts";
 
 // deno-lint-ignore no-control-regex
 const ESC = /\x1b\[[0-9;]*m/g;

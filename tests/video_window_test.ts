@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import jpeg from "jpeg-js";
 import { launchChromium } from "./chromium_launch.ts";
-import { VideoWindow } from "../lib/video_window.ts";
+import { VideoWindow } from "../lib/media/video_window.ts";
 
 function colourJpeg(w: number, h: number, rgb: [number, number, number]): Uint8Array {
   const data = new Uint8Array(w * h * 4);

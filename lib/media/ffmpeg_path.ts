@@ -137,7 +137,7 @@ export interface CandidateContext {
   npmDirEntries?: string[];
   /** `Deno.execPath()`. */
   execPath: string;
-  /** `import.meta.url` of this module: `<root>/lib/ffmpeg_path.ts`. */
+  /** `import.meta.url` of this module: `<root>/lib/media/ffmpeg_path.ts`. */
   moduleUrl: string;
 }
 
@@ -156,7 +156,7 @@ export function buildCandidates(ctx: CandidateContext): FfmpegCandidate[] {
   if (ctx.npmPath) list.push({ source: "npm", path: ctx.npmPath });
   if (ctx.moduleUrl.startsWith("file:")) {
     const root = p.dirname(
-      p.dirname(fileUrlToPath(ctx.moduleUrl, ctx.os)),
+      p.dirname(p.dirname(fileUrlToPath(ctx.moduleUrl, ctx.os))),
     );
     const npmDir = p.join(root, "node_modules", ".deno");
     for (const entry of ctx.npmDirEntries ?? []) {
@@ -193,7 +193,7 @@ export function fileUrlToPath(url: string, os: string): string {
 export async function ffmpegCandidates(): Promise<FfmpegCandidate[]> {
   let npmDirEntries: string[] = [];
   if (import.meta.url.startsWith("file:")) {
-    const root = dirname(dirname(fileURLToPath(import.meta.url)));
+    const root = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
     npmDirEntries = safeReadDir(join(root, "node_modules", ".deno"));
   }
   return buildCandidates({

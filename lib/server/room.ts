@@ -24,12 +24,12 @@ import {
   encodeFrame,
   type Message,
   ProtocolError,
-} from "./frame.ts";
+} from "../protocol/frame.ts";
 import type { FileInfo } from "./file_store.ts";
-import { type Lang, translator } from "./i18n.ts";
-import { checkName, MAX_NAME, nameKey, repairName } from "./names.ts";
-import { serverText } from "./server_text.ts";
-import { VERSION } from "./version.ts";
+import { type Lang, translator } from "../protocol/i18n.ts";
+import { checkName, MAX_NAME, nameKey, repairName } from "../protocol/names.ts";
+import { serverText } from "./text.ts";
+import { VERSION } from "../protocol/version.ts";
 
 /** A shared file as the room lists it: the file store's record (type only, no I/O). */
 export type RoomFile = FileInfo;

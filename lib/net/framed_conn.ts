@@ -9,7 +9,7 @@
  * @module
  */
 
-import { DEFAULT_MAX_FRAME, FrameDecoder } from "./frame.ts";
+import { DEFAULT_MAX_FRAME, FrameDecoder } from "../protocol/frame.ts";
 
 /** Default cap on bytes queued for one peer: 4 MiB. */
 export const DEFAULT_MAX_QUEUE = 4 * 1024 * 1024;

@@ -36,15 +36,15 @@
  * @module
  */
 
-import type { ClientEvent, ConnectError, SharedFile, TransferInfo } from "./client_core.ts";
+import type { ClientEvent, ConnectError, SharedFile, TransferInfo } from "../client/chat_client.ts";
 import {
   clientText,
   type ClientTextKey,
   formatDuration,
   formatSize,
   formatWhen,
-} from "./client_text.ts";
-import { type Lang, translator } from "./i18n.ts";
+} from "../client/text.ts";
+import { type Lang, translator } from "../protocol/i18n.ts";
 
 /** A translator bound to the client's catalog. */
 export type Translate = ReturnType<typeof translator<typeof clientText>>;

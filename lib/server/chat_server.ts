@@ -13,12 +13,12 @@
  * @module
  */
 
-import { encodeFrame } from "./frame.ts";
-import { DEFAULT_MAX_QUEUE, FramedConnection } from "./conn.ts";
-import { ProtocolError } from "./frame.ts";
-import { type Lang, translator } from "./i18n.ts";
+import { encodeFrame } from "../protocol/frame.ts";
+import { DEFAULT_MAX_QUEUE, FramedConnection } from "../net/framed_conn.ts";
+import { ProtocolError } from "../protocol/frame.ts";
+import { type Lang, translator } from "../protocol/i18n.ts";
 import type { Room, RoomConnection } from "./room.ts";
-import { serverText } from "./server_text.ts";
+import { serverText } from "./text.ts";
 
 /** Options of {@link serveChat}. */
 export interface ChatServerOptions {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Catalog } from "./i18n.ts";
+import type { Catalog } from "../protocol/i18n.ts";
 
 /** The client's catalog. */
 export const clientText = {

@@ -3,7 +3,7 @@
  * the command parser, background file transfers and the call signaling.
  *
  * It speaks in typed {@link ClientEvent}s and never prints anything: the
- * terminal (lib/terminal.ts) renders the events, in colour or as plain
+ * terminal (lib/terminal/terminal.ts) renders the events, in colour or as plain
  * lines. Nothing here waits for output, and no command waits for a
  * transfer: uploads and downloads run on their own connections in the
  * background, several at once.
@@ -15,11 +15,11 @@
  * @module
  */
 
-import { FramedConnection } from "./conn.ts";
-import { decodeMessage, encodeFrame, type Message, ProtocolError } from "./frame.ts";
-import type { Lang } from "./i18n.ts";
-import { VERSION } from "./version.ts";
-import type { ClientTextKey } from "./client_text.ts";
+import { FramedConnection } from "../net/framed_conn.ts";
+import { decodeMessage, encodeFrame, type Message, ProtocolError } from "../protocol/frame.ts";
+import type { Lang } from "../protocol/i18n.ts";
+import { VERSION } from "../protocol/version.ts";
+import type { ClientTextKey } from "./text.ts";
 
 // ---------------------------------------------------------------------------
 // Commands
@@ -297,7 +297,7 @@ export interface Progress {
   total: number;
 }
 
-/** The transfer functions of lib/transfer_client.ts (injected so tests can fake them). */
+/** The transfer functions of lib/client/transfers.ts (injected so tests can fake them). */
 export interface TransferFunctions {
   uploadFile(path: string, options: {
     host: string;
@@ -319,7 +319,7 @@ export interface TransferFunctions {
   }): Promise<{ path: string; filename: string; size: number; sha256: string }>;
 }
 
-/** What the core hands to the call media starter (lib/call_media.ts fills in the rest). */
+/** What the core hands to the call media starter (lib/media/call_media.ts fills in the rest). */
 export interface MediaParams {
   host: string;
   mediaPort: number;
@@ -330,7 +330,7 @@ export interface MediaParams {
   onLeave(): void;
 }
 
-/** The part of lib/call_media.ts's CallMedia the core uses. */
+/** The part of lib/media/call_media.ts's CallMedia the core uses. */
 export interface MediaSession {
   setMembers(members: CallPeer[]): void;
   statsLines(): string[];

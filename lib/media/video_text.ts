@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Catalog } from "./i18n.ts";
+import type { Catalog } from "../protocol/i18n.ts";
 
 /** Catalog of the video modules, used with `translator(VIDEO_TEXT, lang)`. */
 export const VIDEO_TEXT = {

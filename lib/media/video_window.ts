@@ -22,8 +22,8 @@
  *
  * @module
  */
-import type { Lang } from "./i18n.ts";
-import { translator } from "./i18n.ts";
+import type { Lang } from "../protocol/i18n.ts";
+import { translator } from "../protocol/i18n.ts";
 import { VIDEO_TEXT } from "./video_text.ts";
 
 /** One tile of the grid. */

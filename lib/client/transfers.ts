@@ -12,9 +12,9 @@
 
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { decodeMessage, encodeFrame, FrameDecoder, type Message } from "./frame.ts";
-import { NULL_SINK, pump } from "./bulk_copy.ts";
-import { baseName, sanitizeFilename, uniqueName } from "./file_names.ts";
+import { decodeMessage, encodeFrame, FrameDecoder, type Message } from "../protocol/frame.ts";
+import { NULL_SINK, pump } from "../net/bulk_copy.ts";
+import { baseName, sanitizeFilename, uniqueName } from "../protocol/file_names.ts";
 
 /** Bytes done so far out of the total. */
 export interface Progress {

@@ -19,11 +19,11 @@ import {
   encodeFrame,
   FrameDecoder,
   type Message,
-} from "./frame.ts";
-import { type Lang, translator } from "./i18n.ts";
+} from "../protocol/frame.ts";
+import { type Lang, translator } from "../protocol/i18n.ts";
 import { type FileInfo, FileStore, FileStoreError, type UploadSlot } from "./file_store.ts";
-import { pump } from "./bulk_copy.ts";
-import { sanitizeFilename, utf8Length, validateV1FileId } from "./file_names.ts";
+import { pump } from "../net/bulk_copy.ts";
+import { sanitizeFilename, utf8Length, validateV1FileId } from "../protocol/file_names.ts";
 
 /** Options of {@link serveFiles} (see docs/contracts). */
 export interface FileServerOptions {

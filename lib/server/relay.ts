@@ -29,7 +29,7 @@ import {
   MAX_DATAGRAM,
   MediaKind,
   V1_ROOM,
-} from "./media_packet.ts";
+} from "../protocol/media_packet.ts";
 
 /** An IP address and UDP port. */
 export interface RelayAddress {
@@ -43,7 +43,7 @@ export interface CallMemberRef {
   clientId: number | null;
 }
 
-/** The hooks the relay needs from the room (implemented by lib/room.ts). */
+/** The hooks the relay needs from the room (implemented by lib/server/room.ts). */
 export interface CallRoom {
   /**
    * Media token (32 hex) -> the call member it was issued to. When the room

@@ -1,13 +1,13 @@
 /**
  * The UDP side of the media relay: a receive loop on a datagram socket that
  * feeds {@link Relay} and sends what it returns, plus the expiry timer.
- * All the rules live in lib/relay.ts; this module only moves bytes.
+ * All the rules live in lib/server/relay.ts; this module only moves bytes.
  *
  * @module
  */
 
-import { type Lang, translator } from "./i18n.ts";
-import { MAX_DATAGRAM } from "./media_packet.ts";
+import { type Lang, translator } from "../protocol/i18n.ts";
+import { MAX_DATAGRAM } from "../protocol/media_packet.ts";
 import {
   type CallRoom,
   DEFAULT_SILENCE_MS,

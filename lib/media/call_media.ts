@@ -14,8 +14,8 @@
  *
  * @module
  */
-import type { Lang } from "./i18n.ts";
-import { translator } from "./i18n.ts";
+import type { Lang } from "../protocol/i18n.ts";
+import { translator } from "../protocol/i18n.ts";
 import {
   decodeMediaPacket,
   encodeMediaPacket,
@@ -23,7 +23,7 @@ import {
   MAX_PAYLOAD,
   MediaKind,
   tokenToBytes,
-} from "./media_packet.ts";
+} from "../protocol/media_packet.ts";
 import { FfmpegNotFoundError, findFfmpeg } from "./ffmpeg_path.ts";
 import { CaptureError, defaultCamera, listCameraDevices, VideoCapture } from "./video_capture.ts";
 import { VIDEO_TEXT } from "./video_text.ts";
