@@ -1,0 +1,22 @@
+/**
+ * The defaults every PC3 program shares: the three ports and the frame limits
+ * of PROTOCOL.md. One place, so the server, the client, the help texts and the
+ * tests cannot drift apart.
+ *
+ * @module
+ */
+
+/** Default TCP port of the chat service. */
+export const DEFAULT_CHAT_PORT = 9009;
+/** Default TCP port of the file service. */
+export const DEFAULT_FILE_PORT = 9010;
+/** Default UDP port of the media relay. */
+export const DEFAULT_MEDIA_PORT = 9020;
+
+/** The three default ports, as the server's configuration spells them. */
+export const DEFAULT_PORTS: Readonly<{ chatPort: number; filePort: number; mediaPort: number }> =
+  Object.freeze({
+    chatPort: DEFAULT_CHAT_PORT,
+    filePort: DEFAULT_FILE_PORT,
+    mediaPort: DEFAULT_MEDIA_PORT,
+  });
