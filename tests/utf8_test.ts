@@ -1,4 +1,4 @@
-import { assertEquals } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { utf8Length } from "../lib/protocol/utf8.ts";
 
 Deno.test("utf8Length() agrees with TextEncoder on ASCII, accents, emoji and lone surrogates", () => {
@@ -15,7 +15,7 @@ Deno.test("utf8Length() agrees with TextEncoder on ASCII, accents, emoji and lon
     "\ud800\ud800",
     "ñ🎉\ud83d",
   ];
-  for (const s of samples) assertEquals(utf8Length(s), encoder.encode(s).length, JSON.stringify(s));
+  for (const s of samples) assert.equal(utf8Length(s), encoder.encode(s).length, JSON.stringify(s));
 });
 
 Deno.test("utf8Length() agrees with TextEncoder on random UTF-16 strings", () => {
@@ -23,6 +23,6 @@ Deno.test("utf8Length() agrees with TextEncoder on random UTF-16 strings", () =>
   for (let round = 0; round < 500; round++) {
     const units = Array.from({ length: 12 }, () => Math.floor(Math.random() * 0x10000));
     const s = String.fromCharCode(...units);
-    assertEquals(utf8Length(s), encoder.encode(s).length);
+    assert.equal(utf8Length(s), encoder.encode(s).length);
   }
 });
