@@ -4,16 +4,41 @@ import {
   MAX_FILENAME_BYTES,
   sanitizeFilename,
   uniqueName,
-  utf8Length,
   validateV1FileId,
 } from "../lib/protocol/file_names.ts";
+import { utf8Length } from "../lib/protocol/utf8.ts";
 
 Deno.test("sanitizeFilename() keeps only the base name of either system's paths", () => {
   assert.equal(sanitizeFilename("../../etc/passwd"), "passwd");
   assert.equal(sanitizeFilename("C:\\Windows\\win.ini"), "win.ini");
   assert.equal(sanitizeFilename("/abs/olute.txt"), "olute.txt");
   assert.equal(sanitizeFilename("a/b\\c.tar.gz"), "c.tar.gz");
-  assert.equal(baseName("dir/"), "");
+});
+
+Deno.test("baseName() returns the last component after either system's separator", () => {
+  assert.equal(baseName("informe.pdf"), "informe.pdf");
+  assert.equal(baseName("a/b"), "b");
+  assert.equal(baseName("C:\\fotos\\playa.jpg"), "playa.jpg");
+  assert.equal(baseName("a//b"), "b");
+});
+
+Deno.test("baseName() names the last non-empty component of a path ending in a separator", () => {
+  assert.equal(baseName("a/b/"), "b");
+  assert.equal(baseName("dir/"), "dir");
+  assert.equal(baseName("C:\\fotos\\"), "fotos");
+  assert.equal(baseName("a/b//"), "b");
+});
+
+Deno.test("baseName() returns a path with no component unchanged", () => {
+  assert.equal(baseName(""), "");
+  assert.equal(baseName("/"), "/");
+  assert.equal(baseName("\\\\"), "\\\\");
+});
+
+Deno.test("sanitizeFilename() refuses a peer's name ending in a separator", () => {
+  for (const bad of ["dir/", "a/b/", "C:\\fotos\\", "/"]) {
+    assert.throws(() => sanitizeFilename(bad), RangeError, JSON.stringify(bad));
+  }
 });
 
 Deno.test("sanitizeFilename() replaces control, NUL and Windows-forbidden characters", () => {

@@ -9,13 +9,13 @@
  * @module
  */
 
+import { utf8Length } from "./utf8.ts";
+
 /** Longest file name kept, in UTF-8 bytes (common file system limit). */
 export const MAX_FILENAME_BYTES = 255;
 
 /** Longest v1 file id accepted, in characters. */
 export const MAX_V1_FILE_ID = 200;
-
-const encoder = new TextEncoder();
 
 // Device names Windows reserves with or without an extension (CON, con.txt, COM1.log...).
 const RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)(\..*)?$/i;
@@ -23,15 +23,22 @@ const RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout
 // deno-lint-ignore no-control-regex
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f<>:"|?*]/g;
 
-/** Base name after the last `/` or `\` (both systems' separators). */
-export function baseName(name: string): string {
-  const cut = Math.max(name.lastIndexOf("/"), name.lastIndexOf("\\"));
-  return cut < 0 ? name : name.slice(cut + 1);
-}
-
-/** UTF-8 byte length of a string. */
-export function utf8Length(text: string): number {
-  return encoder.encode(text).length;
+/**
+ * The last non-empty component of a path, splitting on `/` and `\\` (both
+ * systems' separators): `a/b/` names `b`, as a user typing `/upload a/b/`
+ * means. A path with no component at all (`""`, `/`) is returned unchanged so
+ * a message about it still shows what was typed.
+ *
+ * @example
+ * ```ts
+ * import { baseName } from "./file_names.ts";
+ * baseName("C:\\fotos\\playa.jpg"); // "playa.jpg"
+ * baseName("a/b/"); // "b"
+ * ```
+ */
+export function baseName(path: string): string {
+  const parts = path.split(/[\\/]/).filter((part) => part !== "");
+  return parts.length > 0 ? parts[parts.length - 1] : path;
 }
 
 /**
@@ -46,11 +53,14 @@ export function utf8Length(text: string): number {
  *
  * @example
  * ```ts
+ * import { sanitizeFilename } from "./file_names.ts";
  * sanitizeFilename("../../etc/passwd"); // "passwd"
  * sanitizeFilename("C:\\x\\con.txt");   // "_con.txt"
  * ```
  */
 export function sanitizeFilename(name: string): string {
+  // A peer's name ending in a separator names a directory, not a file.
+  if (/[\\/]$/.test(name)) throw new RangeError(`Unusable file name: ${JSON.stringify(name)}`);
   let clean = baseName(name.normalize("NFC")).replace(UNSAFE, "_");
   clean = clean.trim().replace(/[. ]+$/, "");
   if (clean === "" || /^\.+$/.test(clean)) {
@@ -111,6 +121,7 @@ export function validateV1FileId(id: unknown): string {
  *
  * @example
  * ```ts
+ * import { uniqueName } from "./file_names.ts";
  * uniqueName("a.txt", ["a.txt", "a (1).txt"]); // "a (2).txt"
  * ```
  */

@@ -23,7 +23,8 @@ import {
 import { type Lang, translator } from "../protocol/i18n.ts";
 import { type FileInfo, FileStore, FileStoreError, type UploadSlot } from "./file_store.ts";
 import { pump } from "../net/bulk_copy.ts";
-import { sanitizeFilename, utf8Length, validateV1FileId } from "../protocol/file_names.ts";
+import { sanitizeFilename, validateV1FileId } from "../protocol/file_names.ts";
+import { utf8Length } from "../protocol/utf8.ts";
 
 /** Options of {@link serveFiles} (see docs/contracts). */
 export interface FileServerOptions {
