@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { CallMedia, type CallMediaOptions, fpsOf, trackSeq } from "../lib/media/call_media.ts";
+import { CallMedia, type CallMediaOptions } from "../lib/media/call_media.ts";
+import { fpsOf, trackSeq } from "../lib/media/call_stats.ts";
 import { launchChromium } from "./chromium_launch.ts";
 import { FfmpegNotFoundError, findFfmpeg, overrideFfmpegLookup } from "../lib/media/ffmpeg_path.ts";
 import {

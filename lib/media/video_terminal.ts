@@ -12,6 +12,7 @@
  * @module
  */
 import jpeg from "jpeg-js";
+import { type MediaClock, systemClock, type TimerId } from "./media_clock.ts";
 
 /** A decoded image: RGBA bytes, row by row. */
 export interface DecodedImage {
@@ -140,6 +141,8 @@ export interface TerminalViewOptions {
   paneSize(): PaneSize;
   /** Repaints per second at most (default 4). */
   fps?: number;
+  /** Timers of the repaint (default the real ones; tests drive a fake clock). */
+  clock?: MediaClock;
 }
 
 /** One participant as the view shows it, in order. */
@@ -157,14 +160,16 @@ export class TerminalView {
   #tiles: ViewTile[] = [];
   #decoded = new Map<number, { jpeg: Uint8Array; image: DecodedImage | undefined }>();
   #dirty = false;
-  #timer: ReturnType<typeof setInterval> | undefined;
+  #clock: MediaClock;
+  #timer: TimerId;
   #closed = false;
   #painted = false;
 
   constructor(options: TerminalViewOptions) {
     this.#options = options;
+    this.#clock = options.clock ?? systemClock;
     const every = Math.max(50, Math.round(1000 / (options.fps ?? 4)));
-    this.#timer = setInterval(() => this.#tick(), every);
+    this.#timer = this.#clock.setInterval(() => this.#tick(), every);
   }
 
   /** Replaces what is shown; drawn at the next tick. */
@@ -214,7 +219,7 @@ export class TerminalView {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    clearInterval(this.#timer);
+    this.#clock.clearInterval(this.#timer);
     try {
       this.#options.paint(null);
     } catch { /* terminal gone */ }

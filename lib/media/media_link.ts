@@ -1,0 +1,236 @@
+/**
+ * The UDP side of a call (PROTOCOL.md section 5): one socket to the relay,
+ * registration (a register datagram with the media token every second until
+ * the relay acknowledges), a keepalive whenever nothing was sent for 2 s, at
+ * most one send in flight (a frame arriving meanwhile is dropped, never
+ * queued), and a receive loop that hands video packets up and counts
+ * everything else as bad.
+ *
+ * Time comes from an injected {@link MediaClock}; the owner calls
+ * {@link MediaLink.tick} on its own timer.
+ *
+ * @module
+ */
+import {
+  decodeMediaPacket,
+  encodeMediaPacket,
+  MAX_DATAGRAM,
+  MediaKind,
+  tokenToBytes,
+} from "../protocol/media_packet.ts";
+import type { MediaClock } from "./media_clock.ts";
+
+/** Register datagrams are repeated this often until acknowledged (ms). */
+const REGISTER_EVERY_MS = 1000;
+/** A keepalive goes out after this long without sending (ms). */
+const KEEPALIVE_EVERY_MS = 2000;
+/** The user is told the relay does not answer after this long (ms). */
+const WAITING_WARN_MS = 5000;
+/** Pause after a failed receive, so a socket that keeps failing does not spin (ms). */
+const RECEIVE_RETRY_MS = 50;
+
+/** Options of {@link MediaLink.open}. */
+export interface MediaLinkOptions {
+  /** The relay's host name or address (IPv6 with or without brackets). */
+  host: string;
+  mediaPort: number;
+  /** The media token of `call_joined`, 32 hex digits. */
+  token: string;
+  clientId: number;
+  clock: MediaClock;
+  /** The relay acknowledged our register (called once). */
+  onRegistered(): void;
+  /** The relay has not answered for {@link WAITING_WARN_MS} (called once). */
+  onWaiting(): void;
+  /** A video packet from the relay. */
+  onVideo(clientId: number, seq: number, jpeg: Uint8Array): void;
+}
+
+/** Whether `host` (without brackets) is a loopback name or address. */
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host.startsWith("127.") || host === "::1";
+}
+
+/** The local address to bind for talking to `host`: loopback stays on loopback. */
+export function bindAddressFor(host: string): string {
+  const v6 = host.includes(":");
+  if (isLoopback(host)) return v6 ? "::1" : "127.0.0.1";
+  return v6 ? "::" : "0.0.0.0";
+}
+
+/** One UDP link to the relay; see the module docs. */
+export class MediaLink {
+  #o: MediaLinkOptions;
+  #socket: Deno.DatagramConn;
+  #relay: Deno.NetAddr;
+  #token: Uint8Array;
+  #registered = false;
+  #startedAt: number;
+  #lastRegister = 0;
+  #lastSent = 0;
+  #warnedWaiting = false;
+  #seq = 0;
+  #sending = false;
+  #inFlight = new Set<Promise<void>>();
+  #receiving: Promise<void> = Promise.resolve();
+  #closed = false;
+  #dropped = 0;
+  #badDatagrams = 0;
+
+  private constructor(o: MediaLinkOptions, socket: Deno.DatagramConn, host: string) {
+    this.#o = o;
+    this.#socket = socket;
+    this.#relay = { transport: "udp", hostname: host, port: o.mediaPort };
+    this.#token = tokenToBytes(o.token);
+    this.#startedAt = o.clock.now();
+  }
+
+  /** Opens the socket, starts receiving and sends the first register; throws if the bind fails. */
+  static open(options: MediaLinkOptions): MediaLink {
+    const host = options.host.replace(/^\[|\]$/g, "");
+    const socket = Deno.listenDatagram({
+      transport: "udp",
+      hostname: bindAddressFor(host),
+      port: 0,
+    });
+    const link = new MediaLink(options, socket, host);
+    link.#receiving = link.#receiveLoop();
+    link.#sendRegister();
+    return link;
+  }
+
+  /** Whether the relay acknowledged our register. */
+  get registered(): boolean {
+    return this.#registered;
+  }
+
+  /** Frames dropped because a send was in flight, plus sends that failed. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** Datagrams refused: foreign port, undecodable, or refused by the owner. */
+  get badDatagrams(): number {
+    return this.#badDatagrams;
+  }
+
+  /** Counts one datagram the owner refused (e.g. video of a stranger). */
+  countBad(): void {
+    this.#badDatagrams++;
+  }
+
+  /**
+   * Sends one JPEG as a video packet. Returns false, sending nothing, before
+   * registration; a send in flight drops the frame (counted) and returns false.
+   */
+  sendVideo(jpeg: Uint8Array): boolean {
+    if (!this.#registered || this.#closed) return false;
+    if (this.#sending) {
+      this.#dropped++;
+      return false;
+    }
+    this.#send(encodeMediaPacket({
+      kind: MediaKind.Video,
+      clientId: this.#o.clientId,
+      seq: this.#seq++,
+      ts: this.#o.clock.now(),
+      payload: jpeg,
+    }));
+    return true;
+  }
+
+  /** Repeats the register until acknowledged, warns once if it never is, sends keepalives. */
+  tick(): void {
+    if (this.#closed) return;
+    const now = this.#o.clock.now();
+    if (!this.#registered) {
+      if (now - this.#lastRegister >= REGISTER_EVERY_MS) this.#sendRegister();
+      if (!this.#warnedWaiting && now - this.#startedAt >= WAITING_WARN_MS) {
+        this.#warnedWaiting = true;
+        this.#o.onWaiting();
+      }
+    } else if (now - this.#lastSent >= KEEPALIVE_EVERY_MS && !this.#sending) {
+      this.#send(this.#control(MediaKind.Keepalive));
+    }
+  }
+
+  /** Says bye to the relay (when registered) and stops sending and receiving packets. */
+  async bye(): Promise<void> {
+    if (this.#closed) return;
+    if (this.#registered) {
+      try {
+        await this.#socket.send(this.#control(MediaKind.Bye), this.#relay);
+      } catch { /* the relay forgets us after its silence limit anyway */ }
+    }
+    this.#closed = true;
+  }
+
+  /** Says bye if not done, waits for sends in flight, closes the socket; safe twice. */
+  async close(): Promise<void> {
+    await this.bye();
+    await Promise.all([...this.#inFlight]);
+    try {
+      this.#socket.close();
+    } catch { /* already closed */ }
+    await this.#receiving;
+  }
+
+  #send(packet: Uint8Array): void {
+    if (this.#closed) return;
+    this.#sending = true;
+    this.#lastSent = this.#o.clock.now();
+    const sending: Promise<void> = this.#socket.send(packet, this.#relay).then(
+      () => {},
+      () => {
+        this.#dropped++;
+      },
+    ).finally(() => {
+      this.#sending = false;
+      this.#inFlight.delete(sending);
+    });
+    this.#inFlight.add(sending);
+  }
+
+  #control(kind: MediaKind, payload?: Uint8Array): Uint8Array {
+    const ts = this.#o.clock.now();
+    return encodeMediaPacket({ kind, clientId: this.#o.clientId, seq: 0, ts, payload });
+  }
+
+  #sendRegister(): void {
+    this.#lastRegister = this.#o.clock.now();
+    this.#send(this.#control(MediaKind.Register, this.#token));
+  }
+
+  async #receiveLoop(): Promise<void> {
+    while (!this.#closed) {
+      let data: Uint8Array;
+      let addr: Deno.Addr;
+      try {
+        [data, addr] = await this.#socket.receive(new Uint8Array(MAX_DATAGRAM + 1));
+      } catch {
+        if (this.#closed) return;
+        // E.g. Windows reports an ICMP port unreachable on the next receive.
+        await new Promise((r) => setTimeout(r, RECEIVE_RETRY_MS));
+        continue;
+      }
+      this.#dispatch(data, addr as Deno.NetAddr);
+    }
+  }
+
+  #dispatch(data: Uint8Array, from: Deno.NetAddr): void {
+    const decoded = from.port === this.#o.mediaPort ? decodeMediaPacket(data) : null;
+    if (decoded === null || !decoded.ok) {
+      this.#badDatagrams++;
+      return;
+    }
+    const p = decoded.packet;
+    if (p.kind === MediaKind.Registered) {
+      if (!this.#registered) {
+        this.#registered = true;
+        this.#o.onRegistered();
+      }
+    } else if (p.kind === MediaKind.Video) {
+      this.#o.onVideo(p.clientId, p.seq, p.payload.slice());
+    }
+  }
+}
