@@ -1,0 +1,54 @@
+/**
+ * The lines that tell a person why the client could not connect or lost its
+ * connection, and what to do about it. Pure.
+ *
+ * @example
+ * ```ts
+ * import { ConnectError } from "../client/chat_client.ts";
+ * import { clientText } from "../client/text.ts";
+ * import { translator } from "../protocol/i18n.ts";
+ * import { describeConnectError, renderLost } from "./connect_text.ts";
+ * const t = translator(clientText, "en");
+ * const e = new ConnectError("refused", { host: "10.0.0.2", port: 9009, detail: "" });
+ * describeConnectError(e, t, "Ana"); // "[ERROR] ... 10.0.0.2:9009 ..."
+ * renderLost(t, "10.0.0.2", 9009);
+ * ```
+ *
+ * @module
+ */
+
+import type { ConnectError, ConnectErrorCode } from "../client/chat_client.ts";
+import type { ClientTextKey } from "../client/text.ts";
+import type { Translate } from "./render_event.ts";
+import { sanitize } from "./width.ts";
+
+/** Seconds the client waits for a TCP connection (the `timeout` code's text says it). */
+const CONNECT_TIMEOUT_SECONDS = 5;
+
+/** The catalogue key explaining each code, and the parameters it adds. */
+const CONNECT_TEXT: {
+  [C in ConnectErrorCode]: [ClientTextKey, (e: ConnectError) => Record<string, string | number>];
+} = {
+  refused: ["connRefused", () => ({})],
+  unresolved: ["connUnresolved", () => ({})],
+  timeout: ["connTimeout", () => ({ seconds: CONNECT_TIMEOUT_SECONDS })],
+  failed: ["connFailed", () => ({})],
+  name_taken: ["nameTaken", () => ({})],
+  name_invalid: ["nameInvalid", (e) => ({ message: sanitize(e.detail) })],
+  refused_by_server: ["helloRefused", (e) => ({ message: sanitize(e.detail) })],
+  hello_closed: ["helloClosed", () => ({})],
+  hello_timeout: ["helloTimeout", (e) => ({ seconds: e.detail })],
+  bad_reply: ["badReply", () => ({})],
+};
+
+/** The line telling the user the connection was lost (the event itself does not carry host and port). */
+export function renderLost(t: Translate, host: string, port: number): string {
+  return `${t("tagError")} ${t("closedLost", { host, port })}`;
+}
+
+/** Explains a {@link ConnectError} in one line, with what to do about it. */
+export function describeConnectError(e: ConnectError, t: Translate, name: string): string {
+  const p = { host: e.host, port: e.port, detail: sanitize(e.detail), name: sanitize(name) };
+  const [key, extra] = CONNECT_TEXT[e.code] ?? CONNECT_TEXT.failed;
+  return `${t("tagError")} ${t(key, { ...p, ...extra(e) })}`;
+}

@@ -1,0 +1,340 @@
+/**
+ * Interactive mode (standard input is a terminal): a raw-mode line editor;
+ * incoming lines are printed above the prompt without disturbing what is
+ * being typed; names in stable colours; one progress bar per running
+ * transfer; an optional pane at the top of the screen for the terminal video
+ * view ({@link InteractiveTerminal.paint}).
+ *
+ * The class keeps the state (prompt, line editor, running transfers, pane)
+ * and what is on screen; what to write is computed from them by the pure
+ * functions of `block.ts`, and a redraw only rewrites the rows that changed.
+ *
+ * @example
+ * ```ts
+ * import { InteractiveTerminal } from "./interactive_terminal.ts";
+ * const term = new InteractiveTerminal({
+ *   input: Deno.stdin.readable,
+ *   output: Deno.stdout,
+ *   lang: "es",
+ *   size: () => Deno.consoleSize(),
+ *   setRaw: (on) => Deno.stdin.setRaw(on),
+ * });
+ * term.setName("Ana");
+ * await term.close();
+ * ```
+ *
+ * @module
+ */
+
+import type { ClientEvent, TransferInfo } from "../client/chat_client.ts";
+import { clientText } from "../client/text.ts";
+import { translator } from "../protocol/i18n.ts";
+import {
+  type Block,
+  closePane,
+  drawBlock,
+  eraseBlock,
+  HIDE_CURSOR,
+  layoutBlock,
+  openPane,
+  paneRows,
+  SHOW_CURSOR,
+  updateBlock,
+} from "./block.ts";
+import { abortable, type InputItem, textChunks } from "./input.ts";
+import { LineEditor } from "./line_editor.ts";
+import { OutputQueue } from "./output.ts";
+import { renderProgress } from "./progress.ts";
+import { type RenderContext, renderEvent, type Translate } from "./render_event.ts";
+import { CSI, OWN_NAME_STYLE } from "./style.ts";
+import type { TerminalOptions, TerminalUi } from "./terminal_ui.ts";
+import { displayWidth, sanitize } from "./width.ts";
+
+/** Options of {@link InteractiveTerminal}. */
+export interface InteractiveOptions extends TerminalOptions {
+  /** Terminal size (default 80x24). */
+  size?: () => { columns: number; rows: number };
+  /** Switches raw mode (Deno.stdin.setRaw); not called when absent. */
+  setRaw?: (on: boolean) => void;
+  /** Clock for speeds and redraw pacing (default Date.now). */
+  now?: () => number;
+  /** Minimum ms between progress redraws (default 100: ten a second). */
+  redrawMs?: number;
+  /**
+   * Runs `callback` after `ms` and returns a function that cancels it
+   * (default: setTimeout). Tests pass their own to redraw without waiting.
+   */
+  schedule?: (callback: () => void, ms: number) => () => void;
+}
+
+const CLEAR_SCREEN = `${CSI}2J${CSI}H`;
+
+function defaultSchedule(callback: () => void, ms: number): () => void {
+  const id = setTimeout(callback, ms);
+  return () => clearTimeout(id);
+}
+
+/** A video pane on screen: its height and the screen size it was laid out for. */
+interface Pane {
+  rows: number;
+  screenRows: number;
+  columns: number;
+}
+
+/** The terminal of interactive mode (see the module documentation). */
+export class InteractiveTerminal implements TerminalUi {
+  #out: OutputQueue;
+  #ctx: RenderContext;
+  #t: Translate;
+  #options: InteractiveOptions;
+  #editor = new LineEditor();
+  #chunks: AsyncGenerator<string>;
+  #items: InputItem[] = [];
+  #prompt = { styled: "> ", width: 2 };
+  #bars = new Map<number, TransferInfo>();
+  /** The block on screen. */
+  #drawn: Block;
+  #lastDrawn = 0;
+  #cancelRedraw: (() => void) | undefined;
+  #pane: Pane | null = null;
+  #raw = false;
+  #closed = false;
+  #stop = new AbortController();
+
+  constructor(options: InteractiveOptions) {
+    this.#options = options;
+    this.#out = new OutputQueue(options.output);
+    this.#t = translator(clientText, options.lang);
+    this.#ctx = { t: this.#t, color: true, me: null };
+    this.#chunks = textChunks(options.input, abortable(this.#stop.signal, options.signal));
+    if (options.setRaw !== undefined) {
+      options.setRaw(true);
+      this.#raw = true;
+    }
+    this.#drawn = this.#layout();
+    this.#out.write(drawBlock(this.#drawn));
+  }
+
+  #size(): { columns: number; rows: number } {
+    try {
+      const s = this.#options.size?.() ?? { columns: 80, rows: 24 };
+      return { columns: Math.max(10, s.columns), rows: Math.max(3, s.rows) };
+    } catch {
+      return { columns: 80, rows: 24 };
+    }
+  }
+
+  #now(): number {
+    return this.#options.now?.() ?? Date.now();
+  }
+
+  /** The block the current state shows. */
+  #layout(): Block {
+    const { columns } = this.#size();
+    const now = this.#now();
+    this.#lastDrawn = now;
+    const bars = [...this.#bars.values()].map((info) =>
+      renderProgress(info, { t: this.#t, now, columns, color: true })
+    );
+    const line = this.#editor.view(Math.max(1, columns - this.#prompt.width));
+    return layoutBlock({
+      bars,
+      prompt: this.#prompt.styled,
+      promptWidth: this.#prompt.width,
+      line,
+      columns,
+    });
+  }
+
+  /** Erases the block on screen (the caller writes what takes its place, then {@link #draw}). */
+  #erase(): string {
+    return eraseBlock(this.#drawn.rows.length);
+  }
+
+  /** Lays the block out again and draws it whole where the cursor is. */
+  #draw(): string {
+    this.#drawn = this.#layout();
+    return drawBlock(this.#drawn);
+  }
+
+  /** Brings the block on screen up to date with the state, rewriting only what changed. */
+  #redraw(): void {
+    if (this.#closed) return;
+    const next = this.#layout();
+    this.#out.write(updateBlock(this.#drawn, next));
+    this.#drawn = next;
+  }
+
+  /** Sets the user's name: the prompt becomes `name> ` and the name is coloured as ours. */
+  setName(name: string): void {
+    this.#ctx.me = name;
+    this.#setPrompt(`${name}> `, `${CSI}${OWN_NAME_STYLE}m${sanitize(name)}${CSI}0m> `);
+  }
+
+  #setPrompt(plain: string, styled: string): void {
+    const erase = this.#erase();
+    this.#prompt = { styled, width: displayWidth(sanitize(plain)) };
+    this.#out.write(erase + this.#draw());
+  }
+
+  /** Prints lines above the block (they scroll up as usual), then draws the block again. */
+  print(lines: string[]): void {
+    if (this.#closed) {
+      if (lines.length > 0) this.#out.write(lines.join("\r\n") + "\r\n");
+      return;
+    }
+    if (lines.length === 0) return;
+    this.#out.write(
+      `${HIDE_CURSOR}${this.#erase()}${lines.join("\r\n")}\r\n${this.#draw()}${SHOW_CURSOR}`,
+    );
+  }
+
+  /** Prints the event's lines; keeps one progress bar per running transfer. */
+  show(event: ClientEvent): void {
+    switch (event.type) {
+      case "welcome":
+        this.setName(event.welcome.name);
+        break;
+      case "transfer_start":
+        this.#bars.set(event.transfer.id, event.transfer);
+        break;
+      case "transfer_progress":
+        this.#bars.set(event.transfer.id, event.transfer);
+        this.#scheduleRedraw();
+        return;
+      case "transfer_done":
+      case "transfer_failed":
+        this.#bars.delete(event.transfer.id);
+        break;
+    }
+    this.print(renderEvent(event, this.#ctx));
+  }
+
+  /** Redraws progress at most once per `redrawMs`. */
+  #scheduleRedraw(): void {
+    if (this.#cancelRedraw !== undefined || this.#closed) return;
+    const redrawMs = this.#options.redrawMs ?? 100;
+    const wait = Math.max(0, this.#lastDrawn + redrawMs - this.#now());
+    const schedule = this.#options.schedule ?? defaultSchedule;
+    this.#cancelRedraw = schedule(() => {
+      this.#cancelRedraw = undefined;
+      this.#redraw();
+    }, wait);
+  }
+
+  /** Rows and columns the video pane may use. */
+  paneSize(): { columns: number; rows: number } {
+    const { columns, rows } = this.#size();
+    const chatRows = Math.max(6, Math.floor(rows * 0.35));
+    return { columns, rows: Math.max(0, rows - chatRows) };
+  }
+
+  /**
+   * Draws `lines` in a pane at the top of the screen, above the chat (which
+   * scrolls below it, in a scroll region). `null` removes the pane and gives
+   * the whole screen back to the chat. Lines may carry SGR colours; each
+   * should fit {@link paneSize}'s columns.
+   */
+  paint(lines: string[] | null): void {
+    if (this.#closed) return;
+    const { columns, rows } = this.#size();
+    if (lines === null) {
+      if (this.#pane === null) return;
+      const erase = this.#erase() + closePane(this.#pane.rows, rows);
+      this.#pane = null;
+      this.#out.write(HIDE_CURSOR + erase + this.#draw() + SHOW_CURSOR);
+      return;
+    }
+    const shown = lines.slice(0, this.paneSize().rows);
+    let s = HIDE_CURSOR;
+    const pane = this.#pane;
+    if (
+      pane === null || pane.rows !== shown.length || pane.screenRows !== rows ||
+      pane.columns !== columns
+    ) {
+      // (Re)establish the scroll region below the pane, then redraw the block at the bottom.
+      this.#pane = { rows: shown.length, screenRows: rows, columns };
+      s += this.#erase() + openPane(pane?.rows ?? 0, shown.length, rows) + this.#draw();
+    }
+    this.#out.write(s + paneRows(shown) + SHOW_CURSOR);
+  }
+
+  /** The next input item, feeding the editor and redrawing as keys arrive. */
+  async #nextItem(): Promise<InputItem> {
+    while (this.#items.length === 0) {
+      const r = await this.#chunks.next();
+      if (r.done) return { type: "eof" };
+      let cleared = false;
+      for (const a of this.#editor.feed(r.value)) {
+        if (a.type === "submit") this.#items.push({ type: "line", line: a.line });
+        else if (a.type === "interrupt") this.#items.push({ type: "interrupt" });
+        else if (a.type === "eof") this.#items.push({ type: "eof" });
+        else {
+          this.#out.write(CLEAR_SCREEN);
+          cleared = true;
+        }
+      }
+      if (cleared && !this.#closed) {
+        this.#out.write(HIDE_CURSOR + this.#erase() + this.#draw() + SHOW_CURSOR);
+      } else this.#redraw();
+    }
+    return this.#items.shift()!;
+  }
+
+  /** Input items until end of input; commands are echoed above the prompt. */
+  async *input(): AsyncGenerator<InputItem> {
+    while (true) {
+      const item = await this.#nextItem();
+      // Messages come back from the server; commands would leave no trace without this echo.
+      if (item.type === "line" && item.line.startsWith("/") && !item.line.startsWith("//")) {
+        this.print([`${CSI}2m${this.#ctx.me ?? ""}> ${sanitize(item.line)}${CSI}0m`]);
+      }
+      yield item;
+      if (item.type === "eof") return;
+    }
+  }
+
+  /** Asks for one non-blank line with its own prompt; `null` on Ctrl+C or end of input. */
+  async ask(prompt: string): Promise<string | null> {
+    const before = this.#prompt;
+    this.#setPrompt(prompt, prompt);
+    try {
+      while (true) {
+        const item = await this.#nextItem();
+        if (item.type !== "line") return null;
+        if (item.line.trim() !== "") {
+          this.print([`${prompt}${sanitize(item.line)}`]);
+          return item.line.trim();
+        }
+      }
+    } finally {
+      this.#prompt = before;
+      this.#redraw();
+    }
+  }
+
+  /** Erases the block, gives the screen back, leaves raw mode and writes what is queued. Safe twice. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#cancelRedraw?.();
+    this.#cancelRedraw = undefined;
+    let s = this.#erase();
+    if (this.#pane !== null) {
+      s += closePane(0, this.#size().rows);
+      this.#pane = null;
+    }
+    this.#closed = true;
+    this.#out.write(s + `${CSI}0m${SHOW_CURSOR}`);
+    if (this.#raw) {
+      try {
+        this.#options.setRaw?.(false);
+      } catch {
+        // stdin already closed.
+      }
+      this.#raw = false;
+    }
+    this.#stop.abort();
+    await this.#chunks.return(undefined);
+    await this.#out.flush();
+  }
+}

@@ -1,0 +1,298 @@
+/**
+ * Renders a {@link ClientEvent} as lines of text. Pure: the same event and
+ * context always give the same lines. Each event kind has its own renderer in
+ * {@link RENDERERS}, grouped by family (session, chat, files, call, transfers).
+ *
+ * Pipe-mode output format (stable; tests and scripts parse it), Spanish tags
+ * shown, English tags in brackets:
+ * ```text
+ * [Ana]: hola                                     chat message (history too)
+ * [SISTEMA] Ana se unió al chat                   [SYSTEM] join, leave, who, welcome...
+ * [ARCHIVO] Ana compartió video.mp4 (200.0 MB) — /download k3f9ab     [FILE]
+ * [ARCHIVOS] 2 archivo(s) compartido(s):          [FILES] header of /files (then [ARCHIVO] lines)
+ * [TRANSFERENCIA] Subiendo video.mp4…             [TRANSFER] a transfer started
+ * [OK] Subido: video.mp4 (200.0 MB, SHA-256 verificado) — /download k3f9ab
+ * [OK] Descargado: downloads/video.mp4 (200.0 MB, SHA-256 verificado)
+ * [LLAMADA] Ana inició una videollamada — escribe /call start para unirte     [CALL]
+ * [ERROR] ...                                     any error
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { clientText } from "../client/text.ts";
+ * import { translator } from "../protocol/i18n.ts";
+ * import { renderEvent } from "./render_event.ts";
+ * const t = translator(clientText, "en");
+ * renderEvent({ type: "join", name: "Eva" }, { t, color: false, me: "Ana" });
+ * // ["[SYSTEM] Eva joined the chat"]
+ * ```
+ *
+ * @module
+ */
+
+import type { ClientEvent, SharedFile } from "../client/chat_client.ts";
+import { type clientText, type ClientTextKey, formatSize, formatWhen } from "../client/text.ts";
+import type { translator } from "../protocol/i18n.ts";
+import { CSI, nameStyle, sgr } from "./style.ts";
+import { sanitize } from "./width.ts";
+
+/** A translator bound to the client's catalogue. */
+export type Translate = ReturnType<typeof translator<typeof clientText>>;
+
+/** What {@link renderEvent} needs besides the event. */
+export interface RenderContext {
+  t: Translate;
+  /** Colours (interactive mode) or plain text (pipe mode). */
+  color: boolean;
+  /** The user's own name once welcomed. */
+  me: string | null;
+}
+
+const TAG_STYLE: Partial<Record<ClientTextKey, string>> = {
+  tagError: "1;31",
+  tagOk: "1;32",
+  tagFile: "36",
+  tagFiles: "36",
+  tagCall: "35",
+  tagTransfer: "2",
+  tagSystem: "33",
+};
+
+const ERROR_NOTICES = new Set<ClientTextKey>([
+  "messageTooLong",
+  "unknownCommand",
+  "uploadUsage",
+  "downloadUsage",
+  "callUsage",
+  "callNotIn",
+  "callMediaFailed",
+  "uploadFailed",
+  "downloadFailed",
+]);
+
+const CALL_NOTICES = new Set<ClientTextKey>(["callAlready"]);
+
+/** Transfer failure codes with their own text in the catalogue. */
+const TRANSFER_REASONS = new Set<string>([
+  "file_missing",
+  "not_a_file",
+  "connect_failed",
+  "connection_lost",
+  "hash_mismatch",
+  "bad_reply",
+  "not_found",
+  "cancelled",
+  "stalled",
+]);
+
+/** Files listed in the welcome (the newest); `/files` shows every one. */
+const WELCOME_FILES = 10;
+
+/** The pieces every renderer builds lines from, bound to one context. */
+interface Pen {
+  t: Translate;
+  ctx: RenderContext;
+  /** A tagged line: the coloured tag, a space, the text. */
+  tag(key: ClientTextKey, text: string): string;
+  /** A name, sanitized and coloured. */
+  who(name: string): string;
+  /** One shared file; listings (/files, welcome) also say when. */
+  fileLine(f: SharedFile, listed?: boolean): string;
+}
+
+function pen(ctx: RenderContext): Pen {
+  const { t, color } = ctx;
+  const tag = (key: ClientTextKey, text: string) =>
+    `${sgr(TAG_STYLE[key] ?? "0", t(key), color)} ${text}`;
+  const who = (name: string) => sgr(nameStyle(name, ctx.me), sanitize(name), color);
+  const fileLine = (f: SharedFile, listed = false) =>
+    tag(
+      "tagFile",
+      t(listed ? "fileListed" : "fileShared", {
+        from: who(f.from),
+        filename: sanitize(f.filename),
+        size: formatSize(f.size),
+        id: sanitize(f.fileId),
+        when: formatWhen(f.ts),
+      }),
+    );
+  return { t, ctx, tag, who, fileLine };
+}
+
+type EventOf<K extends ClientEvent["type"]> = Extract<ClientEvent, { type: K }>;
+type Renderer<K extends ClientEvent["type"]> = (ev: EventOf<K>, p: Pen) => string[];
+
+// --- Session -------------------------------------------------------------
+
+function online(p: Pen, members: { name: string }[]): string {
+  return p.tag(
+    "tagSystem",
+    p.t("online", { count: members.length, names: members.map((m) => p.who(m.name)).join(", ") }),
+  );
+}
+
+const renderWelcome: Renderer<"welcome"> = (ev, p) => {
+  const w = ev.welcome;
+  const lines = [
+    p.tag("tagSystem", p.t("welcome", { host: ev.host, port: ev.port, name: p.who(w.name) })),
+    online(p, w.members),
+  ];
+  if (w.files.length > 0) {
+    // The newest few, so a newcomer sees what was shared; /files lists them all.
+    const shown = w.files.slice(-WELCOME_FILES);
+    lines.push(p.tag("tagFiles", p.t("filesHeader", { count: w.files.length })));
+    lines.push(...shown.map((f) => p.fileLine(f, true)));
+    if (w.files.length > shown.length) {
+      lines.push(p.tag("tagFiles", p.t("filesMore", { count: w.files.length - shown.length })));
+    }
+  }
+  if (w.call.length > 0) {
+    const names = w.call.map((c) => p.who(c.name)).join(", ");
+    lines.push(p.tag("tagCall", p.t("callRunning", { names })));
+  }
+  return lines;
+};
+
+const renderLeave: Renderer<"leave"> = (ev, p) => {
+  const key: ClientTextKey = ev.reason === "timeout"
+    ? "leftTimeout"
+    : ev.reason === "slow_consumer" || ev.reason === "flood"
+    ? "leftDropped"
+    : "left";
+  return [p.tag("tagSystem", p.t(key, { name: p.who(ev.name) }))];
+};
+
+const renderNotice: Renderer<"notice"> = (ev, p) => {
+  const params = { ...ev.params };
+  if (ev.key === "unknownCommand" && typeof params.command === "string") {
+    params.command = sanitize(params.command);
+  }
+  if (
+    (ev.key === "uploadFailed" || ev.key === "downloadFailed") && params.reason === "unavailable"
+  ) {
+    params.reason = p.t("unavailable");
+  }
+  const text = p.t(ev.key, params);
+  if (ev.key === "help") return text.split("\n");
+  if (ERROR_NOTICES.has(ev.key)) return [p.tag("tagError", text)];
+  if (CALL_NOTICES.has(ev.key)) return [p.tag("tagCall", text)];
+  return [p.tag("tagSystem", text)];
+};
+
+const renderClosed: Renderer<"closed"> = (ev, p) => {
+  const info = ev.info;
+  if (info.reason === "shutdown") return [p.tag("tagError", p.t("closedShutdown"))];
+  // A quit says nothing; a lost connection is told by renderLost (it needs host and port).
+  if (info.reason !== "server_error") return [];
+  const message = sanitize(info.message ?? info.code ?? "");
+  switch (info.code) {
+    case "idle_timeout":
+      return [p.tag("tagError", p.t("closedIdle", { message }))];
+    case "slow_consumer":
+      return [p.tag("tagError", p.t("closedSlow"))];
+    case "server_shutdown":
+      return [p.tag("tagError", p.t("closedShutdown"))];
+    default:
+      return [p.tag("tagError", p.t("closedError", { message }))];
+  }
+};
+
+// --- Chat and files ------------------------------------------------------
+
+const renderMessage: Renderer<"message"> = (ev, p) => {
+  const line = `[${p.who(ev.from)}]: ${sanitize(ev.text)}`;
+  if (!ev.history || !p.ctx.color) return [line];
+  // History is dimmed, names included: every reset inside the line re-dims.
+  return [`${CSI}2m${line.replaceAll(`${CSI}0m`, `${CSI}0;2m`)}${CSI}0m`];
+};
+
+const renderFiles: Renderer<"files"> = (ev, p) => {
+  if (ev.files.length === 0) return [p.tag("tagFiles", p.t("noFiles"))];
+  return [
+    p.tag("tagFiles", p.t("filesHeader", { count: ev.files.length })),
+    ...ev.files.map((f) => p.fileLine(f, true)),
+  ];
+};
+
+// --- Call ----------------------------------------------------------------
+
+const renderCall: Renderer<"call"> = (ev, p) => {
+  if (ev.action === "media") return [];
+  if (ev.action === "start") {
+    return [p.tag("tagCall", p.t(ev.first ? "callFirst" : "callJoin", { from: p.who(ev.from) }))];
+  }
+  const key = ev.reason === "media_timeout" ? "callLeaveTimeout" : "callLeave";
+  let text = p.t(key, { from: p.who(ev.from) });
+  if (ev.ended) text += ` — ${p.t("callEnded")}`;
+  return [p.tag("tagCall", text)];
+};
+
+const renderCallJoined: Renderer<"call_joined"> = (ev, p) => {
+  const others = ev.members.filter((m) => m.name !== p.ctx.me).map((m) => p.who(m.name));
+  const names = others.length > 0 ? others.join(", ") : p.t("callNobody");
+  return [p.tag("tagCall", p.t("callYouJoined", { names }))];
+};
+
+// --- Transfers -----------------------------------------------------------
+
+const renderTransferStart: Renderer<"transfer_start"> = (ev, p) => {
+  const key = ev.transfer.kind === "upload" ? "uploadStart" : "downloadStart";
+  return [p.tag("tagTransfer", p.t(key, { filename: sanitize(ev.transfer.label) }))];
+};
+
+const renderTransferDone: Renderer<"transfer_done"> = (ev, p) => {
+  const size = formatSize(ev.size);
+  if (ev.transfer.kind === "upload") {
+    const filename = sanitize(ev.filename);
+    return [p.tag("tagOk", p.t("uploadDone", { filename, size, id: sanitize(ev.fileId ?? "?") }))];
+  }
+  return [p.tag("tagOk", p.t("downloadDone", { path: sanitize(ev.path ?? ev.filename), size }))];
+};
+
+const renderTransferFailed: Renderer<"transfer_failed"> = (ev, p) => {
+  const reason = TRANSFER_REASONS.has(ev.code)
+    ? p.t(ev.code as ClientTextKey)
+    : sanitize(ev.message);
+  const key = ev.transfer.kind === "upload" ? "uploadFailed" : "downloadFailed";
+  return [p.tag("tagError", p.t(key, { filename: sanitize(ev.transfer.label), reason }))];
+};
+
+/** One renderer per event kind; the compiler checks that none is missing. */
+const RENDERERS: { [K in ClientEvent["type"]]: Renderer<K> } = {
+  welcome: renderWelcome,
+  // Our own join follows the welcome, which already said it.
+  join: (ev, p) =>
+    ev.name === p.ctx.me ? [] : [p.tag("tagSystem", p.t("joined", { name: p.who(ev.name) }))],
+  leave: renderLeave,
+  who: (ev, p) => [online(p, ev.members)],
+  shutdown: (_ev, p) => [p.tag("tagSystem", p.t("shutdown"))],
+  system: (ev, p) => [p.tag("tagSystem", sanitize(ev.text))],
+  server_error: (ev, p) => [p.tag("tagError", sanitize(ev.message))],
+  notice: renderNotice,
+  closed: renderClosed,
+  message: renderMessage,
+  file: (ev, p) => [p.fileLine(ev.file)],
+  files: renderFiles,
+  call: renderCall,
+  call_joined: renderCallJoined,
+  call_left: (ev, p) => [
+    p.tag("tagCall", p.t(ev.reason === "media_timeout" ? "callYouTimedOut" : "callYouLeft")),
+  ],
+  call_log: (ev, p) => [p.tag("tagCall", ev.line)],
+  call_stats: (ev, p) => ev.lines.map((l) => p.tag("tagCall", l)),
+  transfer_start: renderTransferStart,
+  // Bars are drawn by the interactive terminal, not printed as lines.
+  transfer_progress: () => [],
+  transfer_done: renderTransferDone,
+  transfer_failed: renderTransferFailed,
+};
+
+/**
+ * Renders one event as zero or more lines (no line breaks inside, no final
+ * newline). Pure. Progress events render nothing: bars are drawn by the
+ * interactive terminal.
+ */
+export function renderEvent(ev: ClientEvent, ctx: RenderContext): string[] {
+  const render = RENDERERS[ev.type] as (ev: ClientEvent, p: Pen) => string[];
+  return render(ev, pen(ctx));
+}

@@ -1,0 +1,40 @@
+/**
+ * What the client program needs from a terminal, whichever mode it runs in
+ * (`PipeTerminal` or `InteractiveTerminal`), and the options both
+ * take so tests drive them with fake streams.
+ *
+ * @module
+ */
+
+import type { ClientEvent } from "../client/chat_client.ts";
+import type { Lang } from "../protocol/i18n.ts";
+import type { InputItem } from "./input.ts";
+import type { Writer } from "./output.ts";
+
+/** What client.ts needs from either terminal. */
+export interface TerminalUi {
+  /** Renders one client event. Never waits. */
+  show(event: ClientEvent): void;
+  /** Prints lines as they are (already translated). */
+  print(lines: string[]): void;
+  /** Input items until EOF (then one `eof`). */
+  input(): AsyncGenerator<InputItem>;
+  /** Asks for one line (the name); `null` on Ctrl+C or end of input. */
+  ask(prompt: string): Promise<string | null>;
+  /** Sets the user's name (prompt and own-name colour). */
+  setName(name: string): void;
+  /** Restores the terminal and writes everything queued. Safe twice. */
+  close(): Promise<void>;
+}
+
+/** Options shared by both terminals. */
+export interface TerminalOptions {
+  /** Standard input (or a fake stream). */
+  input: ReadableStream<Uint8Array>;
+  /** Standard output (or a fake writer). */
+  output: Writer;
+  /** Language of the texts. */
+  lang: Lang;
+  /** Aborting it ends input as if it had reached its end. */
+  signal?: AbortSignal;
+}
