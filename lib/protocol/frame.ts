@@ -20,24 +20,33 @@ export const DEFAULT_MAX_FRAME = 64 * 1024;
 /** A JSON object received from a peer, before validation. */
 export type Message = Record<string, unknown>;
 
+/** Machine codes of {@link ProtocolError} (see PROTOCOL.md). */
+export type ProtocolErrorCode = "bad_utf8" | "bad_json" | "bad_message" | "frame_too_large";
+
 /**
  * A protocol violation with a stable machine `code` (see PROTOCOL.md) and a
  * human message. `fatal` says whether the connection must be closed because
- * the byte stream can no longer be trusted.
+ * the byte stream can no longer be trusted. For `frame_too_large`, `size` is
+ * the declared length and `limit` the cap it passed.
  */
 export class ProtocolError extends Error {
   override name = "ProtocolError";
-  readonly code: string;
+  readonly code: ProtocolErrorCode;
   readonly fatal: boolean;
-  constructor(code: string, message: string, options: { fatal?: boolean; cause?: unknown } = {}) {
+  /** Declared frame length, for `frame_too_large`. */
+  readonly size?: number;
+  /** The cap on frame length, for `frame_too_large`. */
+  readonly limit?: number;
+  constructor(
+    code: ProtocolErrorCode,
+    message: string,
+    options: { fatal?: boolean; cause?: unknown; size?: number; limit?: number } = {},
+  ) {
     super(message, { cause: options.cause });
     this.code = code;
     this.fatal = options.fatal ?? false;
-  }
-
-  /** The error frame to send to the peer. */
-  toMessage(): Message {
-    return { type: "error", code: this.code, message: this.message };
+    if (options.size !== undefined) this.size = options.size;
+    if (options.limit !== undefined) this.limit = options.limit;
   }
 }
 
@@ -50,6 +59,7 @@ const strictDecoder = new TextDecoder("utf-8", { fatal: true });
  *
  * @example
  * ```ts
+ * import { encodeFrame } from "./frame.ts";
  * const bytes = encodeFrame({ type: "message", text: "hola" });
  * ```
  */
@@ -153,7 +163,7 @@ export class FrameDecoder {
       throw new ProtocolError(
         "frame_too_large",
         `Frame too large: ${length} bytes (limit ${this.maxFrame})`,
-        { fatal: true },
+        { fatal: true, size: length, limit: this.maxFrame },
       );
     }
     if (pending < HEADER_BYTES + length) return null;

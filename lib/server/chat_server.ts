@@ -1,6 +1,7 @@
 /**
- * The chat service (TCP 9009): accepts connections, frames them with
- * {@link FramedConnection} and feeds the payloads to the {@link Room}.
+ * The chat service (TCP 9009): accepts connections through a
+ * {@link ConnectionListener}, frames them with {@link FramedConnection} and
+ * feeds the payloads to the {@link Room}.
  *
  * Thin socket layer: the room decides everything; this module owns the
  * sockets, the per-address connection limit, the hello and idle timeouts
@@ -13,10 +14,11 @@
  * @module
  */
 
-import { encodeFrame } from "../protocol/frame.ts";
-import { DEFAULT_MAX_QUEUE, FramedConnection } from "../net/framed_conn.ts";
-import { ProtocolError } from "../protocol/frame.ts";
+import { encodeFrame, ProtocolError } from "../protocol/frame.ts";
 import { type Lang, translator } from "../protocol/i18n.ts";
+import { DEFAULT_MAX_QUEUE, FramedConnection } from "../net/framed_conn.ts";
+import { ConnectionListener, type PeerInfo } from "../net/listener.ts";
+import { writeAll } from "../net/write_queue.ts";
 import type { Room, RoomConnection } from "./room.ts";
 import { serverText } from "./text.ts";
 
@@ -45,10 +47,9 @@ export interface ChatServerOptions {
 export interface ChatServer {
   /** Stops accepting, tells everyone, flushes queues (with a deadline) and closes. Safe twice. */
   close(): Promise<void>;
-  /** Open connections right now. */
-  connections(): number;
 }
 
+/** Bytes read from a member's socket at a time; chat frames are small. */
 const READ_BUFFER = 4 * 1024;
 
 interface Peer {
@@ -64,72 +65,44 @@ interface Peer {
  *
  * @example
  * ```ts
+ * import { serveChat } from "./chat_server.ts";
+ * import { Room } from "./room.ts";
  * const listener = Deno.listen({ hostname: "0.0.0.0", port: 9009 });
  * const chat = serveChat(listener, { room: new Room() });
- * // ...
  * await chat.close();
  * ```
  */
 export function serveChat(listener: Deno.Listener, options: ChatServerOptions): ChatServer {
   const room = options.room;
-  const lang = options.lang ?? room.lang;
-  const t = translator(serverText, lang);
+  const t = translator(serverText, options.lang ?? room.lang);
   const maxFrame = options.maxFrame ?? room.maxFrame;
   const maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
-  const helloTimeout = options.helloTimeoutMs ?? 10_000;
-  const idleTimeout = options.idleTimeoutMs ?? 60_000;
-  const maxPerIp = options.maxPerIp ?? 64;
   const deadline = options.shutdownDeadlineMs ?? 2_000;
   const log = options.log ?? ((line: string) => console.error(line));
-
   const peers = new Set<Peer>();
-  const perIp = new Map<string, number>();
-  const tasks = new Set<Promise<void>>();
   let closing = false;
-  let closed: Promise<void> | null = null;
-
-  // One sweep for every timeout: cheap with thousands of idle connections.
-  const sweepEvery = Math.max(
-    10,
-    Math.min(1000, Math.floor(Math.min(helloTimeout, idleTimeout) / 4)),
+  const sweep = startSweep(
+    peers,
+    options.helloTimeoutMs ?? 10_000,
+    options.idleTimeoutMs ?? 60_000,
   );
-  const sweep = setInterval(() => {
-    const now = Date.now();
-    for (const p of peers) {
-      if (p.rc.closing !== null) continue;
-      if (p.rc.name === null) {
-        if (now - p.opened >= helloTimeout) p.rc.timeout("hello");
-      } else if (p.rc.protocol === 2 && now - p.lastSeen >= idleTimeout) {
-        p.rc.timeout("idle");
-      }
-    }
-  }, sweepEvery);
 
-  async function serveConn(conn: Deno.TcpConn): Promise<void> {
-    const addr = conn.remoteAddr as Deno.NetAddr;
-    const ip = addr.hostname;
-    const count = (perIp.get(ip) ?? 0) + 1;
-    perIp.set(ip, count);
-    try {
-      if (count > maxPerIp) {
-        await refuse(conn, "too_many_connections", t("too_many_connections", { ip }));
-        return;
-      }
-      try {
-        conn.setNoDelay(true);
-        conn.setKeepAlive(true);
-      } catch {
-        // Not fatal: some platforms refuse socket options on odd sockets.
-      }
-      await runPeer(conn, ip, addr.port);
-    } finally {
-      const left = (perIp.get(ip) ?? 1) - 1;
-      if (left <= 0) perIp.delete(ip);
-      else perIp.set(ip, left);
+  async function serveConn(conn: Deno.TcpConn, peer: PeerInfo): Promise<void> {
+    if (peer.overLimit) {
+      const message = t("too_many_connections", { ip: peer.ip });
+      await refuse(conn, encodeFrame({ type: "error", code: "too_many_connections", message }));
+      return;
     }
+    try {
+      conn.setNoDelay(true);
+      conn.setKeepAlive(true);
+    } catch {
+      // Not fatal: some platforms refuse socket options on odd sockets.
+    }
+    await runPeer(conn, peer);
   }
 
-  async function runPeer(conn: Deno.TcpConn, ip: string, port: number): Promise<void> {
+  async function runPeer(conn: Deno.TcpConn, { ip, port }: PeerInfo): Promise<void> {
     const fc = new FramedConnection(conn, { maxFrame, maxQueue });
     const now = Date.now();
     const peer = { fc, opened: now, lastSeen: now, ending: null } as unknown as Peer;
@@ -145,37 +118,8 @@ export function serveChat(listener: Deno.Listener, options: ChatServerOptions): 
     });
     peers.add(peer);
     if (closing) peer.rc.timeout("hello");
-    const buf = new Uint8Array(READ_BUFFER);
     try {
-      while (!fc.closed) {
-        let n: number | null;
-        try {
-          n = await conn.read(buf);
-        } catch {
-          break;
-        }
-        if (n === null) break;
-        peer.lastSeen = Date.now();
-        fc.decoder.push(buf.subarray(0, n));
-        try {
-          let payload: Uint8Array | null;
-          while ((payload = fc.decoder.next()) !== null) {
-            peer.rc.receive(payload);
-            if (peer.rc.closing !== null) break;
-          }
-        } catch (e) {
-          if (e instanceof ProtocolError && e.code === "frame_too_large") {
-            const size = /(\d+) bytes/.exec(e.message)?.[1] ?? "?";
-            peer.rc.frameTooLarge(Number(size), maxFrame);
-          } else {
-            log(`chat: unexpected failure from ${ip}:${port}: ${e}`);
-            peer.rc.disconnect();
-          }
-        }
-        // Stop reading once the room closed the connection; bytes after a
-        // quit or a fatal error are not read.
-        if (peer.rc.closing !== null) break;
-      }
+      await readLoop(conn, peer, `${ip}:${port}`);
     } finally {
       peer.rc.disconnect();
       if (peer.ending !== null) await peer.ending;
@@ -184,75 +128,98 @@ export function serveChat(listener: Deno.Listener, options: ChatServerOptions): 
     }
   }
 
-  async function refuse(conn: Deno.Conn, code: string, message: string): Promise<void> {
-    try {
-      const bytes = encodeFrame({ type: "error", code, message });
-      let written = 0;
-      const timer = setTimeout(() => {
-        try {
-          conn.close();
-        } catch { /* closed */ }
-      }, deadline);
+  /** Feeds the room until EOF, a socket error or the room closing the connection. */
+  async function readLoop(conn: Deno.TcpConn, peer: Peer, who: string): Promise<void> {
+    const { fc, rc } = peer;
+    const buf = new Uint8Array(READ_BUFFER);
+    // Bytes after a quit or a fatal error are not read.
+    while (!fc.closed && rc.closing === null) {
+      let n: number | null;
       try {
-        while (written < bytes.length) written += await conn.write(bytes.subarray(written));
-      } finally {
-        clearTimeout(timer);
+        n = await conn.read(buf);
+      } catch {
+        return;
       }
-    } catch {
-      // The peer is gone already.
-    } finally {
+      if (n === null) return;
+      peer.lastSeen = Date.now();
+      fc.decoder.push(buf.subarray(0, n));
       try {
-        conn.close();
-      } catch { /* closed */ }
+        let payload: Uint8Array | null;
+        while (rc.closing === null && (payload = fc.decoder.next()) !== null) rc.receive(payload);
+      } catch (e) {
+        if (e instanceof ProtocolError && e.code === "frame_too_large") {
+          rc.frameTooLarge(e.size!, e.limit!);
+        } else {
+          log(`chat: unexpected failure from ${who}: ${e}`);
+          rc.disconnect();
+        }
+      }
     }
   }
 
-  const acceptLoop = (async () => {
-    while (true) {
-      let conn: Deno.Conn;
-      try {
-        conn = await listener.accept();
-      } catch (e) {
-        if (closing || e instanceof Deno.errors.BadResource) return;
-        // Out of file descriptors and similar: wait a little and go on.
-        log(`chat: accept failed: ${e}`);
-        await new Promise((r) => setTimeout(r, 50));
-        continue;
-      }
-      if (closing) {
-        conn.close();
-        continue;
-      }
-      const task = serveConn(conn as Deno.TcpConn).catch((e) => log(`chat: ${e}`));
-      tasks.add(task);
-      task.finally(() => tasks.delete(task));
+  /** Sends one error frame (with a deadline) and closes: for connections never framed. */
+  async function refuse(conn: Deno.Conn, frame: Uint8Array): Promise<void> {
+    const timer = setTimeout(() => closeQuietly(conn), deadline);
+    try {
+      await writeAll(conn, frame);
+    } catch {
+      // The peer is gone already.
+    } finally {
+      clearTimeout(timer);
+      closeQuietly(conn);
     }
-  })();
+  }
 
+  const accepting = new ConnectionListener(
+    listener,
+    (conn, peer) => serveConn(conn as Deno.TcpConn, peer),
+    { maxPerIp: options.maxPerIp ?? 64, log, name: "chat" },
+  );
+
+  let closed: Promise<void> | null = null;
   return {
-    connections: () => peers.size,
     close(): Promise<void> {
-      if (closed !== null) return closed;
-      closing = true;
-      closed = (async () => {
+      closed ??= (async () => {
+        closing = true;
         clearInterval(sweep);
-        try {
-          listener.close();
-        } catch { /* closed */ }
-        await acceptLoop;
+        await accepting.stop();
         room.shutdown();
         // Connections still before their hello are not members: close them too.
         for (const p of peers) p.rc.timeout("hello");
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        await Promise.race([
-          Promise.all([...tasks]),
-          new Promise((r) => timer = setTimeout(r, deadline + 500)),
-        ]);
-        clearTimeout(timer);
-        for (const p of peers) p.fc.close();
-        await Promise.all([...tasks]);
+        if (!(await accepting.settled(deadline + 500))) {
+          for (const p of peers) p.fc.close();
+          await accepting.settled();
+        }
       })();
       return closed;
     },
   };
+}
+
+/** One timer for every hello and idle timeout: cheap with thousands of idle connections. */
+function startSweep(
+  peers: Set<Peer>,
+  helloTimeout: number,
+  idleTimeout: number,
+): ReturnType<typeof setInterval> {
+  const every = Math.max(10, Math.min(1000, Math.floor(Math.min(helloTimeout, idleTimeout) / 4)));
+  return setInterval(() => {
+    const now = Date.now();
+    for (const p of peers) {
+      if (p.rc.closing !== null) continue;
+      if (p.rc.name === null) {
+        if (now - p.opened >= helloTimeout) p.rc.timeout("hello");
+      } else if (p.rc.protocol === 2 && now - p.lastSeen >= idleTimeout) {
+        p.rc.timeout("idle");
+      }
+    }
+  }, every);
+}
+
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // Already closed.
+  }
 }
