@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { CallMedia, type CallMediaOptions } from "../lib/media/call_media.ts";
-import { fpsOf, trackSeq } from "../lib/media/call_stats.ts";
-import { launchChromium } from "./chromium_launch.ts";
+import { fpsOf, STALE_MS, trackSeq } from "../lib/media/call_stats.ts";
+import { closeBrowser, launchChromium, newPage, waitInPage } from "./chromium_launch.ts";
+import { FakeClock } from "./fake_clock.ts";
+import { portOf, receive, udp } from "./udp_helpers.ts";
+import { waitFor, withDeadline } from "./wait.ts";
 import { FfmpegNotFoundError, findFfmpeg, overrideFfmpegLookup } from "../lib/media/ffmpeg_path.ts";
 import {
   decodeMediaPacket,
@@ -61,7 +64,7 @@ class FakeRelay {
   }
   async close(): Promise<void> {
     this.socket.close();
-    await this.#loop;
+    await withDeadline(this.#loop, 5000, "the fake relay's loop to end");
   }
 }
 
@@ -84,14 +87,6 @@ function options(relay: FakeRelay, over: Partial<CallMediaOptions>): CallMediaOp
     onLeave() {},
     ...over,
   };
-}
-
-async function until(what: string, check: () => boolean): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`Timed out waiting for: ${what}`);
 }
 
 Deno.test("trackSeq() counts gaps as lost and old numbers as late", () => {
@@ -124,8 +119,10 @@ Deno.test("CallMedia: two clients exchange test-source video through a relay, st
   try {
     a.setMembers(members);
     b.setMembers(members);
-    await until("both registered", () => a.registered && b.registered);
-    await until("frames both ways", () => a.counters.received > 10 && b.counters.received > 10);
+    await waitFor(() => a.registered && b.registered, { message: "both registered" });
+    await waitFor(() => a.counters.received > 10 && b.counters.received > 10, {
+      message: "frames both ways",
+    });
     assert.equal(relay.badJpegs, 0);
     assert.ok(logsA.some((l) => l.startsWith("Conectado al relé de vídeo")), logsA.join("\n"));
 
@@ -140,15 +137,15 @@ Deno.test("CallMedia: two clients exchange test-source video through a relay, st
     assert.match(b.statsLines().find((l) => l.includes("Ana:"))!, /fps, \d+ received/);
 
     // The terminal pane shows Luis's picture with his name.
-    await until(
-      "a painted frame with Luis",
+    await waitFor(
       () => paints.some((p) => p !== null && p[0].includes("Luis") && p.join("").includes("▀")),
+      { message: "a painted frame with Luis" },
     );
 
     // Garbage from the relay's address is counted, not fatal.
     const bad = a.counters.badDatagrams;
     await relay.socket.send(Uint8Array.of(1, 2, 3), relay.peers.get(1)!);
-    await until("garbage counted", () => a.counters.badDatagrams === bad + 1);
+    await waitFor(() => a.counters.badDatagrams === bad + 1, { message: "garbage counted" });
     // Video of someone who is not a member is refused too.
     const before = a.counters.badDatagrams;
     await relay.socket.send(
@@ -161,16 +158,20 @@ Deno.test("CallMedia: two clients exchange test-source video through a relay, st
       }),
       relay.peers.get(1)!,
     );
-    await until("stranger's video refused", () => a.counters.badDatagrams === before + 1);
+    await waitFor(() => a.counters.badDatagrams === before + 1, {
+      message: "stranger's video refused",
+    });
 
     // Luis leaves: his tile goes at once from the pane.
     a.setMembers([{ name: "Ana", clientId: 1 }]);
     const mark = paints.length;
-    await until(
-      "a paint without Luis",
+    await waitFor(
       () => paints.slice(mark).some((p) => p !== null && !p[0].includes("Luis")),
+      { message: "a paint without Luis" },
     );
     assert.match(a.statsLines().join("\n"), /Nadie más en la llamada/);
+    await a.close();
+    await waitFor(() => relay.byes >= 1, { message: "Ana's bye at the relay" });
   } finally {
     await a.close();
     await a.close();
@@ -181,56 +182,48 @@ Deno.test("CallMedia: two clients exchange test-source video through a relay, st
   assert.ok(relay.byes >= 1);
 });
 
-Deno.test("CallMedia: a silent participant shows no video after the stale delay", async () => {
+/** One small JPEG made by ffmpeg's test source. */
+async function testJpeg(): Promise<Uint8Array> {
+  const ffmpeg = new Deno.Command((await findFfmpeg()).path, {
+    args: [
+      ...["-v", "error", "-f", "lavfi", "-i", "testsrc=size=32x24:rate=1"],
+      ...["-frames:v", "1", "-f", "mjpeg", "pipe:1"],
+    ],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  return (await withDeadline(ffmpeg, 20_000, "ffmpeg to make one JPEG")).stdout;
+}
+
+Deno.test("CallMedia: a silent participant shows no video after the stale delay (fake clock)", async () => {
   const relay = new FakeRelay();
   relay.tokens.set([...tokenToBytes(TOKEN_A)].join(","), 1);
   const paints: (string[] | null)[] = [];
+  const clock = new FakeClock();
   const a = await CallMedia.start(options(relay, {
     source: "none",
     view: "terminal",
     paint: (lines) => paints.push(lines),
     paneSize: () => ({ columns: 40, rows: 6 }),
+    clock,
   }));
+  const last = () => (paints.at(-1) ?? []).join("");
   try {
     a.setMembers([{ name: "Ana", clientId: 1 }, { name: "Eva", clientId: 7 }]);
-    await until("registered", () => a.registered);
+    await waitFor(() => a.registered, { message: "registered" });
     // One frame from Eva, then silence.
-    const frame = await new Deno.Command((await findFfmpeg()).path, {
-      args: [
-        "-v",
-        "error",
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc=size=32x24:rate=1",
-        "-frames:v",
-        "1",
-        "-f",
-        "mjpeg",
-        "pipe:1",
-      ],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    await relay.socket.send(
-      encodeMediaPacket({
-        kind: MediaKind.Video,
-        clientId: 7,
-        seq: 1,
-        ts: 0,
-        payload: frame.stdout,
-      }),
-      relay.peers.get(1)!,
-    );
-    await until(
+    const video = { kind: MediaKind.Video, clientId: 7, seq: 1, ts: 0, payload: await testJpeg() };
+    await relay.socket.send(encodeMediaPacket(video), relay.peers.get(1)!);
+    await waitFor(() => a.counters.received === 1, { message: "Eva's frame to arrive" });
+    clock.advance(250); // the pane repaints
+    assert.ok(
+      paints.some((p) => p !== null && p[0].includes("Eva") && p.join("").includes("▀")),
       "Eva's picture",
-      () => paints.some((p) => p !== null && p[0].includes("Eva") && p.join("").includes("▀")),
     );
-    await until("Eva without video", () => {
-      const last = paints.at(-1);
-      return last !== null && last !== undefined && last.join("").includes("sin vídeo") &&
-        !last.join("").includes("▀");
-    });
+    clock.advance(STALE_MS - 500); // still within the stale delay: the picture stays
+    assert.ok(last().includes("▀") && !last().includes("sin vídeo"), "picture before the delay");
+    clock.advance(500);
+    assert.ok(last().includes("sin vídeo") && !last().includes("▀"), "Eva without video");
   } finally {
     await a.close();
     await relay.close();
@@ -245,7 +238,7 @@ Deno.test("CallMedia: without ffmpeg the user joins watching only, with a clear 
   try {
     const a = await CallMedia.start(options(relay, { log: (l) => logs.push(l) }));
     try {
-      await until("registered", () => a.registered);
+      await waitFor(() => a.registered, { message: "registered" });
       assert.ok(logs.some((l) => l.startsWith("No se encontró ffmpeg")), logs.join("\n"));
       assert.ok(logs.some((l) => l.includes("solo para ver")));
       assert.match(a.statsLines()[0], /fuente ninguna/);
@@ -270,8 +263,10 @@ Deno.test("CallMedia: a missing camera is reported and the call goes on", async 
     log: (l) => logs.push(l),
   }));
   try {
-    await until("camera error", () => logs.some((l) => l.startsWith("Camera not found")));
-    await until("registered", () => a.registered);
+    await waitFor(() => logs.some((l) => l.startsWith("Camera not found")), {
+      message: "camera error",
+    });
+    await waitFor(() => a.registered, { message: "registered" });
     assert.match(a.statsLines()[0], /source none/);
   } finally {
     await a.close();
@@ -279,19 +274,48 @@ Deno.test("CallMedia: a missing camera is reported and the call goes on", async 
   }
 });
 
-Deno.test("CallMedia: an unanswered relay is reported and close() still works", async () => {
-  const dead = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-  const port = (dead.addr as Deno.NetAddr).port;
+Deno.test("CallMedia: an unanswered relay gets a register every second, a warning after 5 s, and close() still works", async () => {
+  const dead = udp();
+  const port = portOf(dead);
   const logs: string[] = [];
+  const clock = new FakeClock();
   const a = await CallMedia.start({
-    ...options({ port } as FakeRelay, { source: "none", log: (l) => logs.push(l) }),
+    ...options({ port } as FakeRelay, { source: "none", log: (l) => logs.push(l), clock }),
   });
+  const register = async () => {
+    const decoded = decodeMediaPacket(await receive(dead));
+    assert.ok(decoded.ok && decoded.packet.kind === MediaKind.Register, "a register datagram");
+    assert.deepEqual(decoded.packet.payload, tokenToBytes(TOKEN_A));
+  };
   try {
     assert.equal(a.registered, false);
     assert.match(a.statsLines()[1], /esperando respuesta/);
+    await register();
+    clock.advance(1000);
+    await register();
+    assert.ok(!logs.some((l) => l.includes("no responde")), logs.join("\n"));
+    clock.advance(4000);
+    assert.ok(logs.some((l) => l.startsWith("El relé de vídeo 127.0.0.1:")), logs.join("\n"));
   } finally {
     await a.close();
     dead.close();
+  }
+});
+
+Deno.test("CallMedia: a keepalive goes out after 2 s without sending (fake clock)", async () => {
+  const relay = new FakeRelay();
+  relay.tokens.set([...tokenToBytes(TOKEN_A)].join(","), 1);
+  const clock = new FakeClock();
+  const a = await CallMedia.start(options(relay, { source: "none", clock }));
+  try {
+    await waitFor(() => a.registered, { message: "registered" });
+    clock.advance(2000);
+    await waitFor(() => relay.keepalives === 1, { message: "one keepalive at the relay" });
+    await a.close();
+    await waitFor(() => relay.byes === 1, { message: "a bye at the relay" });
+  } finally {
+    await a.close();
+    await relay.close();
   }
 });
 
@@ -319,24 +343,28 @@ Deno.test("CallMedia: the window view shows the other participant in a real brow
     const url = /Vídeo de la llamada: (http:\/\/127\.0\.0\.1:\d+\/\w+\/)/.exec(logs.join("\n"))
       ?.[1];
     assert.ok(url, logs.join("\n"));
-    const page = await browser.newPage();
+    const page = await newPage(browser);
     await page.goto(url);
-    await page.waitForFunction(
+    await waitInPage(
+      page,
       () =>
         [...(globalThis as any).document.querySelectorAll(".tile")].some((t: any) =>
           t.textContent.includes("Luis") && t.querySelector("img").naturalWidth === 160
         ),
+      "Luis's picture",
     );
     const names = await page.$$eval(".tile .name", (els) => els.map((e) => e.textContent));
     assert.deepEqual(names, ["Luis", "Ana (tú)"]);
     a.setMembers([{ name: "Ana", clientId: 1 }]);
-    await page.waitForFunction(
+    await waitInPage(
+      page,
       () => !(globalThis as any).document.body.textContent.includes("Luis"),
+      "no tile of Luis",
     );
     await page.keyboard.press("q");
-    await until("onLeave", () => left === 1);
+    await waitFor(() => left === 1, { message: "onLeave" });
   } finally {
-    await browser.close();
+    await closeBrowser(browser);
     await a?.close();
     await b?.close();
     await relay.close();

@@ -6,7 +6,8 @@
  * @module
  */
 import fs from "node:fs";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { DeadlineError, withDeadline } from "./wait.ts";
 
 /** Where Chromium is looked for; PC3_CHROMIUM overrides it. */
 export const CHROMIUM: string = Deno.env.get("PC3_CHROMIUM") ?? "/usr/bin/chromium";
@@ -48,6 +49,7 @@ export async function launchChromium(): Promise<Browser> {
   const { chromium } = await import("playwright-core");
   return await chromium.launch({
     executablePath: CHROMIUM,
+    timeout: BROWSER_DEADLINE_MS,
     args: [
       "--headless",
       "--no-sandbox",
@@ -58,4 +60,38 @@ export async function launchChromium(): Promise<Browser> {
       "--no-first-run",
     ],
   });
+}
+
+/** How long a browser step (launch, navigation, a condition in the page) may take. */
+export const BROWSER_DEADLINE_MS = 20_000;
+
+/** A new page whose every step (goto, waitForFunction, clicks) fails after {@link BROWSER_DEADLINE_MS}. */
+export async function newPage(
+  browser: Browser,
+  options?: Parameters<Browser["newPage"]>[0],
+): Promise<Page> {
+  const page = await browser.newPage(options);
+  page.setDefaultTimeout(BROWSER_DEADLINE_MS);
+  return page;
+}
+
+/**
+ * Waits until `condition` (run in the page) is truthy, failing with a message
+ * that names `what` after {@link BROWSER_DEADLINE_MS}.
+ */
+export async function waitInPage(
+  page: Page,
+  condition: () => unknown,
+  what: string,
+): Promise<void> {
+  try {
+    await page.waitForFunction(condition, undefined, { timeout: BROWSER_DEADLINE_MS });
+  } catch (e) {
+    throw new DeadlineError(`the page to show ${what}`, BROWSER_DEADLINE_MS, String(e));
+  }
+}
+
+/** Closes the browser, failing (instead of hanging) after {@link BROWSER_DEADLINE_MS}. */
+export async function closeBrowser(browser: Browser): Promise<void> {
+  await withDeadline(browser.close(), BROWSER_DEADLINE_MS, "Chromium to close");
 }

@@ -1,4 +1,5 @@
 /** UDP helpers shared by the relay tests: sockets on 127.0.0.1 and a receive with a hang guard. */
+import { withDeadline } from "./wait.ts";
 
 /** A UDP socket of the tests. */
 export type Udp = Deno.DatagramConn;
@@ -20,14 +21,6 @@ export function to(port: number): Deno.NetAddr {
 
 /** Receives one datagram or fails after a generous deadline (a hang guard, not a timing check). */
 export async function receive(socket: Udp, ms = 5000): Promise<Uint8Array> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`No datagram within ${ms} ms`)), ms);
-  });
-  try {
-    const [data] = await Promise.race([socket.receive(), deadline]);
-    return data;
-  } finally {
-    clearTimeout(timer);
-  }
+  const [data] = await withDeadline(socket.receive(), ms, `a datagram on port ${portOf(socket)}`);
+  return data;
 }
