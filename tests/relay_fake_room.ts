@@ -18,9 +18,23 @@ export class FakeRoom implements CallRoom {
   left: Array<[string, string]> = [];
   learned: Array<[string, number]> = [];
   changes = 0;
-  /** When false the room never calls onCallChange (the relay must cope). */
+  /** When false the room never tells its call listener (the relay must cope). */
   notify = true;
-  onCallChange?: () => void;
+  #listener: (() => void) | undefined;
+
+  /** Whether a call listener is registered (the relay holds the room). */
+  get watched(): boolean {
+    return this.#listener !== undefined;
+  }
+
+  /** One listener at most, like the real room. */
+  watchCall(listener: () => void): () => void {
+    if (this.#listener !== undefined) throw new Error("The call already has a listener");
+    this.#listener = listener;
+    return () => {
+      if (this.#listener === listener) this.#listener = undefined;
+    };
+  }
 
   /** Adds a v2 member and returns its media token. */
   joinV2(name: string, clientId: number, ip = "127.0.0.1"): string {
@@ -80,6 +94,6 @@ export class FakeRoom implements CallRoom {
 
   #changed(): void {
     this.changes++;
-    if (this.notify) this.onCallChange?.();
+    if (this.notify) this.#listener?.();
   }
 }

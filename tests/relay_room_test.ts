@@ -8,7 +8,7 @@ import {
   tokenToBytes,
 } from "../lib/protocol/media_packet.ts";
 import { Relay, type RelayAddress } from "../lib/server/relay.ts";
-import { Room } from "../lib/server/room.ts";
+import { Room } from "../lib/server/room/room.ts";
 
 const JPEG = Uint8Array.of(0xff, 0xd8, 0xff, 0xe0, 7, 7, 0xff, 0xd9);
 const encoder = new TextEncoder();

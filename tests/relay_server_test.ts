@@ -196,7 +196,7 @@ Deno.test("serveMedia() close() is safe twice and releases the socket", async ()
   await server.close();
   await server.close();
   assert.throws(() => socket.close()); // already closed by the server
-  assert.equal(room.onCallChange, undefined);
+  assert.equal(room.watched, false, "the relay unregistered from the room's call");
 });
 
 Deno.test("serveMedia() stops its timer when the socket is closed under it", async () => {
@@ -206,6 +206,6 @@ Deno.test("serveMedia() stops its timer when the socket is closed under it", asy
   socket.close();
   // Give the loop a turn to see the closed socket; the sanitizer fails the test if the
   // interval were still armed when it ends.
-  await until(() => room.onCallChange === undefined, "the relay to let go of the room");
+  await until(() => !room.watched, "the relay to let go of the room");
   await server.close();
 });

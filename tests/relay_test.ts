@@ -350,15 +350,15 @@ Deno.test("Relay never sends to an address that did not register, whatever it re
   relay.close();
 });
 
-Deno.test("Relay.close() gives the room back its previous onCallChange", () => {
+Deno.test("Relay watches the room's call until close(); the room takes one listener", () => {
   const room = new FakeRoom();
-  let calls = 0;
-  const previous = () => calls++;
-  room.onCallChange = previous;
   const relay = new Relay(room, { acceptV1: true });
-  room.joinV2("Ana", 1);
-  assert.equal(calls, 1, "the previous handler still runs");
+  assert.equal(room.watched, true);
+  assert.throws(() => new Relay(room, { acceptV1: true }), /already has a listener/);
   relay.close();
   relay.close();
-  assert.equal(room.onCallChange, previous);
+  assert.equal(room.watched, false);
+  const next = new Relay(room, { acceptV1: true });
+  assert.equal(room.watched, true, "a new relay may watch once the old one closed");
+  next.close();
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { decodeMessage, type Message } from "../lib/protocol/frame.ts";
-import { payload, Room, type RoomFile, type RoomOptions } from "../lib/server/room.ts";
+import { payload, Room, type RoomFile, type RoomOptions } from "../lib/server/room/room.ts";
 
 /** A fake connection: decodes everything the room sends it. */
 class Fake {
@@ -382,7 +382,7 @@ Deno.test("call start/stop: call_joined, events, ids and tokens", () => {
   const a = join("Ana");
   const b = join("Beto");
   let changes = 0;
-  room.onCallChange = () => changes++;
+  room.watchCall(() => changes++);
   a.fake.take();
   b.fake.take();
   a.conn.receive(payload({ type: "call", action: "start" }));
@@ -435,6 +435,24 @@ Deno.test("call start/stop: call_joined, events, ids and tokens", () => {
   assert.equal(frames[0].ended, true);
   assert.equal(frames[1].event, "leave");
   assert.equal(changes, 4);
+});
+
+Deno.test("watchCall() takes exactly one listener; the returned function unregisters it", () => {
+  const { room, join } = setup();
+  const a = join("Ana");
+  let first = 0;
+  const stop = room.watchCall(() => first++);
+  assert.throws(() => room.watchCall(() => {}), /only one/);
+  a.conn.receive(payload({ type: "call", action: "start" }));
+  assert.equal(first, 1);
+  stop();
+  let second = 0;
+  room.watchCall(() => second++);
+  a.conn.receive(payload({ type: "call", action: "stop" }));
+  assert.deepEqual([first, second], [1, 1]);
+  stop(); // a stale unregister leaves the new listener in place
+  a.conn.receive(payload({ type: "call", action: "start" }));
+  assert.equal(second, 2);
 });
 
 Deno.test("welcome carries the current call members", () => {

@@ -3,7 +3,7 @@
  */
 import assert from "node:assert/strict";
 import { serveChat } from "../lib/server/chat_server.ts";
-import { Room } from "../lib/server/room.ts";
+import { Room } from "../lib/server/room/room.ts";
 import { RawClient } from "./chat_test_client.ts";
 
 const enc = new TextEncoder();

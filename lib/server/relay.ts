@@ -19,6 +19,7 @@
  * @module
  */
 
+import { TokenBucket } from "../protocol/token_bucket.ts";
 import {
   bytesToToken,
   decodeMediaPacket,
@@ -39,7 +40,9 @@ export interface RelayAddress {
 
 /** A member of the call as the room sees it. `clientId` is null for a v1 member not yet seen. */
 export interface CallMemberRef {
+  /** The member's chat name. */
   name: string;
+  /** Media client id, or null for a v1 member whose first datagram has not arrived. */
   clientId: number | null;
 }
 
@@ -60,8 +63,13 @@ export interface CallRoom {
   leaveCall(name: string, reason: "media_timeout"): void;
   /** Everyone in the call. */
   callMembers(): CallMemberRef[];
-  /** Set by the relay: called by the room whenever the call's membership changes. */
-  onCallChange?: () => void;
+  /**
+   * Registers the room's one call listener, called whenever the call's
+   * membership changes, and returns the function that unregisters it. The
+   * relay registers in its constructor and unregisters in `close()`. A room
+   * without it is still served: the relay then notices leaves at its tick.
+   */
+  watchCall?(listener: () => void): () => void;
 }
 
 /** Options of {@link Relay}. */
@@ -153,8 +161,8 @@ interface Binding {
   /** v2 only: the media token, re-checked on every datagram. */
   token: string;
   lastSeen: number;
-  allowance: number;
-  refilledAt: number;
+  /** Video frames allowed: `maxFps` per second, bursts of one second's worth. */
+  bucket: TokenBucket;
   framesIn: number;
   framesOut: number;
   /** v1 only: sequence counter of the v2 datagrams translated from this sender. */
@@ -180,10 +188,19 @@ export function plainIp(hostname: string): string {
  *
  * @example
  * ```ts
+ * import { type CallRoom, Relay } from "./relay.ts";
+ * const room: CallRoom = {
+ *   callByToken: () => undefined,
+ *   callV1At: () => undefined,
+ *   setV1ClientId: () => {},
+ *   leaveCall: () => {},
+ *   callMembers: () => [],
+ * };
  * const relay = new Relay(room, { acceptV1: true });
- * for (const out of relay.receive(bytes, from, Date.now())) {
- *   for (const to of out.to) socket.send(out.bytes, { transport: "udp", ...to });
- * }
+ * const out = relay.receive(new Uint8Array(8), { hostname: "127.0.0.1", port: 40000 }, 0);
+ * // out is empty: a sender that never registered is dropped, never answered.
+ * // Otherwise send out[i].bytes to every address of out[i].to.
+ * relay.close();
  * ```
  */
 export class Relay {
@@ -194,7 +211,7 @@ export class Relay {
   #room: CallRoom;
   #byKey = new Map<string, Binding>();
   #byClientId = new Map<number, Binding>();
-  #previousOnCallChange: (() => void) | undefined;
+  #unwatch: (() => void) | undefined;
   #closed = false;
   #received = 0;
   #sent = 0;
@@ -214,12 +231,7 @@ export class Relay {
     if (!(this.maxDatagram > 0)) throw new RangeError(`Bad max datagram: ${options.maxDatagram}`);
     if (!(this.maxFps > 0)) throw new RangeError(`Bad max fps: ${options.maxFps}`);
     if (!(this.silenceMs > 0)) throw new RangeError(`Bad silence: ${options.silenceMs}`);
-    this.#previousOnCallChange = room.onCallChange;
-    const previous = this.#previousOnCallChange;
-    room.onCallChange = () => {
-      previous?.();
-      this.syncMembers();
-    };
+    this.#unwatch = room.watchCall?.(() => this.syncMembers());
   }
 
   /** Number of bound addresses. */
@@ -257,13 +269,13 @@ export class Relay {
       this.#unbind(b);
       this.#expired++;
     }
-    // The room may call onCallChange from leaveCall; the bindings are already gone.
+    // The room tells its call listener from leaveCall; the bindings are already gone.
     for (const b of silent) this.#room.leaveCall(b.name, "media_timeout");
   }
 
   /**
    * Drops the bindings of members no longer in the call (or in it under
-   * another client id). Runs on the room's `onCallChange` and on every tick.
+   * another client id). Runs on every change of the room's call and on every tick.
    */
   syncMembers(): void {
     if (this.#closed || this.#byKey.size === 0) return;
@@ -305,13 +317,14 @@ export class Relay {
     };
   }
 
-  /** Forgets every binding and gives the room back its previous `onCallChange`. Safe twice. */
+  /** Forgets every binding and unregisters from the room's call. Safe twice. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#byKey.clear();
     this.#byClientId.clear();
-    this.#room.onCallChange = this.#previousOnCallChange;
+    this.#unwatch?.();
+    this.#unwatch = undefined;
   }
 
   #drop(reason: RelayDropReason): Outgoing[] {
@@ -342,7 +355,7 @@ export class Relay {
         return NO_OUTPUT;
       case MediaKind.Video:
         b.lastSeen = now;
-        if (!this.#allow(b, now)) return this.#drop("rate_limited");
+        if (!b.bucket.take(now)) return this.#drop("rate_limited");
         return this.#forward(b, bytes, null, packet.payload);
       default:
         // `registered` is relay -> client only; audio is reserved for later.
@@ -426,7 +439,7 @@ export class Relay {
       b = this.#bind(key, from, member.name, clientId, 1, "", now);
     }
     b.lastSeen = now;
-    if (!this.#allow(b, now)) return this.#drop("rate_limited");
+    if (!b.bucket.take(now)) return this.#drop("rate_limited");
     return this.#forward(b, null, room === V1_ROOM ? bytes : null, payload);
   }
 
@@ -437,16 +450,6 @@ export class Relay {
     }
     this.#unbind(b);
     return false;
-  }
-
-  /** Token bucket: `maxFps` frames per second, bursts of one second's worth. */
-  #allow(b: Binding, now: number): boolean {
-    const elapsed = Math.max(0, now - b.refilledAt);
-    b.refilledAt = now;
-    b.allowance = Math.min(this.maxFps, b.allowance + (elapsed * this.maxFps) / 1000);
-    if (b.allowance < 1) return false;
-    b.allowance -= 1;
-    return true;
   }
 
   #forward(
@@ -500,8 +503,7 @@ export class Relay {
       protocol,
       token,
       lastSeen: now,
-      allowance: this.maxFps,
-      refilledAt: now,
+      bucket: new TokenBucket(this.maxFps, this.maxFps, now),
       framesIn: 0,
       framesOut: 0,
       seqOut: 0,

@@ -7,7 +7,6 @@
  */
 
 import { type Lang, translator } from "../protocol/i18n.ts";
-import { MAX_DATAGRAM } from "../protocol/media_packet.ts";
 import {
   type CallRoom,
   DEFAULT_SILENCE_MS,
@@ -16,6 +15,7 @@ import {
   Relay,
   type RelayStats,
 } from "./relay.ts";
+import { serverText } from "./text.ts";
 
 /** Options of {@link serveMedia}. */
 export interface MediaServerOptions {
@@ -64,9 +64,11 @@ const MAX_RECEIVE_FAILURES = 1000;
  *
  * @example
  * ```ts
- * const socket = Deno.listenDatagram({ transport: "udp", hostname: "0.0.0.0", port: 9020 });
- * const media = serveMedia(socket, { room, acceptV1: true });
- * // ...
+ * import { serveMedia } from "./relay_server.ts";
+ * import { Room } from "./room/room.ts";
+ * const socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+ * const media = serveMedia(socket, { room: new Room(), acceptV1: true });
+ * // ... the relay serves until:
  * await media.close();
  * ```
  */
@@ -191,31 +193,13 @@ export function serveMedia(socket: Deno.DatagramConn, options: MediaServerOption
   };
 }
 
-const catalog = {
-  summary: {
-    es:
-      "Relé de vídeo: {received} datagramas recibidos, {frames} fotogramas reenviados a {sent} destinos, {dropped} descartados",
-    en:
-      "Video relay: {received} datagrams received, {frames} frames forwarded to {sent} destinations, {dropped} dropped",
-  },
-  drops: { es: "  descartados por motivo: {list}", en: "  dropped by reason: {list}" },
-  member: {
-    es: "  {name} (id {id}, v{protocol}, {address}): {in} enviados, {out} recibidos",
-    en: "  {name} (id {id}, v{protocol}, {address}): {in} sent, {out} received",
-  },
-  errors: {
-    es: "  errores de red: {send} al enviar, {receive} al recibir",
-    en: "  network errors: {send} sending, {receive} receiving",
-  },
-} as const;
-
 /**
  * Human lines describing relay stats, for the server's shutdown report or
  * a log. Drop reasons keep their protocol names (they are counters, not prose).
  */
 export function formatRelayStats(stats: MediaServerStats, lang: Lang): string[] {
-  const t = translator(catalog, lang);
-  const lines = [t("summary", {
+  const t = translator(serverText, lang);
+  const lines = [t("relaySummary", {
     received: stats.received,
     frames: stats.frames,
     sent: stats.sent,
@@ -223,10 +207,12 @@ export function formatRelayStats(stats: MediaServerStats, lang: Lang): string[] 
   })];
   const nonZero = DROP_REASONS.filter((r) => stats.dropped[r] > 0);
   if (nonZero.length > 0) {
-    lines.push(t("drops", { list: nonZero.map((r) => `${r}=${stats.dropped[r]}`).join(", ") }));
+    lines.push(
+      t("relayDrops", { list: nonZero.map((r) => `${r}=${stats.dropped[r]}`).join(", ") }),
+    );
   }
   for (const m of stats.members) {
-    lines.push(t("member", {
+    lines.push(t("relayMember", {
       name: m.name,
       id: m.clientId,
       protocol: m.protocol,
@@ -236,10 +222,7 @@ export function formatRelayStats(stats: MediaServerStats, lang: Lang): string[] 
     }));
   }
   if (stats.sendErrors > 0 || stats.receiveErrors > 0) {
-    lines.push(t("errors", { send: stats.sendErrors, receive: stats.receiveErrors }));
+    lines.push(t("relayErrors", { send: stats.sendErrors, receive: stats.receiveErrors }));
   }
   return lines;
 }
-
-/** Largest datagram the relay accepts by default (re-exported for server flags). */
-export { MAX_DATAGRAM };

@@ -1,7 +1,16 @@
 /**
- * Every user-facing text of the server (room events, error messages, banner,
- * command-line errors), Spanish and English. Use with `translator()` from
- * lib/i18n.ts.
+ * The server's one text catalogue: every user-facing text of the server
+ * (room events, error messages, banner, command-line errors, the relay's
+ * report), Spanish and English. Use with `translator()` from
+ * lib/protocol/i18n.ts.
+ *
+ * @example
+ * ```ts
+ * import { translator } from "../protocol/i18n.ts";
+ * import { serverText } from "./text.ts";
+ * const t = translator(serverText, "en");
+ * t("joined", { name: "Ana" }); // "Ana joined the chat"
+ * ```
  *
  * @module
  */
@@ -224,7 +233,22 @@ export const serverText = {
   stopping: { es: "Deteniendo el servidor…", en: "Stopping the server…" },
   stopped: { es: "Servidor detenido", en: "Server stopped" },
   placeholderName: { es: "TU_NOMBRE", en: "YOUR_NAME" },
-} satisfies Catalog;
 
-/** Keys of the server catalog. */
-export type ServerTextKey = keyof typeof serverText;
+  // Media relay report, printed when the server stops. Drop reasons keep
+  // their protocol names (they are counters, not prose).
+  relaySummary: {
+    es:
+      "Relé de vídeo: {received} datagramas recibidos, {frames} fotogramas reenviados a {sent} destinos, {dropped} descartados",
+    en:
+      "Video relay: {received} datagrams received, {frames} frames forwarded to {sent} destinations, {dropped} dropped",
+  },
+  relayDrops: { es: "  descartados por motivo: {list}", en: "  dropped by reason: {list}" },
+  relayMember: {
+    es: "  {name} (id {id}, v{protocol}, {address}): {in} enviados, {out} recibidos",
+    en: "  {name} (id {id}, v{protocol}, {address}): {in} sent, {out} received",
+  },
+  relayErrors: {
+    es: "  errores de red: {send} al enviar, {receive} al recibir",
+    en: "  network errors: {send} sending, {receive} receiving",
+  },
+} satisfies Catalog;

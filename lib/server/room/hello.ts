@@ -1,0 +1,126 @@
+/**
+ * The first frame of a chat connection (PROTOCOL.md 2.1 and the v1
+ * compatibility of PC3_V1_PROTOCOL.md): a v2 `hello` is checked and answered
+ * with `welcome`, a v1 `{name}` is repaired into a free name; both then get
+ * the history and are announced with a `join` event.
+ *
+ * @module
+ */
+
+import { encodeFrame, type Message } from "../../protocol/frame.ts";
+import { checkName, MAX_NAME, nameKey, repairName } from "../../protocol/names.ts";
+import { VERSION } from "../../protocol/version.ts";
+import type { Member } from "./connection.ts";
+import { fileList, type RoomCore } from "./core.ts";
+import type { RoomErrorCode } from "./errors.ts";
+
+/** Handles the first frame of `member` (before it, the member is not in the room). */
+export function handleHello(core: RoomCore, member: Member, msg: Message): void {
+  if (core.isClosed()) {
+    core.errors.fail(member, "server_shutdown", core.t("server_shutdown"), "shutdown");
+    return;
+  }
+  if (msg.type === undefined) {
+    helloV1(core, member, msg);
+    return;
+  }
+  const name = checkHelloV2(core, member, msg);
+  if (name === null) return;
+  member.protocol = 2;
+  member.name = name;
+  member.since = core.now();
+  member.token = core.randomHex(16);
+  core.members.add(member);
+  core.send(member, welcome(core, member));
+  sendHistory(core, member);
+  core.emit({ type: "system", event: "join", name, text: core.t("joined", { name }) });
+}
+
+/** The name a v2 hello may join with, or null after the error reply and close. */
+function checkHelloV2(core: RoomCore, member: Member, msg: Message): string | null {
+  const ref = typeof msg.ref === "string" ? msg.ref : undefined;
+  const fail = (code: RoomErrorCode, text: string) => {
+    core.errors.fail(member, code, text, "disconnect", ref);
+    return null;
+  };
+  if (msg.type !== "hello") return fail("hello_required", core.t("hello_required"));
+  if (typeof msg.version !== "number" || !Number.isInteger(msg.version)) {
+    return fail("bad_message", core.t("bad_message", { detail: "version" }));
+  }
+  if (msg.version !== 2) {
+    return fail("unsupported_version", core.t("unsupported_version", { value: msg.version }));
+  }
+  const check = checkName(msg.name);
+  if (!check.ok) {
+    const text = core.t(`name_${check.problem}`, {
+      max: MAX_NAME,
+      name: typeof msg.name === "string" ? msg.name.trim() : "",
+    });
+    return fail("name_invalid", text);
+  }
+  if (core.members.has(nameKey(check.name))) {
+    return fail("name_taken", core.t("name_taken", { name: check.name }));
+  }
+  return check.name;
+}
+
+/** The `welcome` frame of a v2 member that just joined. */
+function welcome(core: RoomCore, member: Member): Uint8Array {
+  const { settings } = core;
+  return encodeFrame({
+    type: "welcome",
+    version: 2,
+    name: member.name,
+    token: member.token,
+    server: `pc3-server ${VERSION}`,
+    file_port: settings.filePort,
+    media_port: settings.mediaPort,
+    limits: {
+      max_frame: settings.maxFrame,
+      max_message: settings.maxMessage,
+      max_name: MAX_NAME,
+      max_upload: settings.maxUpload,
+    },
+    members: core.members.list((name) => core.call.has(name)),
+    files: fileList(core.files()),
+    call: core.call.list(),
+  });
+}
+
+/** A v1 hello: any name is repaired into a free one, and the member is told when it changed. */
+function helloV1(core: RoomCore, member: Member, msg: Message): void {
+  const name = repairName(msg.name, {
+    port: member.handle.port,
+    taken: (key) => core.members.has(key),
+  });
+  member.protocol = 1;
+  member.name = name;
+  member.since = core.now();
+  core.members.add(member);
+  if (typeof msg.name !== "string" || msg.name !== name) {
+    const asked = typeof msg.name === "string" ? msg.name : "";
+    core.send(member, encodeFrame({ type: "system", text: core.t("renamed", { asked, name }) }));
+  }
+  sendHistory(core, member);
+  for (const f of fileList(core.files())) {
+    core.send(
+      member,
+      encodeFrame({
+        type: "file_available",
+        from: f.from,
+        filename: f.filename,
+        size: f.size,
+        file_id: f.file_id,
+        sha256: f.sha256,
+        ts: f.ts,
+        history: true,
+      }),
+    );
+  }
+  core.emit({ type: "system", event: "join", name, text: core.t("joined", { name }) });
+}
+
+/** Replays the kept messages, marked `history: true`. */
+function sendHistory(core: RoomCore, member: Member): void {
+  for (const m of core.history.messages()) core.send(member, encodeFrame({ ...m, history: true }));
+}

@@ -1,0 +1,365 @@
+/**
+ * The chat room (PROTOCOL.md sections 2 and 4): the coordinator of members,
+ * hello, requests, history, the error policy, the rate limit and the call
+ * signalling, each in its own module of this folder.
+ *
+ * Pure logic: it never touches sockets, files or timers. The chat server
+ * feeds it frame payloads with {@link RoomConnection.receive} and gives it,
+ * per connection, a `send(bytes)` and a `close(reason)` callback. Clock,
+ * files view, random source and persistence come in through
+ * {@link RoomOptions}, so tests drive it byte by byte.
+ *
+ * Every event is encoded once with `encodeFrame` and the same bytes are
+ * handed to every member. Leaves caused while an event is being delivered
+ * (a queue that overflowed) are deferred until the delivery finishes, so
+ * every member sees every event in `seq` order.
+ *
+ * @module
+ */
+
+import { randomBytes } from "node:crypto";
+import {
+  decodeMessage,
+  DEFAULT_MAX_FRAME,
+  encodeFrame,
+  type Message,
+  ProtocolError,
+} from "../../protocol/frame.ts";
+import { type Lang, translator } from "../../protocol/i18n.ts";
+import { DEFAULT_FILE_PORT, DEFAULT_MEDIA_PORT } from "../../protocol/limits.ts";
+import { TokenBucket } from "../../protocol/token_bucket.ts";
+import { serverText } from "../text.ts";
+import { Call } from "./call.ts";
+import { type ConnectionEvents, Member, RoomConnection } from "./connection.ts";
+import type { RoomCore, RoomSettings } from "./core.ts";
+import { decodeErrorCode, ErrorPolicy } from "./errors.ts";
+import { handleHello } from "./hello.ts";
+import { History } from "./history.ts";
+import { Members } from "./members.ts";
+import { admit, announceFile, handleRequest } from "./requests.ts";
+import type {
+  CallListener,
+  CallMemberRef,
+  LeaveReason,
+  MemberHandle,
+  RoomFile,
+  RoomFiles,
+  RoomHistory,
+  RoomOptions,
+} from "./types.ts";
+
+export type {
+  CallListener,
+  CallMemberRef,
+  LeaveReason,
+  MemberHandle,
+  RoomFile,
+  RoomFiles,
+  RoomHistory,
+  RoomOptions,
+} from "./types.ts";
+export { RoomConnection } from "./connection.ts";
+
+/** Default largest chat message text, in UTF-8 bytes. */
+export const DEFAULT_MAX_MESSAGE = 4096;
+/** Default largest upload announced in `welcome.limits`: 16 GiB. */
+export const DEFAULT_MAX_UPLOAD = 16 * 1024 ** 3;
+/** Default frames per second per connection (bursts of twice that). */
+export const DEFAULT_RATE = 20;
+
+const textEncoder = new TextEncoder();
+
+/**
+ * The room. One per server.
+ *
+ * @example
+ * ```ts
+ * import { payload, Room } from "./room.ts";
+ * const room = new Room({ lang: "es" });
+ * const conn = room.connect({
+ *   ip: "127.0.0.1",
+ *   port: 5000,
+ *   send: (bytes) => bytes.length > 0,
+ *   close: () => {},
+ * });
+ * conn.receive(payload({ type: "hello", version: 2, name: "Ana" }));
+ * ```
+ */
+export class Room implements RoomSettings {
+  /** Server language for system texts and error messages. */
+  readonly lang: Lang;
+  /** Largest message text in UTF-8 bytes. */
+  readonly maxMessage: number;
+  /** Largest frame, reported in `welcome.limits`. */
+  readonly maxFrame: number;
+  /** Largest upload, reported in `welcome.limits`. */
+  readonly maxUpload: number;
+  /** File port announced in `welcome`. */
+  readonly filePort: number;
+  /** Media port announced in `welcome` and `call_joined`. */
+  readonly mediaPort: number;
+
+  readonly #core: RoomCore;
+  readonly #events: ConnectionEvents;
+  readonly #now: () => number;
+  readonly #onHistory?: (history: RoomHistory) => void;
+  readonly #rate: number;
+  readonly #floodLimit: number;
+  readonly #members = new Members();
+  readonly #history: History;
+  readonly #call: Call;
+  #files: RoomFiles | undefined;
+  #depth = 0;
+  #pendingLeaves: Array<[Member, LeaveReason]> = [];
+  #closed = false;
+
+  /** A room with no members; see {@link RoomOptions} for the defaults. */
+  constructor(options: RoomOptions = {}) {
+    this.lang = options.lang ?? "es";
+    this.#now = options.now ?? Date.now;
+    this.#files = options.files;
+    this.#onHistory = options.onHistory;
+    this.maxMessage = options.maxMessage ?? DEFAULT_MAX_MESSAGE;
+    this.maxFrame = options.maxFrame ?? DEFAULT_MAX_FRAME;
+    this.maxUpload = options.maxUpload ?? DEFAULT_MAX_UPLOAD;
+    this.filePort = options.filePort ?? DEFAULT_FILE_PORT;
+    this.mediaPort = options.mediaPort ?? DEFAULT_MEDIA_PORT;
+    this.#rate = options.rate ?? DEFAULT_RATE;
+    this.#floodLimit = options.floodLimit ?? 200;
+    this.#history = new History(options.history, options.historySize ?? 50);
+    const randomHex = options.randomHex ?? ((n) => randomBytes(n).toString("hex"));
+    const t = translator(serverText, this.lang);
+    const send = (m: Member, bytes: Uint8Array) => this.#send(m, bytes);
+    const emit = (event: Message, remember?: boolean) => this.#emit(event, remember);
+    const leave = (m: Member, reason: LeaveReason) => this.#requestLeave(m, reason);
+    this.#call = new Call({
+      members: this.#members,
+      mediaPort: this.mediaPort,
+      randomHex,
+      send,
+      emit,
+    });
+    const errors = new ErrorPolicy({
+      send,
+      leave,
+      v1Line: (message) => t("errorPrefix", { message }),
+      tooManyErrors: () => t("too_many_errors"),
+      maxErrors: options.maxErrors ?? 20,
+    });
+    this.#core = {
+      settings: this,
+      t,
+      members: this.#members,
+      call: this.#call,
+      history: this.#history,
+      errors,
+      isClosed: () => this.#closed,
+      now: this.#now,
+      randomHex,
+      files: () => this.#files,
+      send,
+      emit,
+      leave,
+    };
+    this.#events = {
+      payload: (m, bytes) => this.#receive(m, bytes),
+      disconnect: (m, reason) => this.#disconnect(m, reason),
+      timeout: (m, kind) => this.#timeout(m, kind),
+      frameTooLarge: (m, size, limit) => this.#frameTooLarge(m, size, limit),
+    };
+  }
+
+  /** Sets the file store view (the store may open after the room). */
+  setFiles(files: RoomFiles | undefined): void {
+    this.#files = files;
+  }
+
+  /** Number of members (after hello). */
+  get size(): number {
+    return this.#members.size;
+  }
+
+  /** The persistent state: next seq and the history. */
+  historyState(): RoomHistory {
+    return this.#history.state();
+  }
+
+  /** A new connection, before its hello. */
+  connect(handle: MemberHandle): RoomConnection {
+    const bucket = new TokenBucket(this.#rate, this.#rate * 2, this.#now());
+    return new RoomConnection(new Member(handle, bucket), this.#events);
+  }
+
+  /** Chat session token (welcome.token) -> live member name (the file server's check). */
+  nameByToken(token: string): string | undefined {
+    const m = this.#members.byToken(token);
+    return m?.ready ? m.name! : undefined;
+  }
+
+  /**
+   * Registers the one listener told whenever the call's membership or a
+   * client id changes (the media relay). A second registration while one
+   * is set throws. Returns the function that unregisters it.
+   */
+  watchCall(listener: CallListener): () => void {
+    return this.#call.watch(listener);
+  }
+
+  /** Media token -> the call member it was issued to, with its chat IP (the relay's check). */
+  callByToken(mediaToken: string): { name: string; clientId: number; ip: string } | undefined {
+    return this.#call.byToken(mediaToken);
+  }
+
+  /** A v1 member of the call connected from `ip`. */
+  callV1At(ip: string): CallMemberRef | undefined {
+    return this.#call.v1At(ip);
+  }
+
+  /** Records a v1 member's media client id and announces it (`call` action `media`). */
+  setV1ClientId(name: string, clientId: number): void {
+    this.#run(() => this.#call.setV1ClientId(name, clientId));
+  }
+
+  /** Removes a member from the call (the relay: media silent too long). */
+  leaveCall(name: string, reason: "media_timeout"): void {
+    this.#run(() => {
+      const m = this.#members.get(name);
+      if (m !== undefined) this.#call.leave(m, reason);
+    });
+  }
+
+  /** Everyone in the call, in join order. */
+  callMembers(): CallMemberRef[] {
+    return this.#call.members();
+  }
+
+  /** A v2 upload was published: announce it to everyone. */
+  announceFile(info: RoomFile): void {
+    this.#run(() => announceFile(this.#core, info, info.from));
+  }
+
+  /**
+   * Tells everyone the server is stopping, then closes every connection
+   * (reason `shutdown`, no leave events). Safe twice.
+   */
+  shutdown(): void {
+    if (this.#closed) return;
+    this.#run(() => {
+      this.#emit({ type: "system", event: "shutdown", text: this.#core.t("shutdown") });
+      this.#closed = true;
+      for (const m of [...this.#members.values()]) {
+        m.closing = "shutdown";
+        m.handle.close("shutdown");
+      }
+      this.#members.clear();
+      this.#call.clear();
+    });
+  }
+
+  #receive(m: Member, payload: Uint8Array): void {
+    if (m.closing !== null) return;
+    this.#run(() => {
+      let msg: Message;
+      try {
+        msg = decodeMessage(payload);
+      } catch (e) {
+        if (!(e instanceof ProtocolError)) throw e;
+        const code = decodeErrorCode(e.code);
+        this.#core.errors.badFrame(m, code, this.#core.t(code));
+        return;
+      }
+      if (m.name === null) handleHello(this.#core, m, msg);
+      else if (admit(this.#core, m, msg, { floodLimit: this.#floodLimit })) {
+        handleRequest(this.#core, m, msg);
+      }
+    });
+  }
+
+  #disconnect(m: Member, reason: "disconnect" | "slow_consumer"): void {
+    if (m.closing !== null) return;
+    this.#run(() => this.#requestLeave(m, reason));
+  }
+
+  #timeout(m: Member, kind: "hello" | "idle"): void {
+    if (m.closing !== null) return;
+    const { errors, t } = this.#core;
+    this.#run(() => {
+      if (this.#closed) errors.fail(m, "server_shutdown", t("server_shutdown"), "shutdown");
+      else if (kind === "idle") errors.fail(m, "idle_timeout", t("idle_timeout"), "timeout");
+      else if (m.name === null) errors.fail(m, "hello_timeout", t("hello_timeout"), "timeout");
+    });
+  }
+
+  #frameTooLarge(m: Member, size: number, limit: number): void {
+    if (m.closing !== null) return;
+    const text = this.#core.t("frame_too_large", { size, limit });
+    this.#run(() => this.#core.errors.fail(m, "frame_too_large", text, "disconnect"));
+  }
+
+  /** Runs an entry point; deferred leaves are handled when the outermost one ends. */
+  #run(fn: () => void): void {
+    this.#depth++;
+    try {
+      fn();
+    } finally {
+      this.#depth--;
+    }
+    if (this.#depth > 0) return;
+    this.#depth++;
+    try {
+      while (this.#pendingLeaves.length > 0) {
+        const [m, reason] = this.#pendingLeaves.shift()!;
+        this.#leaveNow(m, reason);
+      }
+    } finally {
+      this.#depth--;
+    }
+  }
+
+  /**
+   * Stamps an event with seq and ts, encodes it once and queues the same
+   * bytes to every member. Members whose queue overflows leave afterwards.
+   */
+  #emit(event: Message, remember = false): void {
+    const stamped = this.#history.stamp(event, this.#now());
+    const bytes = encodeFrame(stamped);
+    for (const m of this.#members.values()) {
+      if (m.closing === null && !m.handle.send(bytes)) this.#requestLeave(m, "slow_consumer");
+    }
+    if (remember) this.#history.remember(stamped);
+    this.#onHistory?.(this.#history.state());
+  }
+
+  /** Queues bytes for one member; an overflow makes it leave as a slow consumer. */
+  #send(m: Member, bytes: Uint8Array): void {
+    if (m.closing !== null) return;
+    if (!m.handle.send(bytes)) this.#requestLeave(m, "slow_consumer");
+  }
+
+  /** Marks a member as leaving; it leaves once the current entry point is done. */
+  #requestLeave(m: Member, reason: LeaveReason): void {
+    if (m.closing !== null) return;
+    m.closing = reason;
+    this.#pendingLeaves.push([m, reason]);
+  }
+
+  #leaveNow(m: Member, reason: LeaveReason): void {
+    m.handle.close(reason);
+    if (m.name === null || this.#members.get(m.name) !== m) return;
+    this.#call.leave(m, reason === "quit" ? "quit" : "disconnect");
+    this.#members.remove(m);
+    const name = m.name;
+    this.#emit({
+      type: "system",
+      event: "leave",
+      name,
+      reason,
+      text: this.#core.t("left", { name }),
+    });
+  }
+}
+
+/** Encodes a message (or raw text) as a frame payload, for tests and tools that feed the room by hand. */
+export function payload(message: Message | string): Uint8Array {
+  return textEncoder.encode(typeof message === "string" ? message : JSON.stringify(message));
+}
