@@ -8,6 +8,7 @@ import { CallMedia, type CallMediaOptions } from "../lib/media/call_media.ts";
 import { decodeMessage, FrameDecoder, type Message } from "../lib/protocol/frame.ts";
 import { serveMedia } from "../lib/server/relay_server.ts";
 import { Room } from "../lib/server/room.ts";
+import { waitFor } from "./wait.ts";
 
 const encoder = new TextEncoder();
 
@@ -33,13 +34,6 @@ function member(room: Room, name: string, port: number) {
   return { say, frames, token: String(joined.token), clientId: Number(joined.client_id) };
 }
 
-async function until(what: string, check: () => boolean): Promise<void> {
-  for (let i = 0; i < 750; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`Timed out waiting for: ${what}`);
-}
 
 Deno.test("CallMedia clients register with the real relay and see each other's video", async () => {
   const room = new Room({ lang: "en" });
@@ -68,8 +62,8 @@ Deno.test("CallMedia clients register with the real relay and see each other's v
   try {
     a.setMembers(members);
     b.setMembers(members);
-    await until("both registered", () => a.registered && b.registered);
-    await until("frames both ways", () => a.counters.received > 5 && b.counters.received > 5);
+    await waitFor(() => a.registered && b.registered, { message: "both registered", timeoutMs: 15_000 });
+    await waitFor(() => a.counters.received > 5 && b.counters.received > 5, { message: "frames both ways", timeoutMs: 15_000 });
     const stats = server.stats();
     assert.deepEqual(stats.members.map((m) => [m.name, m.protocol]), [["Ana", 2], ["Bea", 2]]);
     assert.equal(stats.dropped.spoofed + stats.dropped.malformed + stats.dropped.too_large, 0);

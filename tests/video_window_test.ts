@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import jpeg from "jpeg-js";
-import { launchChromium } from "./chromium_launch.ts";
+import { closeBrowser, launchChromium, newPage, waitInPage } from "./chromium_launch.ts";
+import { FakeClock } from "./fake_clock.ts";
+import { waitFor, withDeadline } from "./wait.ts";
 import { VideoWindow } from "../lib/media/video_window.ts";
 
 function colourJpeg(w: number, h: number, rgb: [number, number, number]): Uint8Array {
@@ -21,23 +23,27 @@ Deno.test("VideoWindow shows a live grid in a real browser; removing a tile and 
   });
   const browser = await launchChromium();
   try {
-    const page = await browser.newPage({ viewport: { width: 900, height: 500 } });
+    const page = await newPage(browser, { viewport: { width: 900, height: 500 } });
     win.setTiles([
       { id: 11, name: "Ana", video: true },
       { id: 22, name: "Luis", video: true },
       { id: 33, name: "Eva", video: false },
     ]);
     await page.goto(win.url);
-    await page.waitForFunction(
+    await waitInPage(
+      page,
       () => (globalThis as any).document.querySelectorAll(".tile").length === 3,
+      "three tiles",
     );
     win.frame(11, colourJpeg(160, 120, [220, 30, 30]));
     win.frame(22, colourJpeg(160, 120, [30, 30, 220]));
-    await page.waitForFunction(
+    await waitInPage(
+      page,
       () =>
         [...(globalThis as any).document.querySelectorAll(".tile img")].filter((i: any) =>
           i.complete && i.naturalWidth > 0
         ).length === 2,
+      "two pictures",
     );
     const names = await page.$$eval(".tile .name", (els) => els.map((e) => e.textContent));
     assert.deepEqual(names, ["Ana", "Luis", "Eva"]);
@@ -58,49 +64,57 @@ Deno.test("VideoWindow shows a live grid in a real browser; removing a tile and 
 
     // A participant leaves: its tile goes at once, no frozen last frame.
     win.setTiles([{ id: 11, name: "Ana", video: true }, { id: 33, name: "Eva", video: false }]);
-    await page.waitForFunction(
+    await waitInPage(
+      page,
       () => (globalThis as any).document.querySelectorAll(".tile").length === 2,
+      "two tiles",
     );
     const after = await page.$$eval(".tile .name", (els) => els.map((e) => e.textContent));
     assert.deepEqual(after, ["Ana", "Eva"]);
 
     // Pressing q leaves the call.
     await page.keyboard.press("q");
-    await page.waitForFunction(
+    await waitInPage(
+      page,
       () => (globalThis as any).document.getElementById("status").style.display === "block",
+      "the status line",
     );
     assert.equal(left, 1);
   } finally {
-    await browser.close();
+    await closeBrowser(browser);
     await win.close();
     await win.close();
   }
 });
 
-Deno.test("VideoWindow calls onLeave when the page closes and does not come back", async () => {
-  let resolveLeft!: () => void;
-  const leftPromise = new Promise<void>((r) => resolveLeft = r);
+Deno.test("VideoWindow calls onLeave when the page closes and does not come back within the grace (fake clock)", async () => {
   let left = 0;
+  const clock = new FakeClock();
   const win = await VideoWindow.start({
     lang: "en",
     open: false,
-    onLeave: () => {
-      left++;
-      resolveLeft();
-    },
+    onLeave: () => left++,
     graceMs: 300,
+    clock,
   });
   const browser = await launchChromium();
   try {
-    const page = await browser.newPage();
+    const page = await newPage(browser);
     await page.goto(win.url);
-    await page.waitForFunction(() => (globalThis as any).document.title.includes("video call"));
-    while (win.pages === 0) await new Promise((r) => setTimeout(r, 20));
+    await waitInPage(
+      page,
+      () => (globalThis as any).document.title.includes("video call"),
+      "the title",
+    );
+    await waitFor(() => win.pages === 1, { message: "the page's socket" });
     await page.close();
-    await leftPromise;
+    await waitFor(() => win.pages === 0, { message: "the page's socket to close" });
+    clock.advance(299);
+    assert.equal(left, 0, "still within the grace");
+    clock.advance(1);
     assert.equal(left, 1);
   } finally {
-    await browser.close();
+    await closeBrowser(browser);
     await win.close();
   }
 });
@@ -109,10 +123,10 @@ Deno.test("VideoWindow refuses requests without the key or with a foreign Host",
   const win = await VideoWindow.start({ lang: "es", open: false, onLeave() {} });
   try {
     const base = new URL(win.url);
-    const noKey = await fetch(`${base.origin}/`);
+    const noKey = await withDeadline(fetch(`${base.origin}/`), 10_000, "the 404");
     assert.equal(noKey.status, 404);
     await noKey.body?.cancel();
-    const ok = await fetch(win.url);
+    const ok = await withDeadline(fetch(win.url), 10_000, "the page");
     assert.equal(ok.status, 200);
     assert.match(await ok.text(), /sin vídeo/);
     const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(base.port) });
@@ -122,7 +136,7 @@ Deno.test("VideoWindow refuses requests without the key or with a foreign Host",
       ),
     );
     const buf = new Uint8Array(4096);
-    const n = await conn.read(buf);
+    const n = await withDeadline(conn.read(buf), 10_000, "the 403 answer");
     conn.close();
     assert.match(new TextDecoder().decode(buf.subarray(0, n ?? 0)), /^HTTP\/1\.1 403/);
   } finally {
@@ -143,7 +157,7 @@ Deno.test("VideoWindow prints the address, and says so when the browser cannot b
     log: (l) => logs.push(l),
   });
   try {
-    for (let i = 0; i < 50 && logs.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => logs.length >= 2, { message: "two log lines" });
     assert.equal(opened, win.url);
     assert.deepEqual(logs, [
       `Call video: ${win.url}`,

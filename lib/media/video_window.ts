@@ -24,7 +24,9 @@
  */
 import type { Lang } from "../protocol/i18n.ts";
 import { translator } from "../protocol/i18n.ts";
+import { type MediaClock, systemClock, type TimerId } from "./media_clock.ts";
 import { VIDEO_TEXT } from "./video_text.ts";
+import { windowPage } from "./video_window_page.ts";
 
 /** One tile of the grid. */
 export interface WindowTile {
@@ -48,10 +50,16 @@ export interface VideoWindowOptions {
   graceMs?: number;
   /** Receives user-facing lines (the URL, failures to open the browser). */
   log?(line: string): void;
+  /** Timers of the leave grace (default the real ones; tests drive a fake clock). */
+  clock?: MediaClock;
 }
 
 /** Frames queued in a page socket beyond which new frames are skipped. */
 const MAX_BUFFERED = 2 * 1024 * 1024;
+/** Default time a closed page has to come back (ms). */
+const GRACE_MS = 4000;
+/** How long close() waits for the pages to acknowledge (ms). */
+const CLOSE_WAIT_MS = 2000;
 
 /** Opens `url` in the default browser; resolves false when the opener failed. */
 export async function openInBrowser(url: string, os: string = Deno.build.os): Promise<boolean> {
@@ -84,7 +92,8 @@ export class VideoWindow {
   #sockets = new Set<WebSocket>();
   #tiles: WindowTile[] = [];
   #last = new Map<number, Uint8Array>();
-  #grace: ReturnType<typeof setTimeout> | undefined;
+  #clock: MediaClock;
+  #grace: TimerId;
   #left = false;
   #closed = false;
   #url = "";
@@ -92,6 +101,7 @@ export class VideoWindow {
   private constructor(options: VideoWindowOptions) {
     this.#options = options;
     this.#t = translator(VIDEO_TEXT, options.lang);
+    this.#clock = options.clock ?? systemClock;
   }
 
   /** Starts the page server and (by default) opens the browser. */
@@ -162,7 +172,7 @@ export class VideoWindow {
       return new Response("Forbidden", { status: 403 });
     }
     if (url.pathname === `/${this.#key}/`) {
-      return new Response(this.#page(), {
+      return new Response(windowPage(this.#options.lang), {
         headers: {
           "content-type": "text/html; charset=utf-8",
           "cache-control": "no-store",
@@ -190,7 +200,7 @@ export class VideoWindow {
         return;
       }
       this.#sockets.add(ws);
-      clearTimeout(this.#grace);
+      this.#clock.clearTimeout(this.#grace);
       this.#grace = undefined;
       this.#send(ws, JSON.stringify({ type: "tiles", tiles: this.#tiles }));
       for (const msg of this.#last.values()) this.#send(ws, msg);
@@ -202,11 +212,11 @@ export class VideoWindow {
     ws.onclose = () => {
       this.#sockets.delete(ws);
       if (this.#sockets.size === 0 && !this.#closed && !this.#left) {
-        clearTimeout(this.#grace);
-        this.#grace = setTimeout(() => {
+        this.#clock.clearTimeout(this.#grace);
+        this.#grace = this.#clock.setTimeout(() => {
           this.#grace = undefined;
           if (this.#sockets.size === 0) this.#leave();
-        }, this.#options.graceMs ?? 4000);
+        }, this.#options.graceMs ?? GRACE_MS);
       }
     };
   }
@@ -214,7 +224,7 @@ export class VideoWindow {
   #leave(): void {
     if (this.#left || this.#closed) return;
     this.#left = true;
-    clearTimeout(this.#grace);
+    this.#clock.clearTimeout(this.#grace);
     this.#grace = undefined;
     for (const ws of this.#sockets) this.#send(ws, JSON.stringify({ type: "left" }));
     try {
@@ -226,7 +236,7 @@ export class VideoWindow {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    clearTimeout(this.#grace);
+    this.#clock.clearTimeout(this.#grace);
     this.#grace = undefined;
     const closing = [...this.#sockets].map((ws) =>
       new Promise<void>((resolve) => {
@@ -241,151 +251,11 @@ export class VideoWindow {
       })
     );
     const timeout = new Promise<void>((r) => {
-      const id = setTimeout(r, 2000);
+      const id = setTimeout(r, CLOSE_WAIT_MS);
       Promise.all(closing).then(() => clearTimeout(id), () => clearTimeout(id)).then(r);
     });
     await timeout;
     this.#sockets.clear();
     await this.#server.shutdown();
   }
-
-  #page(): string {
-    const t = this.#t;
-    const texts = {
-      noVideo: t("no_video"),
-      left: t("window_left"),
-      lost: t("window_lost"),
-    };
-    return PAGE
-      .replace("__LANG__", this.#options.lang)
-      .replaceAll("__TITLE__", escapeHtml(t("window_title")))
-      .replace("__HINT__", escapeHtml(t("window_hint")))
-      .replace("__TEXTS__", JSON.stringify(texts).replaceAll("<", "\\u003c"));
-  }
 }
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-const PAGE = `<!doctype html>
-<html lang="__LANG__">
-<head>
-<meta charset="utf-8">
-<title>__TITLE__</title>
-<style>
-  html, body { margin: 0; height: 100%; background: #111; color: #eee;
-    font-family: system-ui, sans-serif; }
-  header { display: flex; justify-content: space-between; padding: 6px 12px;
-    background: #1d1d1d; font-size: 14px; }
-  #grid { display: grid; gap: 8px; padding: 8px; box-sizing: border-box;
-    grid-template-columns: repeat(auto-fit, minmax(260px, 1fr));
-    height: calc(100% - 32px); align-content: center; }
-  .tile { position: relative; background: #000; border-radius: 8px; overflow: hidden;
-    aspect-ratio: 4 / 3; }
-  .tile img { width: 100%; height: 100%; object-fit: contain; display: block; }
-  .tile .name { position: absolute; left: 8px; bottom: 8px; padding: 2px 8px;
-    background: rgba(0,0,0,.6); border-radius: 4px; font-size: 15px; }
-  .tile .note { position: absolute; inset: 0; display: none; align-items: center;
-    justify-content: center; color: #999; font-size: 18px; }
-  .tile.novideo img { visibility: hidden; }
-  .tile.novideo .note { display: flex; }
-  #status { text-align: center; color: #f99; padding: 4px; display: none; }
-</style>
-</head>
-<body>
-<header><span>__TITLE__</span><span>__HINT__</span></header>
-<div id="status"></div>
-<div id="grid"></div>
-<script>
-"use strict";
-const TEXTS = __TEXTS__;
-const grid = document.getElementById("grid");
-const status = document.getElementById("status");
-const tiles = new Map();
-let ws = null;
-let done = false;
-
-function tileFor(id, name) {
-  let t = tiles.get(id);
-  if (!t) {
-    const el = document.createElement("div");
-    el.className = "tile novideo";
-    el.dataset.id = String(id);
-    const img = document.createElement("img");
-    img.alt = "";
-    const label = document.createElement("div");
-    label.className = "name";
-    const note = document.createElement("div");
-    note.className = "note";
-    note.textContent = TEXTS.noVideo;
-    el.append(img, note, label);
-    t = { el, img, label, url: null };
-    tiles.set(id, t);
-  }
-  t.label.textContent = name;
-  return t;
-}
-
-function setTiles(list) {
-  const keep = new Set(list.map((x) => x.id));
-  for (const [id, t] of tiles) {
-    if (!keep.has(id)) {
-      if (t.url) URL.revokeObjectURL(t.url);
-      t.el.remove();
-      tiles.delete(id);
-    }
-  }
-  for (const x of list) {
-    const t = tileFor(x.id, x.name);
-    t.el.classList.toggle("novideo", !x.video);
-    grid.append(t.el);
-  }
-}
-
-function showFrame(buf) {
-  const id = new DataView(buf).getUint32(0);
-  const t = tiles.get(id);
-  if (!t) return;
-  const url = URL.createObjectURL(new Blob([buf.slice(4)], { type: "image/jpeg" }));
-  const old = t.url;
-  t.url = url;
-  t.img.onload = () => { if (old) URL.revokeObjectURL(old); };
-  t.img.onerror = () => { if (old) URL.revokeObjectURL(old); };
-  t.img.src = url;
-  t.el.classList.remove("novideo");
-}
-
-function showStatus(text) {
-  status.textContent = text;
-  status.style.display = text ? "block" : "none";
-}
-
-function connect() {
-  ws = new WebSocket("ws://" + location.host + location.pathname + "ws");
-  ws.binaryType = "arraybuffer";
-  ws.onopen = () => showStatus("");
-  ws.onmessage = (e) => {
-    if (typeof e.data === "string") {
-      const msg = JSON.parse(e.data);
-      if (msg.type === "tiles") setTiles(msg.tiles);
-      else if (msg.type === "left") { done = true; showStatus(TEXTS.left); }
-    } else showFrame(e.data);
-  };
-  ws.onclose = () => {
-    if (done) return;
-    showStatus(TEXTS.lost);
-    setTimeout(connect, 1000);
-  };
-}
-
-document.addEventListener("keydown", (e) => {
-  if ((e.key === "q" || e.key === "Q") && !e.ctrlKey && !e.metaKey && !e.altKey) {
-    if (ws && ws.readyState === WebSocket.OPEN) ws.send("leave");
-  }
-});
-connect();
-</script>
-</body>
-</html>
-`;
