@@ -15,8 +15,11 @@
  *
  * @example
  * ```ts
+ * import { MjpegSplitter } from "./mjpeg.ts";
+ *
  * const splitter = new MjpegSplitter({ maxFrame: 60_000 });
- * for (const frame of splitter.push(chunk)) send(frame);
+ * const chunk = Uint8Array.of(0xff, 0xd8, 0xff, 0xd9); // the smallest "JPEG": SOI, EOI
+ * for (const frame of splitter.push(chunk)) console.log(frame.length); // 4
  * ```
  *
  * @module

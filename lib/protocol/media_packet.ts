@@ -146,7 +146,11 @@ export function isV2Datagram(bytes: Uint8Array): boolean {
  *
  * @example
  * ```ts
- * const bytes = encodeMediaPacket({ kind: MediaKind.Video, clientId: 1000042, seq: 7, ts: Date.now(), payload: jpeg });
+ * import { encodeMediaPacket, MediaKind } from "./media_packet.ts";
+ *
+ * const jpeg = Uint8Array.of(0xff, 0xd8, 0xff, 0xd9);
+ * const init = { kind: MediaKind.Video, clientId: 1000042, seq: 7, ts: Date.now(), payload: jpeg };
+ * const bytes = encodeMediaPacket(init);
  * ```
  */
 export function encodeMediaPacket(init: MediaPacketInit): Uint8Array {
