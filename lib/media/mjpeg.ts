@@ -95,123 +95,127 @@ export class MjpegSplitter {
   push(chunk: Uint8Array): Uint8Array[] {
     const out: Uint8Array[] = [];
     let i = 0;
-    const n = chunk.length;
-    while (i < n) {
+    while (i < chunk.length) {
       switch (this.#state) {
-        case State.Seek: {
-          const at = chunk.indexOf(0xff, i);
-          if (at < 0) {
-            this.#stats.garbageBytes += n - i;
-            i = n;
-          } else {
-            this.#stats.garbageBytes += at - i;
-            i = at + 1;
-            this.#state = State.SeekFF;
-          }
+        case State.Seek:
+        case State.SeekFF:
+          i = this.#seek(chunk, i);
           break;
-        }
-        case State.SeekFF: {
-          const b = chunk[i++];
-          if (b === 0xd8) {
-            this.#len = 0;
-            this.#append(0xff);
-            this.#append(0xd8);
-            this.#state = State.Marker;
-          } else if (b !== 0xff) {
-            this.#stats.garbageBytes += 2;
-            this.#state = State.Seek;
-          } else {
-            this.#stats.garbageBytes += 1;
-          }
+        case State.Marker:
+        case State.MarkerCode:
+        case State.Len1:
+        case State.Len2:
+          this.#header(chunk[i++], out);
           break;
-        }
-        case State.Marker: {
-          const b = chunk[i++];
-          if (b === 0xff) {
-            if (this.#keep(b)) this.#state = State.MarkerCode;
-          } else {
-            this.#breakFrame(1);
-          }
+        case State.Skip:
+          i = this.#skipSegment(chunk, i);
           break;
-        }
-        case State.MarkerCode: {
-          const b = chunk[i++];
-          if (!this.#keep(b)) break;
-          this.#onMarker(b, out);
+        case State.Entropy:
+        case State.EntropyFF:
+          i = this.#entropy(chunk, i, out);
           break;
-        }
-        case State.Len1: {
-          const b = chunk[i++];
-          if (!this.#keep(b)) break;
-          this.#segLen = b << 8;
-          this.#state = State.Len2;
+        case State.Discard:
+        case State.DiscardFF:
+          i = this.#discard(chunk, i);
           break;
-        }
-        case State.Len2: {
-          const b = chunk[i++];
-          if (!this.#keep(b)) break;
-          this.#segLen |= b;
-          if (this.#segLen < 2) {
-            this.#breakFrame(0);
-            break;
-          }
-          this.#skip = this.#segLen - 2;
-          this.#state = this.#skip > 0 ? State.Skip : this.#afterSegment();
-          break;
-        }
-        case State.Skip: {
-          const take = Math.min(this.#skip, n - i);
-          if (!this.#keepRange(chunk, i, take)) {
-            i += take;
-            break;
-          }
-          i += take;
-          this.#skip -= take;
-          if (this.#skip === 0) this.#state = this.#afterSegment();
-          break;
-        }
-        case State.Entropy: {
-          const at = chunk.indexOf(0xff, i);
-          const end = at < 0 ? n : at + 1;
-          if (!this.#keepRange(chunk, i, end - i)) {
-            i = end;
-            break;
-          }
-          i = end;
-          if (at >= 0) this.#state = State.EntropyFF;
-          break;
-        }
-        case State.EntropyFF: {
-          const b = chunk[i++];
-          if (!this.#keep(b)) break;
-          if (b === 0x00 || (b >= 0xd0 && b <= 0xd7)) this.#state = State.Entropy;
-          else if (b !== 0xff) this.#onMarker(b, out);
-          break;
-        }
-        case State.Discard: {
-          const at = chunk.indexOf(0xff, i);
-          if (at < 0) i = n;
-          else {
-            i = at + 1;
-            this.#state = State.DiscardFF;
-          }
-          break;
-        }
-        case State.DiscardFF: {
-          const b = chunk[i++];
-          if (b === 0xd9) this.#state = State.Seek;
-          else if (b === 0xd8) {
-            // A new frame began before the oversized one ended.
-            this.#len = 0;
-            this.#append(0xff);
-            this.#append(0xd8);
-            this.#state = State.Marker;
-          } else if (b !== 0xff) this.#state = State.Discard;
-          break;
-        }
       }
     }
     return out;
+  }
+
+  /** Outside a frame: skips garbage up to FF D8. Returns the next index. */
+  #seek(chunk: Uint8Array, i: number): number {
+    if (this.#state === State.Seek) {
+      const at = chunk.indexOf(0xff, i);
+      if (at < 0) {
+        this.#stats.garbageBytes += chunk.length - i;
+        return chunk.length;
+      }
+      this.#stats.garbageBytes += at - i;
+      this.#state = State.SeekFF;
+      return at + 1;
+    }
+    const b = chunk[i];
+    if (b === 0xd8) {
+      this.#startFrame();
+    } else if (b !== 0xff) {
+      this.#stats.garbageBytes += 2;
+      this.#state = State.Seek;
+    } else {
+      this.#stats.garbageBytes += 1;
+    }
+    return i + 1;
+  }
+
+  /** One header byte: a marker's FF, its code, or a segment length byte. */
+  #header(b: number, out: Uint8Array[]): void {
+    if (this.#state === State.Marker) {
+      if (b !== 0xff) this.#breakFrame(1);
+      else if (this.#keep(b)) this.#state = State.MarkerCode;
+      return;
+    }
+    if (!this.#keep(b)) return;
+    if (this.#state === State.MarkerCode) {
+      this.#onMarker(b, out);
+    } else if (this.#state === State.Len1) {
+      this.#segLen = b << 8;
+      this.#state = State.Len2;
+    } else {
+      this.#segLen |= b;
+      if (this.#segLen < 2) {
+        this.#breakFrame(0);
+        return;
+      }
+      this.#skip = this.#segLen - 2;
+      this.#state = this.#skip > 0 ? State.Skip : this.#afterSegment();
+    }
+  }
+
+  /** Keeps the data of a header segment. Returns the next index. */
+  #skipSegment(chunk: Uint8Array, i: number): number {
+    const take = Math.min(this.#skip, chunk.length - i);
+    if (!this.#keepRange(chunk, i, take)) return i + take;
+    this.#skip -= take;
+    if (this.#skip === 0) this.#state = this.#afterSegment();
+    return i + take;
+  }
+
+  /** Keeps entropy-coded data up to and including the next FF, then reads what follows it. */
+  #entropy(chunk: Uint8Array, i: number, out: Uint8Array[]): number {
+    if (this.#state === State.Entropy) {
+      const at = chunk.indexOf(0xff, i);
+      const end = at < 0 ? chunk.length : at + 1;
+      if (this.#keepRange(chunk, i, end - i) && at >= 0) this.#state = State.EntropyFF;
+      return end;
+    }
+    const b = chunk[i];
+    if (!this.#keep(b)) return i + 1;
+    if (b === 0x00 || (b >= 0xd0 && b <= 0xd7)) this.#state = State.Entropy;
+    else if (b !== 0xff) this.#onMarker(b, out);
+    return i + 1;
+  }
+
+  /** Drops an oversized frame up to its end (or the start of the next). */
+  #discard(chunk: Uint8Array, i: number): number {
+    if (this.#state === State.Discard) {
+      const at = chunk.indexOf(0xff, i);
+      if (at < 0) return chunk.length;
+      this.#state = State.DiscardFF;
+      return at + 1;
+    }
+    const b = chunk[i];
+    if (b === 0xd9) this.#state = State.Seek;
+    else if (b === 0xd8) this.#startFrame(); // a new frame began before the oversized one ended
+    else if (b !== 0xff) this.#state = State.Discard;
+    return i + 1;
+  }
+
+  /** Starts a frame with its SOI (FF D8) and reads its header. */
+  #startFrame(): void {
+    this.#len = 0;
+    this.#append(0xff);
+    this.#append(0xd8);
+    this.#state = State.Marker;
   }
 
   /** Handles a marker code read after FF inside a frame. */
@@ -224,10 +228,7 @@ export class MjpegSplitter {
     } else if (code === 0xd8) {
       // SOI inside a frame: the previous one was cut; start over from here.
       this.#stats.broken++;
-      this.#len = 0;
-      this.#append(0xff);
-      this.#append(0xd8);
-      this.#state = State.Marker;
+      this.#startFrame();
     } else if (code === 0xff) {
       this.#state = State.MarkerCode; // fill byte
     } else if (code === 0x01 || (code >= 0xd0 && code <= 0xd7)) {
