@@ -10,6 +10,7 @@ import {
   makeSystemProbe,
   pickFfmpeg,
 } from "../lib/media/ffmpeg_path.ts";
+import { withDeadline } from "./wait.ts";
 
 function fakeProbe(files: Record<string, "runs" | "noexec">, log: string[] = []): FfmpegProbe {
   return {
@@ -101,7 +102,8 @@ Deno.test("installerPlatform() and bundledRelativePath() match the compile scrip
 
 Deno.test("findFfmpeg() finds a working ffmpeg on this machine", async () => {
   const found = await findFfmpeg();
-  const out = await new Deno.Command(found.path, { args: ["-hide_banner", "-version"] }).output();
+  const version = new Deno.Command(found.path, { args: ["-hide_banner", "-version"] }).output();
+  const out = await withDeadline(version, 20_000, "ffmpeg -version");
   assert.ok(out.success);
   assert.match(new TextDecoder().decode(out.stdout), /ffmpeg version/);
 });

@@ -10,6 +10,7 @@ import {
   VideoCapture,
 } from "../lib/media/video_capture.ts";
 import { findFfmpeg } from "../lib/media/ffmpeg_path.ts";
+import { withDeadline } from "./wait.ts";
 
 const DSHOW_OLD =
   `[dshow @ 000001d8f1a2b3c0] DirectShow video devices (some may be both video and audio devices)
@@ -139,8 +140,11 @@ Deno.test("VideoCapture delivers whole JPEG frames from the test source and stop
     },
     onError: (e) => errors.push(e),
   });
-  await enough;
-  await capture.stop();
+  try {
+    await withDeadline(enough, 20_000, "five frames from ffmpeg");
+  } finally {
+    await capture.stop();
+  }
   await capture.stop();
   assert.deepEqual(errors, []);
   for (const f of frames) {
@@ -172,8 +176,11 @@ Deno.test("VideoCapture lowers the quality instead of dying when frames are too 
       throw e;
     },
   });
-  await done;
-  await capture.stop();
+  try {
+    await withDeadline(done, 20_000, "three frames after lowering the quality");
+  } finally {
+    await capture.stop();
+  }
   assert.ok(qs.length >= 1, "quality was lowered");
   assert.ok(capture.stats.oversized >= 1);
   assert.ok(capture.stats.qscale > 2);
@@ -181,8 +188,9 @@ Deno.test("VideoCapture lowers the quality instead of dying when frames are too 
 
 Deno.test("VideoCapture reports a missing camera as no_camera", async () => {
   const { path } = await findFfmpeg();
-  const error = await new Promise<CaptureError>((resolve) => {
-    VideoCapture.start({
+  let capture: VideoCapture | undefined;
+  const failed = new Promise<CaptureError>((resolve) => {
+    capture = VideoCapture.start({
       ffmpeg: path,
       source: "camera",
       camera: "/dev/video-pc3-missing",
@@ -195,5 +203,10 @@ Deno.test("VideoCapture reports a missing camera as no_camera", async () => {
       onError: resolve,
     });
   });
-  assert.equal(error.kind, "no_camera");
+  try {
+    const error = await withDeadline(failed, 20_000, "ffmpeg's error about the camera");
+    assert.equal(error.kind, "no_camera");
+  } finally {
+    await capture?.stop();
+  }
 });
