@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseServerArgs } from "../server.ts";
+import { parseServerArgs } from "../lib/server/args.ts";
 
 Deno.test("parseServerArgs() defaults match PROTOCOL.md section 7", () => {
   const p = parseServerArgs([]);

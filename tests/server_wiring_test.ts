@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { encodeFrame } from "../lib/protocol/frame.ts";
-import { parseServerArgs, type RunningServer, type ServerConfig, startServer } from "../server.ts";
+import { parseServerArgs, type ServerConfig } from "../lib/server/args.ts";
+import { type RunningServer, startServer } from "../server.ts";
 import { RawClient } from "./chat_test_client.ts";
 
 const quiet = { print: () => {}, error: () => {} };

@@ -11,7 +11,8 @@ import { serveMedia } from "../lib/server/relay_server.ts";
 import { FakeRoom } from "./relay_fake_room.ts";
 import { receive, to, udp } from "./udp_helpers.ts";
 import { RawClient } from "./chat_test_client.ts";
-import { parseServerArgs, startServer } from "../server.ts";
+import { parseServerArgs } from "../lib/server/args.ts";
+import { startServer } from "../server.ts";
 
 const JPEG_A = Uint8Array.of(0xff, 0xd8, 0xff, 0xe0, 0xaa, 0xff, 0xd9);
 const JPEG_B = Uint8Array.of(0xff, 0xd8, 0xff, 0xdb, 0xbb, 0xbb, 0xff, 0xd9);

@@ -103,9 +103,9 @@ export const serverText = {
     es: `Uso: pc3-server [opciones]
 
   --host IP            dirección donde escuchar (por defecto 0.0.0.0: todas)
-  --chat-port N        puerto TCP del chat (9009)
-  --file-port N        puerto TCP de archivos (9010)
-  --media-port N       puerto UDP de vídeo (9020)
+  --chat-port N        puerto TCP del chat ({chatPort})
+  --file-port N        puerto TCP de archivos ({filePort})
+  --media-port N       puerto UDP de vídeo ({mediaPort})
   --storage DIR        carpeta de datos (server_storage)
   --lang es|en         idioma del servidor (es)
   --max-message N      bytes por mensaje de chat (4096)
@@ -122,9 +122,9 @@ export const serverText = {
     en: `Usage: pc3-server [options]
 
   --host IP            address to listen on (default 0.0.0.0: all)
-  --chat-port N        chat TCP port (9009)
-  --file-port N        file TCP port (9010)
-  --media-port N       video UDP port (9020)
+  --chat-port N        chat TCP port ({chatPort})
+  --file-port N        file TCP port ({filePort})
+  --media-port N       video UDP port ({mediaPort})
   --storage DIR        data folder (server_storage)
   --lang es|en         server language (es)
   --max-message N      bytes per chat message (4096)
