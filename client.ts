@@ -16,16 +16,16 @@
 
 import { parseArgs } from "node:util";
 import { CallMedia, listCameras } from "./lib/media/call_media.ts";
-import {
-  ChatClient,
-  type ClientEvent,
-  ConnectError,
-  type MediaParams,
-  parseCommand,
-  type TransferFunctions,
-} from "./lib/client/chat_client.ts";
+import type { MediaParams, MediaSession } from "./lib/client/call_flow.ts";
+import { ChatClient } from "./lib/client/chat_client.ts";
+import { parseCommand } from "./lib/client/commands.ts";
+import { ConnectError } from "./lib/client/connect_errors.ts";
+import type { ClientEvent, CloseInfo } from "./lib/client/events.ts";
 import { clientText } from "./lib/client/text.ts";
+import type { TransferFunctions } from "./lib/client/transfer_jobs.ts";
+import { downloadFile, uploadFile } from "./lib/client/transfers.ts";
 import { type Lang, langFromArgs, translator } from "./lib/protocol/i18n.ts";
+import { DEFAULT_CHAT_PORT } from "./lib/protocol/limits.ts";
 import {
   describeConnectError,
   InteractiveTerminal,
@@ -33,7 +33,6 @@ import {
   renderLost,
   type TerminalUi,
 } from "./lib/terminal/terminal.ts";
-import { downloadFile, uploadFile } from "./lib/client/transfers.ts";
 
 /** The client's command-line options, validated. */
 export interface ClientFlags {
@@ -59,7 +58,7 @@ export class FlagError extends Error {
   override name = "FlagError";
 }
 
-/** The language asked for on the command line, looked up before full parsing so errors use it. */
+/** Whether a graphical display is there for the video window (else the view defaults to the terminal). */
 function hasDisplay(): boolean {
   if (Deno.build.os === "windows" || Deno.build.os === "darwin") return true;
   try {
@@ -85,7 +84,7 @@ export function parseFlags(args: string[], display = true): ClientFlags {
       options: {
         name: { type: "string" },
         host: { type: "string", default: "127.0.0.1" },
-        "chat-port": { type: "string", default: "9009" },
+        "chat-port": { type: "string", default: String(DEFAULT_CHAT_PORT) },
         "file-port": { type: "string" },
         "media-port": { type: "string" },
         downloads: { type: "string", default: "downloads" },
@@ -204,46 +203,42 @@ export async function main(args: string[] = Deno.args): Promise<number> {
     writeErr(t("seeHelp"));
     return 2;
   }
-
-  let ui: TerminalUi;
-  let term: InteractiveTerminal | null = null;
-  if (interactive) {
-    term = new InteractiveTerminal({
+  const term = interactive
+    ? new InteractiveTerminal({
       input: Deno.stdin.readable,
       output: Deno.stdout,
       lang: flags.lang,
       size: () => Deno.consoleSize(),
       setRaw: (on) => Deno.stdin.setRaw(on),
-    });
-    ui = term;
-  } else {
-    ui = new PipeTerminal({ input: Deno.stdin.readable, output: Deno.stdout, lang: flags.lang });
-  }
+    })
+    : null;
+  const ui: TerminalUi = term ??
+    new PipeTerminal({ input: Deno.stdin.readable, output: Deno.stdout, lang: flags.lang });
   try {
-    return await run(flags, ui, term);
+    const client = await connect(flags, ui, term);
+    return client === null ? 1 : await session(client, flags, ui, term !== null);
   } finally {
     await ui.close();
   }
 }
 
-async function run(
+/**
+ * Connects and gets admitted. On a terminal a refused name can be corrected
+ * at once; any other failure is explained and gives `null`.
+ */
+async function connect(
   flags: ClientFlags,
   ui: TerminalUi,
   term: InteractiveTerminal | null,
-): Promise<number> {
+): Promise<ChatClient | null> {
   const t = translator(clientText, flags.lang);
   const interactive = term !== null;
-  // Without a terminal there is nowhere to draw the terminal view.
-  const view = flags.videoView === "terminal" && !interactive ? "none" : flags.videoView;
   const fail = (line: string) => interactive ? ui.print([line]) : writeErr(line);
-
   const transfers: TransferFunctions = { uploadFile, downloadFile };
   let name = flags.name ?? await ui.ask(t("namePrompt"));
-  let client: ChatClient | null = null;
-  while (client === null) {
-    if (name === null) return 1;
+  while (name !== null) {
     try {
-      client = await ChatClient.connect({
+      return await ChatClient.connect({
         host: flags.host,
         port: flags.chatPort,
         name,
@@ -252,29 +247,7 @@ async function run(
         mediaPort: flags.mediaPort,
         downloads: flags.downloads,
         transfers,
-        startMedia: async (p: MediaParams) => {
-          const pane = term !== null && view === "terminal" ? term : null;
-          const media = await CallMedia.start({
-            ...p,
-            source: flags.videoSource,
-            camera: flags.camera,
-            view,
-            width: flags.width,
-            height: flags.height,
-            fps: flags.fps,
-            paint: pane === null ? undefined : (lines) => pane.paint(lines),
-            paneSize: pane === null ? undefined : () => pane.paneSize(),
-          });
-          return {
-            setMembers: (members) => media.setMembers(members),
-            statsLines: () => media.statsLines(),
-            close: async () => {
-              await media.close();
-              // Whatever the view left on screen, the chat gets the whole screen back.
-              pane?.paint(null);
-            },
-          };
-        },
+        startMedia: mediaStarter(flags, term),
         onEvent: (e: ClientEvent) => {
           ui.show(e);
           if (e.type === "closed" && e.info.reason === "lost") {
@@ -285,54 +258,97 @@ async function run(
     } catch (e) {
       if (!(e instanceof ConnectError)) throw e;
       fail(describeConnectError(e, t, name));
-      // On a terminal a refused name can be corrected at once.
-      if (interactive && (e.code === "name_taken" || e.code === "name_invalid")) {
-        name = await ui.ask(t("namePrompt"));
-        continue;
-      }
-      return 1;
+      if (!interactive || (e.code !== "name_taken" && e.code !== "name_invalid")) return null;
+      name = await ui.ask(t("namePrompt"));
     }
   }
+  return null;
+}
 
+/** Starts a call's media with the video flags; the terminal view paints into `term`. */
+function mediaStarter(
+  flags: ClientFlags,
+  term: InteractiveTerminal | null,
+): (p: MediaParams) => Promise<MediaSession> {
+  // Without a terminal there is nowhere to draw the terminal view.
+  const view = flags.videoView === "terminal" && term === null ? "none" : flags.videoView;
+  const pane = view === "terminal" ? term : null;
+  return async (p) => {
+    const media = await CallMedia.start({
+      ...p,
+      source: flags.videoSource,
+      camera: flags.camera,
+      view,
+      width: flags.width,
+      height: flags.height,
+      fps: flags.fps,
+      paint: pane === null ? undefined : (lines) => pane.paint(lines),
+      paneSize: pane === null ? undefined : () => pane.paneSize(),
+    });
+    return {
+      setMembers: (members) => media.setMembers(members),
+      statsLines: () => media.statsLines(),
+      close: async () => {
+        await media.close();
+        // Whatever the view left on screen, the chat gets the whole screen back.
+        pane?.paint(null);
+      },
+    };
+  };
+}
+
+/** The exit code for how the session ended: 0 when we quit, 1 when the server or the network ended it. */
+function exitCode(info: CloseInfo): number {
+  return info.reason === "quit" ? 0 : 1;
+}
+
+/**
+ * Feeds input lines to the client until the session ends. Ctrl+C leaves at
+ * once; the end of the input and a piped `/quit` wait for the transfers; an
+ * interactive `/quit` with transfers running asks to be repeated.
+ */
+async function session(
+  client: ChatClient,
+  flags: ClientFlags,
+  ui: TerminalUi,
+  interactive: boolean,
+): Promise<number> {
+  const t = translator(clientText, flags.lang);
+  const finish = async () =>
+    exitCode(
+      await client.finish((n) =>
+        ui.print([`${t("tagTransfer")} ${t("waitingTransfers", { count: n })}`])
+      ),
+    );
   const closed = client.closed.then((info) => ({ closed: info }));
   const input = ui.input();
   let quitAsked = false;
   while (true) {
     const next = await Promise.race([input.next(), closed]);
-    if ("closed" in next) return next.closed.reason === "quit" ? 0 : 1;
+    if ("closed" in next) return exitCode(next.closed);
     const item = next.done ? { type: "eof" as const } : next.value;
     if (item.type === "interrupt") {
       await client.close();
       return 0;
     }
-    if (item.type === "eof") {
-      const info = await client.finish((n) =>
-        ui.print([`${t("tagTransfer")} ${t("waitingTransfers", { count: n })}`])
-      );
-      return info.reason === "quit" ? 0 : 1;
-    }
+    if (item.type === "eof") return await finish();
     const cmd = parseCommand(item.line);
     if (cmd.kind !== "quit") {
       client.execute(cmd);
       continue;
     }
-    if (interactive) {
-      if (client.activeTransfers > 0 && !quitAsked) {
-        quitAsked = true;
-        ui.show({
-          type: "notice",
-          key: "quitWithTransfers",
-          params: { count: client.activeTransfers },
-        });
-        continue;
-      }
-      await client.close();
-      return 0;
+    if (!interactive) return await finish();
+    if (client.activeTransfers > 0 && !quitAsked) {
+      quitAsked = true;
+      ui.show({
+        type: "notice",
+        key: "quitWithTransfers",
+        params: { count: client.activeTransfers },
+      });
+      continue;
     }
-    const info = await client.finish((n) =>
-      ui.print([`${t("tagTransfer")} ${t("waitingTransfers", { count: n })}`])
-    );
-    return info.reason === "quit" ? 0 : 1;
+    await client.close();
+    return 0;
   }
 }
 

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath as fromFileUrl } from "node:url";
 import { FramedConnection } from "../lib/net/framed_conn.ts";
 import { decodeMessage, encodeFrame, type Message } from "../lib/protocol/frame.ts";
+import { withDeadline } from "./wait.ts";
 
 const root = fromFileUrl(new URL("..", import.meta.url));
 const clientPath = fromFileUrl(new URL("../client.ts", import.meta.url));
@@ -12,21 +13,53 @@ interface Run {
   stderr: string;
 }
 
-async function runClient(args: string[], stdin = ""): Promise<Run> {
+/** Longest a client run may take before the test kills it and fails. */
+const RUN_DEADLINE_MS = 30_000;
+
+/**
+ * Runs client.ts with `args` and `input` on its standard input. The input is
+ * closed after writing unless `keepInputOpen` (then only the server can end
+ * the session). The run has a deadline: past it, the client is killed.
+ */
+async function runClient(
+  args: string[],
+  input = "",
+  options: { keepInputOpen?: boolean; env?: Record<string, string> } = {},
+): Promise<Run> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", clientPath, ...args],
     cwd: root,
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: options.env ?? { NO_COLOR: "1" },
   }).spawn();
   const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(stdin));
-  await writer.close();
-  const out = await child.output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  const outputs = Promise.all([
+    child.status,
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+  ]);
+  try {
+    await writer.write(new TextEncoder().encode(input));
+    if (!options.keepInputOpen) await writer.close();
+    const [status, stdout, stderr] = await withDeadline(
+      outputs,
+      RUN_DEADLINE_MS,
+      `client.ts ${args.join(" ")} to exit`,
+    );
+    return { code: status.code, stdout, stderr };
+  } catch (e) {
+    try {
+      child.kill();
+    } catch {
+      // Already gone.
+    }
+    await outputs.catch(() => {});
+    throw e;
+  } finally {
+    await writer.close().catch(() => {});
+  }
 }
 
 function freePort(): number {
@@ -127,6 +160,11 @@ function fakeServer(script: (fc: FramedConnection, m: Message, frames: Message[]
   return { port: listener.addr.port, frames, done };
 }
 
+/** Waits, with a deadline, for the fake server to finish its one connection. */
+function serverDone(server: { done: Promise<void> }): Promise<void> {
+  return withDeadline(server.done, RUN_DEADLINE_MS, "the fake server to finish");
+}
+
 function welcome(name: string): Message {
   return {
     type: "welcome",
@@ -160,7 +198,7 @@ Deno.test("client.ts in pipe mode sends each input line and quits at the end of 
     ["--name", "Ana", "--chat-port", String(server.port)],
     "hola\n/who\n/nada\n//raíz\n",
   );
-  await server.done;
+  await serverDone(server);
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trim().split("\n");
   assert.ok(lines.includes("[Ana]: hola"), r.stdout);
@@ -186,32 +224,38 @@ Deno.test("client.ts reports a server shutdown and exits with 1", async () => {
     }
   });
   // The input stays open until the server is gone: a pipe with no end yet.
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      clientPath,
-      "--name",
-      "Ana",
-      "--chat-port",
-      String(server.port),
-      "--lang",
-      "en",
-    ],
-    cwd: root,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  const [status, stdout] = await Promise.all([
-    child.status,
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-  ]);
-  await writer.close().catch(() => {});
-  await server.done;
-  assert.equal(status.code, 1);
+  const { code, stdout } = await runClient(
+    ["--name", "Ana", "--chat-port", String(server.port), "--lang", "en"],
+    "",
+    { keepInputOpen: true, env: {} },
+  );
+  await serverDone(server);
+  assert.equal(code, 1);
   assert.match(stdout, /\[SYSTEM\] The server is shutting down/);
   assert.match(stdout, /\[ERROR\] The server shut down/);
+});
+
+Deno.test("client.ts shows the connection-lost hint after a harmless error frame, and exits with 1", async () => {
+  const server = fakeServer((fc, m) => {
+    if (m.type === "hello") {
+      fc.send(encodeFrame(welcome(String(m.name))));
+      fc.send(encodeFrame({ type: "error", code: "rate_limited", message: "Too fast" }));
+    }
+    // The client's message comes after the error: the server then goes away.
+    if (m.type === "message") fc.close();
+  });
+  // The input stays open: only the server ends this session.
+  const { code, stdout } = await runClient(
+    ["--name", "Ana", "--chat-port", String(server.port), "--lang", "en"],
+    "hola\n",
+    { keepInputOpen: true },
+  );
+  await serverDone(server);
+  assert.equal(code, 1);
+  assert.match(stdout, /Too fast/);
+  assert.match(
+    stdout,
+    new RegExp(`The connection to the server 127\\.0\\.0\\.1:${server.port} was lost`),
+  );
+  assert.doesNotMatch(stdout, /The server closed the connection: Too fast/);
 });

@@ -20,3 +20,13 @@ export const DEFAULT_PORTS: Readonly<{ chatPort: number; filePort: number; media
     filePort: DEFAULT_FILE_PORT,
     mediaPort: DEFAULT_MEDIA_PORT,
   });
+
+/** Default longest chat message text, in UTF-8 bytes (PROTOCOL.md section 7). */
+export const DEFAULT_MAX_MESSAGE = 4096;
+
+/**
+ * Largest frame a client accepts from the chat server: 1 MiB, above the
+ * server's own 64 KiB limit because a `welcome` or `who` listing many members
+ * is larger (PROTOCOL.md section 1).
+ */
+export const SERVER_MAX_FRAME = 1024 * 1024;

@@ -1,206 +1,9 @@
 import assert from "node:assert/strict";
-import {
-  ChatClient,
-  type ChatClientOptions,
-  type ClientEvent,
-  ConnectError,
-  type MediaParams,
-  type MediaSession,
-  parseCommand,
-  type Progress,
-  type TransferFunctions,
-} from "../lib/client/chat_client.ts";
-import { FramedConnection } from "../lib/net/framed_conn.ts";
-import { decodeMessage, encodeFrame, type Message } from "../lib/protocol/frame.ts";
-
-// ---------------------------------------------------------------------------
-// Command parser
-
-Deno.test("parseCommand() turns plain text into a message and // into a slash message", () => {
-  assert.deepEqual(parseCommand("hola a todos"), { kind: "message", text: "hola a todos" });
-  assert.deepEqual(parseCommand("//tmp es una carpeta"), {
-    kind: "message",
-    text: "/tmp es una carpeta",
-  });
-  assert.deepEqual(parseCommand("   "), { kind: "empty" });
-  assert.deepEqual(parseCommand("hola\r"), { kind: "message", text: "hola" });
-});
-
-Deno.test("parseCommand() takes the rest of the line as the /upload path, spaces included", () => {
-  assert.deepEqual(parseCommand("/upload C:\\Mis vídeos\\clase 1.mp4"), {
-    kind: "upload",
-    path: "C:\\Mis vídeos\\clase 1.mp4",
-  });
-  assert.deepEqual(parseCommand("/upload   /home/ana/año 2026/ñandú 🐦.txt  "), {
-    kind: "upload",
-    path: "/home/ana/año 2026/ñandú 🐦.txt",
-  });
-});
-
-Deno.test("parseCommand() removes the quotes drag and drop adds around a path", () => {
-  assert.deepEqual(parseCommand('/upload "C:\\Users\\Ana\\Mis documentos\\a b.pdf"'), {
-    kind: "upload",
-    path: "C:\\Users\\Ana\\Mis documentos\\a b.pdf",
-  });
-  assert.deepEqual(parseCommand("/upload '/home/ana/mis fotos/x.jpg'"), {
-    kind: "upload",
-    path: "/home/ana/mis fotos/x.jpg",
-  });
-  // A quote only on one side is part of the name.
-  assert.deepEqual(parseCommand('/upload "raro.txt'), { kind: "upload", path: '"raro.txt' });
-});
-
-Deno.test("parseCommand() recognises every command and reports usage and unknown commands", () => {
-  assert.deepEqual(parseCommand("/download k3f9ab"), { kind: "download", id: "k3f9ab" });
-  assert.deepEqual(parseCommand("/download 1764035000000_clase 1.mp4"), {
-    kind: "download",
-    id: "1764035000000_clase 1.mp4",
-  });
-  assert.deepEqual(parseCommand('/download "1764035000000_clase 1.mp4"'), {
-    kind: "download",
-    id: "1764035000000_clase 1.mp4",
-  });
-  assert.deepEqual(parseCommand("/download"), { kind: "usage", command: "download" });
-  assert.deepEqual(parseCommand("/upload"), { kind: "usage", command: "upload" });
-  assert.deepEqual(parseCommand('/upload  ""'), { kind: "usage", command: "upload" });
-  assert.deepEqual(parseCommand("/files"), { kind: "files" });
-  assert.deepEqual(parseCommand("/WHO"), { kind: "who" });
-  assert.deepEqual(parseCommand("/help"), { kind: "help" });
-  assert.deepEqual(parseCommand("/quit"), { kind: "quit" });
-  assert.deepEqual(parseCommand("/call start"), { kind: "call", action: "start" });
-  assert.deepEqual(parseCommand("/call STOP"), { kind: "call", action: "stop" });
-  assert.deepEqual(parseCommand("/call stats"), { kind: "call", action: "stats" });
-  assert.deepEqual(parseCommand("/call"), { kind: "usage", command: "call" });
-  assert.deepEqual(parseCommand("/call dance"), { kind: "usage", command: "call" });
-  assert.deepEqual(parseCommand("/bailar ahora"), { kind: "unknown", command: "/bailar" });
-  assert.deepEqual(parseCommand("/"), { kind: "unknown", command: "/" });
-});
-
-// ---------------------------------------------------------------------------
-// A fake server written with lib/protocol/frame.ts
-
-class FakeServer {
-  listener: Deno.TcpListener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  fc: FramedConnection | null = null;
-  frames: Message[] = [];
-  #waiters: Array<() => void> = [];
-  #accepted: Promise<void>;
-  #reading: Promise<void> = Promise.resolve();
-
-  constructor(onHello: (fake: FakeServer, hello: Message) => void) {
-    this.#accepted = (async () => {
-      const conn = await this.listener.accept();
-      this.fc = new FramedConnection(conn);
-      this.#reading = (async () => {
-        let first = true;
-        for await (const p of this.fc!.payloads()) {
-          const m = decodeMessage(p);
-          this.frames.push(m);
-          if (first) {
-            first = false;
-            onHello(this, m);
-          }
-          if (m.type === "quit") this.fc!.end();
-          for (const w of this.#waiters.splice(0)) w();
-        }
-        this.fc!.close();
-        for (const w of this.#waiters.splice(0)) w();
-      })();
-    })();
-  }
-
-  get port(): number {
-    return this.listener.addr.port;
-  }
-
-  send(m: Message): void {
-    this.fc!.send(encodeFrame(m));
-  }
-
-  async waitFor(pred: (m: Message) => boolean): Promise<Message> {
-    while (true) {
-      const found = this.frames.find(pred);
-      if (found !== undefined) return found;
-      if (this.fc?.closed) throw new Error("Fake server connection closed");
-      await new Promise<void>((r) => this.#waiters.push(r));
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.#accepted.catch(() => {});
-    this.fc?.close();
-    await this.#reading;
-    this.listener.close();
-  }
-}
-
-function welcome(name: string, extra: Message = {}): Message {
-  return {
-    type: "welcome",
-    version: 2,
-    name,
-    token: "0123456789abcdef0123456789abcdef",
-    server: "pc3-server test",
-    file_port: 9999,
-    media_port: 9998,
-    limits: { max_frame: 65536, max_message: 16, max_name: 32, max_upload: 1000 },
-    members: [{ name, since: 1, protocol: 2, in_call: false }],
-    files: [{
-      file_id: "old001",
-      filename: "viejo.txt",
-      size: 12,
-      sha256: "ab",
-      from: "Luis",
-      ts: 1,
-    }],
-    call: [],
-    ...extra,
-  };
-}
-
-function collector(): {
-  events: ClientEvent[];
-  onEvent(e: ClientEvent): void;
-  next(type: string): Promise<ClientEvent>;
-} {
-  const events: ClientEvent[] = [];
-  const waiters: Array<() => void> = [];
-  return {
-    events,
-    onEvent(e) {
-      events.push(e);
-      for (const w of waiters.splice(0)) w();
-    },
-    async next(type) {
-      let seen = 0;
-      while (true) {
-        const i = events.findIndex((e, k) => k >= seen && e.type === type);
-        if (i >= 0) {
-          const [e] = events.splice(i, 1);
-          return e;
-        }
-        seen = 0;
-        await new Promise<void>((r) => waiters.push(r));
-      }
-    },
-  };
-}
-
-function options(
-  port: number,
-  c: ReturnType<typeof collector>,
-  extra: Partial<ChatClientOptions> = {},
-): ChatClientOptions {
-  return {
-    host: "127.0.0.1",
-    port,
-    name: "Ana",
-    lang: "es",
-    downloads: "downloads",
-    onEvent: c.onEvent,
-    ...extra,
-  };
-}
+import { ChatClient } from "../lib/client/chat_client.ts";
+import { ConnectError } from "../lib/client/connect_errors.ts";
+import type { Progress, TransferFunctions } from "../lib/client/transfer_jobs.ts";
+import { collector, FakeServer, options, welcome } from "./chat_client_fixture.ts";
+import { settle } from "./wait.ts";
 
 Deno.test("ChatClient says hello v2, reads the welcome, then delivers history and room events", async () => {
   const server = new FakeServer((fake, hello) => {
@@ -405,6 +208,23 @@ Deno.test("ChatClient reports why the server closed: shutdown, error code, or lo
   }
 });
 
+Deno.test("ChatClient reports a plain disconnect as lost even after a harmless error frame", async () => {
+  const server = new FakeServer((fake, hello) => fake.send(welcome(String(hello.name))));
+  const c = collector();
+  const client = await ChatClient.connect(options(server.port, c));
+  server.send({ type: "error", code: "rate_limited", message: "Despacio" });
+  assert.deepEqual(await c.next("server_error"), {
+    type: "server_error",
+    code: "rate_limited",
+    message: "Despacio",
+  });
+  server.fc!.close();
+  const info = await client.closed;
+  assert.deepEqual(info, { reason: "lost" });
+  await client.close();
+  await server.close();
+});
+
 // ---------------------------------------------------------------------------
 // Transfers
 
@@ -519,7 +339,10 @@ Deno.test("ChatClient.finish() waits for running transfers before it quits", asy
   assert.equal(t.pending[0].options.port, 4444);
   let waited = -1;
   const finishing = client.finish((n) => waited = n);
-  await new Promise((r) => setTimeout(r, 20));
+  await settle();
+  // Frames arrive in order: a quit sent by finish() would come before this who.
+  client.handleLine("/who");
+  await server.waitFor((m) => m.type === "who", "the who sent after finish()");
   assert.equal(server.frames.some((m) => m.type === "quit"), false);
   t.pending[0].resolve({ file_id: "x", filename: "a.txt", size: 1, sha256: "a" });
   const info = await finishing;
@@ -528,163 +351,5 @@ Deno.test("ChatClient.finish() waits for running transfers before it quits", asy
   assert.ok(server.frames.some((m) => m.type === "quit"));
   const order = c.events.map((e) => e.type);
   assert.ok(order.indexOf("transfer_done") < order.indexOf("closed"));
-  await server.close();
-});
-
-// ---------------------------------------------------------------------------
-// Calls
-
-class FakeMedia implements MediaSession {
-  members: Array<Array<{ name: string; clientId: number | null }>> = [];
-  closed = 0;
-  params: MediaParams;
-  constructor(params: MediaParams) {
-    this.params = params;
-  }
-  setMembers(m: Array<{ name: string; clientId: number | null }>): void {
-    this.members.push(m);
-  }
-  statsLines(): string[] {
-    return ["frames: 10"];
-  }
-  close(): Promise<void> {
-    this.closed++;
-    return Promise.resolve();
-  }
-}
-
-Deno.test("ChatClient joins a call, starts media with the call_joined token and follows members", async () => {
-  const server = new FakeServer((fake, hello) => fake.send(welcome(String(hello.name))));
-  const c = collector();
-  const medias: FakeMedia[] = [];
-  const client = await ChatClient.connect(options(server.port, c, {
-    startMedia: (p) => {
-      const m = new FakeMedia(p);
-      medias.push(m);
-      return Promise.resolve(m);
-    },
-  }));
-  client.handleLine("/call stats");
-  assert.deepEqual(await c.next("notice"), { type: "notice", key: "callNotIn" });
-  client.handleLine("/call start");
-  await server.waitFor((m) => m.type === "call" && m.action === "start");
-  client.handleLine("/call start");
-  assert.deepEqual(await c.next("notice"), { type: "notice", key: "callAlready" });
-  const token = "ffeeddccbbaa99887766554433221100";
-  server.send({
-    type: "call_joined",
-    token,
-    client_id: 1000042,
-    media_port: 7777,
-    members: [{ name: "Luis", client_id: 1000041 }, { name: "Ana", client_id: 1000042 }],
-  });
-  const joined = await c.next("call_joined");
-  assert.ok(joined.type === "call_joined" && joined.members.length === 2);
-  while (medias.length === 0 || medias[0].members.length === 0) {
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  const media = medias[0];
-  assert.equal(media.params.token, token);
-  assert.equal(media.params.clientId, 1000042);
-  assert.equal(media.params.mediaPort, 7777);
-  assert.deepEqual(media.members.at(-1), [
-    { name: "Luis", clientId: 1000041 },
-    { name: "Ana", clientId: 1000042 },
-  ]);
-  // Our own start event is not shown twice; another member's is.
-  server.send({
-    type: "call",
-    seq: 1,
-    ts: 1,
-    from: "Ana",
-    action: "start",
-    first: false,
-    client_id: 1000042,
-    members: [{ name: "Luis", client_id: 1000041 }, { name: "Ana", client_id: 1000042 }],
-  });
-  server.send({
-    type: "call",
-    seq: 2,
-    ts: 2,
-    from: "Eva",
-    action: "start",
-    first: false,
-    client_id: 7,
-    members: [{ name: "Luis", client_id: 1000041 }, { name: "Ana", client_id: 1000042 }, {
-      name: "Eva",
-      client_id: null,
-    }],
-  });
-  const ev = await c.next("call");
-  assert.ok(ev.type === "call" && ev.from === "Eva" && ev.action === "start");
-  server.send({ type: "call", seq: 3, ts: 3, from: "Eva", action: "media", client_id: 123456 });
-  while (media.members.at(-1)?.at(-1)?.clientId !== 123456) {
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  assert.deepEqual(media.members.at(-1)?.at(-1), { name: "Eva", clientId: 123456 });
-  client.handleLine("/call stats");
-  assert.deepEqual(await c.next("call_stats"), { type: "call_stats", lines: ["frames: 10"] });
-  media.params.log("Sin cámara");
-  assert.deepEqual(await c.next("call_log"), { type: "call_log", line: "Sin cámara" });
-  // The window was closed: same as /call stop.
-  media.params.onLeave();
-  await server.waitFor((m) => m.type === "call" && m.action === "stop");
-  assert.deepEqual(await c.next("call_left"), { type: "call_left", reason: "left" });
-  while (media.closed === 0) await new Promise((r) => setTimeout(r, 1));
-  assert.equal(client.inCall, false);
-  client.handleLine("/call stop");
-  assert.deepEqual(await c.next("notice"), { type: "notice", key: "callNotIn" });
-  await client.finish();
-  await server.close();
-});
-
-Deno.test("ChatClient leaves the call when the server reports our media_timeout or media fails to start", async () => {
-  const server = new FakeServer((fake, hello) => fake.send(welcome(String(hello.name))));
-  const c = collector();
-  let attempt = 0;
-  const client = await ChatClient.connect(options(server.port, c, {
-    startMedia: (p) => {
-      attempt++;
-      return attempt === 1
-        ? Promise.resolve(new FakeMedia(p))
-        : Promise.reject(new Error("Sin ffmpeg"));
-    },
-  }));
-  client.handleLine("/call start");
-  server.send({
-    type: "call_joined",
-    token: "00".repeat(16),
-    client_id: 1000001,
-    members: [{ name: "Ana", client_id: 1000001 }],
-  });
-  await c.next("call_joined");
-  server.send({
-    type: "call",
-    seq: 1,
-    ts: 1,
-    from: "Ana",
-    action: "stop",
-    reason: "media_timeout",
-    members: [],
-    ended: true,
-  });
-  assert.deepEqual(await c.next("call_left"), { type: "call_left", reason: "media_timeout" });
-  assert.equal(client.inCall, false);
-  client.handleLine("/call start");
-  server.send({
-    type: "call_joined",
-    token: "00".repeat(16),
-    client_id: 1000002,
-    members: [{ name: "Ana", client_id: 1000002 }],
-  });
-  await c.next("call_joined");
-  assert.deepEqual(await c.next("notice"), {
-    type: "notice",
-    key: "callMediaFailed",
-    params: { reason: "Sin ffmpeg" },
-  });
-  assert.deepEqual(await c.next("call_left"), { type: "call_left", reason: "media_failed" });
-  await server.waitFor((m) => m.type === "call" && m.action === "stop");
-  await client.finish();
   await server.close();
 });
