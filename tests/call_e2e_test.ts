@@ -6,39 +6,46 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type Client, startClient, startServer } from "./pipe_processes.ts";
+import { type Client, ClientGroup, startServer } from "./pipe_processes.ts";
+import { waitFor } from "./wait.ts";
 
 const VIDEO = ["--video-source", "test", "--video-view", "none", "--video-size", "160x120"];
 
-/** Asks `/call stats` until the line about `other` shows more than 10 frames received. */
+/**
+ * Asks `/call stats` every 300 ms until the line about `other` shows more than
+ * 10 frames received (the first answers may be "video still starting" or "sin
+ * vídeo"); fails after 30 s with the client's output.
+ */
 async function framesFrom(client: Client, other: string): Promise<RegExpExecArray> {
   const counts = new RegExp(`${other}: ([\\d.]+) fps, (\\d+) recibidos, (\\d+) perdidos`);
   const any = new RegExp(`^\\[LLAMADA\\]\\s+${other}: `);
-  const deadline = Date.now() + 30_000;
-  while (true) {
-    const mark = client.out.lines.length;
-    await client.send("/call stats");
-    // The first answers may be "video still starting" or "sin vídeo": ask again.
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const line = client.out.lines.slice(mark).find((l) => any.test(l)) ?? "";
-    const match = counts.exec(line);
-    if (match && Number(match[2]) > 10) return match;
-    if (Date.now() > deadline) {
-      throw new Error(`Too few frames from ${other}:\n${client.out.lines.join("\n")}`);
+  let mark = -1;
+  let match: RegExpExecArray | null = null;
+  await waitFor(async () => {
+    if (mark >= 0) {
+      const line = client.out.lines.slice(mark).find((l) => any.test(l)) ?? "";
+      match = counts.exec(line);
+      if (match && Number(match[2]) > 10) return true;
     }
-  }
+    mark = client.out.lines.length;
+    await client.send("/call stats");
+    return false;
+  }, {
+    message: `more than 10 frames from ${other}`,
+    timeoutMs: 30_000,
+    intervalMs: 300,
+    detail: () => client.out.text(),
+  });
+  return match!;
 }
 
 Deno.test("call e2e: two pipe-mode clients exchange test video through the real server and relay", async () => {
   const storage = await Deno.makeTempDir({ prefix: "pc3-call-e2e-" });
   const server = await startServer(storage);
-  const clients: Client[] = [];
+  const clients = new ClientGroup();
   try {
-    const start = (name: string) => {
-      const client = startClient(name, server, join(storage, name), [...VIDEO, "--fps", "15"]);
-      clients.push(client);
-      return client;
-    };
+    const start = (name: string) =>
+      clients.start(name, server, join(storage, name), [...VIDEO, "--fps", "15"]);
     const ana = start("Ana");
     await ana.out.wait(/como Ana/);
     const luis = start("Luis");
@@ -61,9 +68,10 @@ Deno.test("call e2e: two pipe-mode clients exchange test video through the real 
     await ana.send("/call stats");
     await ana.out.wait(/Nadie más en la llamada/, mark);
 
-    for (const client of clients.splice(0)) assert.equal(await client.end(), 0);
+    assert.equal(await ana.end(), 0);
+    assert.equal(await luis.end(), 0);
   } finally {
-    for (const client of clients) await client.kill();
+    await clients.kill();
     await server.stop();
     await Deno.remove(storage, { recursive: true });
   }

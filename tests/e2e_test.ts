@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { decodeMessage, encodeFrame, FrameDecoder, type Message } from "../lib/protocol/frame.ts";
-import { type Client, root, startClient, startServer } from "./pipe_processes.ts";
+import { type Client, ClientGroup, root, startServer } from "./pipe_processes.ts";
+import { waitFor, withDeadline } from "./wait.ts";
 
 async function sha256File(path: string): Promise<string> {
   const hash = createHash("sha256");
@@ -44,27 +45,25 @@ class V1Chat {
   conn: Deno.Conn;
   frames: Message[] = [];
   #decoder = new FrameDecoder({ maxFrame: 1024 * 1024 });
-  #waiters: Array<() => void> = [];
   #reading: Promise<void>;
   private constructor(conn: Deno.Conn) {
     this.conn = conn;
-    this.#reading = (async () => {
-      const buf = new Uint8Array(64 * 1024);
-      while (true) {
-        let n: number | null;
-        try {
-          n = await conn.read(buf);
-        } catch {
-          break;
-        }
-        if (n === null) break;
-        this.#decoder.push(buf.subarray(0, n));
-        let p: Uint8Array | null;
-        while ((p = this.#decoder.next()) !== null) this.frames.push(decodeMessage(p));
-        for (const w of this.#waiters.splice(0)) w();
+    this.#reading = this.#read();
+  }
+  async #read(): Promise<void> {
+    const buf = new Uint8Array(64 * 1024);
+    while (true) {
+      let n: number | null;
+      try {
+        n = await this.conn.read(buf);
+      } catch {
+        break;
       }
-      for (const w of this.#waiters.splice(0)) w();
-    })();
+      if (n === null) break;
+      this.#decoder.push(buf.subarray(0, n));
+      let p: Uint8Array | null;
+      while ((p = this.#decoder.next()) !== null) this.frames.push(decodeMessage(p));
+    }
   }
   static async connect(port: number, name: string): Promise<V1Chat> {
     const conn = await Deno.connect({ hostname: "127.0.0.1", port });
@@ -77,28 +76,24 @@ class V1Chat {
     let w = 0;
     while (w < bytes.length) w += await this.conn.write(bytes.subarray(w));
   }
-  async wait(pred: (m: Message) => boolean): Promise<Message> {
-    const deadline = Date.now() + 30_000;
-    while (true) {
-      const m = this.frames.find(pred);
-      if (m) return m;
-      if (Date.now() > deadline) {
-        throw new Error(`v1 client timed out: ${JSON.stringify(this.frames)}`);
-      }
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await new Promise<void>((r) => {
-        this.#waiters.push(r);
-        timer = setTimeout(r, 1000);
-      });
-      clearTimeout(timer);
-    }
+  /** The first frame received matching `pred`; fails after 30 s listing the frames. */
+  async wait(pred: (m: Message) => boolean, what: string): Promise<Message> {
+    await waitFor(() => this.frames.some(pred), {
+      message: `the v1 client to receive ${what}`,
+      timeoutMs: 30_000,
+      detail: () => JSON.stringify(this.frames),
+    });
+    return this.frames.find(pred)!;
   }
   async close(): Promise<void> {
     await this.send({ type: "quit" }).catch(() => {});
-    await this.#reading;
     try {
-      this.conn.close();
-    } catch { /* closed by the server */ }
+      await withDeadline(this.#reading, 10_000, "the server to close the v1 connection");
+    } finally {
+      try {
+        this.conn.close();
+      } catch { /* closed by the server */ }
+    }
   }
 }
 
@@ -107,8 +102,22 @@ async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
   while (w < bytes.length) w += await conn.write(bytes.subarray(w));
 }
 
-/** Reads one frame and then every raw byte until the server closes. */
-async function readFrameAndRest(conn: Deno.Conn): Promise<{ frame: Message; rest: Uint8Array }> {
+/** Reads one frame and then every raw byte until the server closes; closes `conn` after 30 s. */
+async function readFrameAndRest(
+  conn: Deno.Conn,
+  what: string,
+): Promise<{ frame: Message; rest: Uint8Array }> {
+  try {
+    return await withDeadline(readToEnd(conn), 30_000, what);
+  } catch (e) {
+    try {
+      conn.close();
+    } catch { /* already closed */ }
+    throw e;
+  }
+}
+
+async function readToEnd(conn: Deno.Conn): Promise<{ frame: Message; rest: Uint8Array }> {
   const dec = new FrameDecoder();
   const buf = new Uint8Array(64 * 1024);
   let frame: Message | null = null;
@@ -142,11 +151,12 @@ async function readFrameAndRest(conn: Deno.Conn): Promise<{ frame: Message; rest
 
 Deno.test("e2e: two clients chat and both see the messages in the same order", async () => {
   const dir = await Deno.makeTempDir({ prefix: "pc3_e2e_" });
+  const clients = new ClientGroup();
   const server = await startServer(join(dir, "storage"));
   try {
-    const ana = startClient("Ana", server, join(dir, "dl_ana"));
+    const ana = clients.start("Ana", server, join(dir, "dl_ana"));
     await ana.out.wait(/^\[SISTEMA\] Conectado/);
-    const luis = startClient("Luis", server, join(dir, "dl_luis"));
+    const luis = clients.start("Luis", server, join(dir, "dl_luis"));
     await ana.out.wait(/Luis se unió al chat/);
     for (let i = 0; i < 10; i++) {
       await ana.send(`a${i}`);
@@ -167,6 +177,7 @@ Deno.test("e2e: two clients chat and both see the messages in the same order", a
     assert.equal(await ana.end(), 0);
     assert.equal(await luis.end(), 0);
   } finally {
+    await clients.kill();
     await server.stop();
     await Deno.remove(dir, { recursive: true });
   }
@@ -174,13 +185,14 @@ Deno.test("e2e: two clients chat and both see the messages in the same order", a
 
 Deno.test("e2e: a 200 MB upload and download verify SHA-256 while both clients keep chatting", async () => {
   const dir = await Deno.makeTempDir({ prefix: "pc3_e2e_" });
+  const clients = new ClientGroup();
   const server = await startServer(join(dir, "storage"));
   try {
     const src = join(dir, "video grande.bin");
     const sha = await makeFile(src, 200);
-    const ana = startClient("Ana", server, join(dir, "dl_ana"));
+    const ana = clients.start("Ana", server, join(dir, "dl_ana"));
     await ana.out.wait(/^\[SISTEMA\] Conectado/);
-    const luis = startClient("Luis", server, join(dir, "dl_luis"));
+    const luis = clients.start("Luis", server, join(dir, "dl_luis"));
     await ana.out.wait(/Luis se unió al chat/);
     await ana.send(`/upload "${src}"`);
     await ana.send("subiendo ya");
@@ -206,6 +218,7 @@ Deno.test("e2e: a 200 MB upload and download verify SHA-256 while both clients k
     assert.equal(await ana.end(), 0);
     assert.equal(await luis.end(), 0);
   } finally {
+    await clients.kill();
     await server.stop();
     await Deno.remove(dir, { recursive: true });
   }
@@ -213,15 +226,16 @@ Deno.test("e2e: a 200 MB upload and download verify SHA-256 while both clients k
 
 Deno.test("e2e: a raw v1 client and a v2 client chat and exchange files both ways", async () => {
   const dir = await Deno.makeTempDir({ prefix: "pc3_e2e_" });
+  const clients = new ClientGroup();
   const server = await startServer(join(dir, "storage"));
   try {
-    const luis = startClient("Luis", server, join(dir, "dl_luis"));
+    const luis = clients.start("Luis", server, join(dir, "dl_luis"));
     await luis.out.wait(/^\[SISTEMA\] Conectado/);
     const v1 = await V1Chat.connect(server.chat, "Viejo");
     await luis.out.wait(/Viejo se unió al chat/);
     // Chat both ways.
     await luis.send("hola v1");
-    const got = await v1.wait((m) => m.type === "message" && m.text === "hola v1");
+    const got = await v1.wait((m) => m.type === "message" && m.text === "hola v1", "hola v1");
     assert.equal(got.from, "Luis");
     await v1.send({ type: "message", text: "hola v2, soy el cliente viejo" });
     await luis.out.wait(/^\[Viejo\]: hola v2, soy el cliente viejo$/);
@@ -241,7 +255,7 @@ Deno.test("e2e: a raw v1 client and a v2 client chat and exchange files both way
       }),
     );
     await writeAll(up, content);
-    const ok = await readFrameAndRest(up);
+    const ok = await readFrameAndRest(up, "the upload's reply");
     up.close();
     assert.equal(ok.frame.type, "upload_ok", JSON.stringify(ok.frame));
     await v1.send({
@@ -264,13 +278,14 @@ Deno.test("e2e: a raw v1 client and a v2 client chat and exchange files both way
     const data = crypto.getRandomValues(new Uint8Array(50_000));
     await Deno.writeFile(src, data);
     await luis.send(`/upload ${src}`);
-    const avail = await v1.wait((m) =>
-      m.type === "file_available" && m.filename === "para el viejo.bin"
+    const avail = await v1.wait(
+      (m) => m.type === "file_available" && m.filename === "para el viejo.bin",
+      "the file_available of para el viejo.bin",
     );
     assert.equal(avail.from, "Luis");
     const down = await Deno.connect({ hostname: "127.0.0.1", port: server.files });
     await writeAll(down, encodeFrame({ type: "download", file_id: avail.file_id as string }));
-    const r = await readFrameAndRest(down);
+    const r = await readFrameAndRest(down, "the download");
     down.close();
     assert.equal(r.frame.type, "download_meta");
     assert.equal(r.frame.filename, "para el viejo.bin");
@@ -280,6 +295,7 @@ Deno.test("e2e: a raw v1 client and a v2 client chat and exchange files both way
     await v1.close();
     assert.equal(await luis.end(), 0);
   } finally {
+    await clients.kill();
     await server.stop();
     await Deno.remove(dir, { recursive: true });
   }
@@ -287,13 +303,14 @@ Deno.test("e2e: a raw v1 client and a v2 client chat and exchange files both way
 
 Deno.test("e2e: after a restart on the same storage files are listed and downloadable and history is shown", async () => {
   const dir = await Deno.makeTempDir({ prefix: "pc3_e2e_" });
+  const clients = new ClientGroup();
   const storage = join(dir, "storage");
   let server = await startServer(storage);
   try {
     const src = join(dir, "clase.pdf");
     const data = crypto.getRandomValues(new Uint8Array(60_000));
     await Deno.writeFile(src, data);
-    const ana = startClient("Ana", server, join(dir, "dl_ana"));
+    const ana = clients.start("Ana", server, join(dir, "dl_ana"));
     await ana.out.wait(/^\[SISTEMA\] Conectado/);
     await ana.send("mensaje antes del reinicio");
     await ana.send(`/upload ${src}`);
@@ -304,7 +321,7 @@ Deno.test("e2e: after a restart on the same storage files are listed and downloa
     await server.stop();
 
     server = await startServer(storage);
-    const eva = startClient("Eva", server, join(dir, "dl_eva"));
+    const eva = clients.start("Eva", server, join(dir, "dl_eva"));
     await eva.out.wait(/^\[Ana\]: mensaje antes del reinicio$/);
     await eva.send("/files");
     await eva.out.wait(
@@ -316,6 +333,7 @@ Deno.test("e2e: after a restart on the same storage files are listed and downloa
     assert.deepEqual(await Deno.readFile(path), data);
     assert.equal(await eva.end(), 0);
   } finally {
+    await clients.kill();
     await server.stop();
     await Deno.remove(dir, { recursive: true });
   }

@@ -250,3 +250,20 @@ export function startClient(
     },
   };
 }
+
+/** The clients of one test: `kill()` in `finally` leaves no child behind, whatever failed. */
+export class ClientGroup {
+  #clients: Client[] = [];
+
+  /** Starts a client (see {@link startClient}) that {@link ClientGroup.kill} will reap. */
+  start(name: string, server: Server, downloads: string, extra: string[] = []): Client {
+    const client = startClient(name, server, downloads, extra);
+    this.#clients.push(client);
+    return client;
+  }
+
+  /** Kills every client still running (a no-op for those that ended). */
+  async kill(): Promise<void> {
+    await Promise.all(this.#clients.splice(0).map((c) => c.kill()));
+  }
+}
