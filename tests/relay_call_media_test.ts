@@ -34,7 +34,6 @@ function member(room: Room, name: string, port: number) {
   return { say, frames, token: String(joined.token), clientId: Number(joined.client_id) };
 }
 
-
 Deno.test("CallMedia clients register with the real relay and see each other's video", async () => {
   const room = new Room({ lang: "en" });
   const socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
@@ -62,8 +61,14 @@ Deno.test("CallMedia clients register with the real relay and see each other's v
   try {
     a.setMembers(members);
     b.setMembers(members);
-    await waitFor(() => a.registered && b.registered, { message: "both registered", timeoutMs: 15_000 });
-    await waitFor(() => a.counters.received > 5 && b.counters.received > 5, { message: "frames both ways", timeoutMs: 15_000 });
+    await waitFor(() => a.registered && b.registered, {
+      message: "both registered",
+      timeoutMs: 15_000,
+    });
+    await waitFor(() => a.counters.received > 5 && b.counters.received > 5, {
+      message: "frames both ways",
+      timeoutMs: 15_000,
+    });
     const stats = server.stats();
     assert.deepEqual(stats.members.map((m) => [m.name, m.protocol]), [["Ana", 2], ["Bea", 2]]);
     assert.equal(stats.dropped.spoofed + stats.dropped.malformed + stats.dropped.too_large, 0);
