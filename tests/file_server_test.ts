@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { encodeFrame, type Message } from "../lib/protocol/frame.ts";
 import { downloadFile } from "../lib/client/transfers.ts";
+import { FakeClock } from "./fake_clock.ts";
+import { withDeadline } from "./wait.ts";
 import {
   ask,
   blobCount,
@@ -471,6 +473,32 @@ Deno.test("serveFiles() downloadFile() through the real client matches the uploa
     assert.deepEqual(got.filename, "x.bin");
     assert.deepEqual(await Deno.readFile(got.path), data);
     assert.deepEqual(await strayFiles(s, [got.path]), []);
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("serveFiles() a disk sync longer than the stall timeout still acknowledges the upload", async () => {
+  const clock = new FakeClock();
+  const stallTimeoutMs = 100;
+  let syncs = 0;
+  const s = await startFileServer({
+    stallTimeoutMs,
+    clock,
+    // The disk takes ten stall timeouts to flush the upload.
+    syncFile: async (file) => {
+      syncs++;
+      clock.advance(stallTimeoutMs * 10);
+      await file.syncData();
+    },
+  });
+  try {
+    const data = bytes(200_000, 12);
+    const { ready, reply } = await withDeadline(uploadV2(s, data), 10_000, "the upload's reply");
+    assert.equal(ready?.type, "upload_ready");
+    assert.equal(reply?.type, "upload_ok");
+    assert.equal(reply?.sha256, await sha256hex(data));
+    assert.ok(syncs >= 1);
   } finally {
     await s.close();
   }

@@ -10,6 +10,7 @@
  */
 
 import type { Hash } from "node:crypto";
+import { writeAll } from "./write_queue.ts";
 
 /** Default bytes per read. */
 export const BULK_BUFFER = 1024 * 1024;
@@ -27,11 +28,6 @@ export interface ByteSink {
 /** A sink that discards everything (to hash a prefix without sending it). */
 export const NULL_SINK: ByteSink = { write: (bytes) => Promise.resolve(bytes.length) };
 
-async function writeFully(sink: ByteSink, bytes: Uint8Array): Promise<void> {
-  let off = 0;
-  while (off < bytes.length) off += await sink.write(bytes.subarray(off));
-}
-
 /**
  * Copies up to `count` bytes from `source` to `sink`, stopping early at EOF.
  * Returns the bytes copied. A write failure is thrown once the read in
@@ -39,8 +35,12 @@ async function writeFully(sink: ByteSink, bytes: Uint8Array): Promise<void> {
  *
  * @example
  * ```ts
+ * import { createHash } from "node:crypto";
+ * import { pump } from "./bulk_copy.ts";
+ * const conn = await Deno.connect({ hostname: "127.0.0.1", port: 9010 });
+ * using file = await Deno.open("copy.bin", { write: true, create: true });
  * const hash = createHash("sha256");
- * const copied = await pump(conn, file, size, { hash, onProgress: (n) => show(n) });
+ * const copied = await pump(conn, file, 1024, { hash, onProgress: (n) => console.log(n) });
  * ```
  */
 export async function pump(
@@ -51,8 +51,6 @@ export async function pump(
     hash?: Hash;
     /** After each chunk handed to the sink, with the bytes copied so far. */
     onProgress?: (copied: number) => void;
-    /** After every successful read, however small (for stall watchdogs). */
-    onActivity?: () => void;
     bufferSize?: number;
   } = {},
 ): Promise<number> {
@@ -71,7 +69,6 @@ export async function pump(
       const n = await source.read(buf.subarray(filled, want));
       if (n === null) break;
       filled += n;
-      options.onActivity?.();
     }
     return filled === 0 ? null : filled;
   };
@@ -88,10 +85,12 @@ export async function pump(
       copied += n;
       k ^= 1;
       if (copied < count) reading = readInto(bufs[k]);
-      options.hash?.update(chunk);
-      writing = writeFully(sink, chunk).catch((error) => {
+      // The write (a thread-pool job for files, the kernel for sockets) starts first,
+      // so hashing on this thread overlaps it instead of delaying it.
+      writing = writeAll(sink, chunk).catch((error) => {
         failure = { error };
       });
+      options.hash?.update(chunk);
       options.onProgress?.(copied);
     }
   } finally {

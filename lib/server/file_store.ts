@@ -4,7 +4,8 @@
  * Layout:
  * - `files/<blob>`: published data, under server-generated names;
  * - `tmp/<upload_id>.part`: uploads in progress (resumable for 24 h);
- * - `index.json`: the index, written atomically (temp file + rename).
+ * - `index.json`: the index, an {@link AtomicJsonFile} (temporary file, sync,
+ *   rename; a corrupt index is set aside and reported, never overwritten).
  *
  * Public file ids are never used as paths: v1 clients choose their own ids.
  * Quota counts published files, the declared size of every running upload
@@ -16,6 +17,7 @@
 
 import { randomBytes, randomInt } from "node:crypto";
 import { join } from "node:path";
+import { AtomicJsonFile, type JsonFileProblem } from "../net/atomic_json.ts";
 
 /** A stored file as the room and the protocol see it. */
 export interface FileInfo {
@@ -49,13 +51,49 @@ export type StoreProblem =
   | { kind: "corrupt_index"; file: string; aside: string; detail: string }
   | { kind: "save_failed"; file: string; detail: string };
 
-/** A refusal with a protocol error code (PROTOCOL.md section 6). */
+/**
+ * Why the store refused a request. Each reason maps to one error code of
+ * PROTOCOL.md section 6 ({@link FileStoreError.protocolCode}): both
+ * `resume_size` and `upload_running` are a `bad_request` on the wire.
+ */
+export type FileStoreErrorCode =
+  | "upload_too_large"
+  | "quota_exceeded"
+  | "not_found"
+  | "file_exists"
+  | "resume_size"
+  | "upload_running"
+  | "server_shutdown";
+
+/** A refusal of the store, with its reason and the values involved. */
 export class FileStoreError extends Error {
   override name = "FileStoreError";
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /** Why the request was refused. */
+  readonly code: FileStoreErrorCode;
+  /** The size asked for, when the refusal is about a size. */
+  readonly size?: number;
+  /** The limit it broke (largest upload, or bytes left under the quota). */
+  readonly limit?: number;
+  /** The upload id or file id the refusal is about. */
+  readonly id?: string;
+
+  constructor(
+    code: FileStoreErrorCode,
+    message: string,
+    fields: { size?: number; limit?: number; id?: string; cause?: unknown } = {},
+  ) {
+    super(message, fields.cause === undefined ? undefined : { cause: fields.cause });
     this.code = code;
+    if (fields.size !== undefined) this.size = fields.size;
+    if (fields.limit !== undefined) this.limit = fields.limit;
+    if (fields.id !== undefined) this.id = fields.id;
+  }
+
+  /** The error code a peer is sent (PROTOCOL.md section 6). */
+  get protocolCode(): string {
+    return this.code === "resume_size" || this.code === "upload_running"
+      ? "bad_request"
+      : this.code;
   }
 }
 
@@ -113,23 +151,31 @@ export class FileStore {
   #active = new Set<string>();
   /** v1 file ids being uploaded, with their declared sizes. */
   #activeV1 = new Map<string, number>();
-  #saving: Promise<void> = Promise.resolve();
-  #dirty = false;
+  #index: AtomicJsonFile<IndexData>;
   #closed = false;
-  #onProblem: (p: StoreProblem) => void;
   #now: () => number;
 
   private constructor(dir: string, options: FileStoreOptions) {
     this.dir = dir;
     this.quota = options.quota ?? DEFAULT_QUOTA;
     this.maxUpload = options.maxUpload ?? DEFAULT_MAX_UPLOAD;
-    this.#onProblem = options.onProblem ?? ((p) =>
+    this.#now = options.now ?? Date.now;
+    const onProblem = options.onProblem ?? ((p: StoreProblem) =>
       console.error(
         p.kind === "corrupt_index"
           ? `PC3: ${p.file} is corrupt (${p.detail}); set aside as ${p.aside}`
           : `PC3: cannot save ${p.file}: ${p.detail}`,
       ));
-    this.#now = options.now ?? Date.now;
+    this.#index = new AtomicJsonFile(join(dir, "index.json"), {
+      validate: validateIndex,
+      now: this.#now,
+      onProblem: (p: JsonFileProblem) =>
+        onProblem(
+          p.kind === "corrupt"
+            ? { kind: "corrupt_index", file: p.file, aside: p.aside, detail: p.detail }
+            : { kind: "save_failed", file: p.file, detail: p.detail },
+        ),
+    });
   }
 
   /**
@@ -146,43 +192,12 @@ export class FileStore {
     return store;
   }
 
-  get #indexPath(): string {
-    return join(this.dir, "index.json");
-  }
-
   async #load(): Promise<void> {
-    let text: string;
-    try {
-      text = await Deno.readTextFile(this.#indexPath);
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) return;
-      throw e;
-    }
-    try {
-      const data = JSON.parse(text);
-      if (typeof data !== "object" || data === null || !Array.isArray(data.files)) {
-        throw new SyntaxError("Index has no file list");
-      }
-      for (const f of data.files) {
-        if (!isStoredFile(f)) throw new SyntaxError(`Bad index entry: ${JSON.stringify(f)}`);
-        this.#files.set(f.file_id, f);
-      }
-      for (const p of Array.isArray(data.parts) ? data.parts : []) {
-        if (isPartRecord(p)) this.#parts.set(p.upload_id, p);
-      }
-    } catch (e) {
-      this.#files.clear();
-      this.#parts.clear();
-      const aside = `${this.#indexPath}.corrupt-${this.#now()}`;
-      await Deno.rename(this.#indexPath, aside);
-      this.#onProblem({
-        kind: "corrupt_index",
-        file: this.#indexPath,
-        aside,
-        detail: (e as Error).message,
-      });
-      // Blobs stay on disk (nothing is deleted on a guess); they are just no longer listed.
-    }
+    // A corrupt index is set aside and reported by AtomicJsonFile. Its blobs stay on
+    // disk (nothing is deleted on a guess); they are just no longer listed.
+    const data = await this.#index.load();
+    for (const f of data?.files ?? []) this.#files.set(f.file_id, f);
+    for (const p of data?.parts ?? []) this.#parts.set(p.upload_id, p);
   }
 
   /**
@@ -275,17 +290,24 @@ export class FileStore {
   #checkSize(size: number, extra = 0): void {
     // `extra`: bytes already counted for this upload (an idle part being resumed).
     if (size > this.maxUpload) {
-      throw new FileStoreError("upload_too_large", `Upload too large: ${size}`);
+      throw new FileStoreError("upload_too_large", `Upload too large: ${size}`, {
+        size,
+        limit: this.maxUpload,
+      });
     }
-    if (this.used - extra + size > this.quota) {
-      throw new FileStoreError("quota_exceeded", `Quota exceeded: ${size}`);
+    const left = this.quota - (this.used - extra);
+    if (size > left) {
+      throw new FileStoreError("quota_exceeded", `Quota exceeded: ${size}`, {
+        size,
+        limit: Math.max(0, left),
+      });
     }
   }
 
   /**
    * Starts (or, with `resume`, continues) a v2 upload owned by session name
    * `owner`. Throws {@link FileStoreError} (`upload_too_large`,
-   * `quota_exceeded`, `not_found`, `bad_request`).
+   * `quota_exceeded`, `not_found`, `resume_size`, `upload_running`).
    */
   async beginUpload(
     owner: string,
@@ -295,16 +317,20 @@ export class FileStore {
     if (request.resume !== undefined) {
       const p = this.#parts.get(request.resume);
       if (p === undefined || p.owner !== owner) {
-        throw new FileStoreError("not_found", `No such upload: ${request.resume}`);
+        throw new FileStoreError("not_found", `No such upload: ${request.resume}`, {
+          id: request.resume,
+        });
       }
       if (p.size !== request.size) {
-        throw new FileStoreError("bad_request", `Resume size differs: ${request.size}`, {
-          cause: "resume_size",
+        throw new FileStoreError("resume_size", `Resume size differs: ${request.size}`, {
+          size: request.size,
+          limit: p.size,
+          id: p.upload_id,
         });
       }
       if (this.#active.has(p.upload_id)) {
-        throw new FileStoreError("bad_request", `Upload already running: ${p.upload_id}`, {
-          cause: "upload_running",
+        throw new FileStoreError("upload_running", `Upload already running: ${p.upload_id}`, {
+          id: p.upload_id,
         });
       }
       // Running again, the upload counts with its whole size.
@@ -352,7 +378,7 @@ export class FileStore {
   ): Promise<UploadSlot> {
     this.#ensureOpen();
     if (this.#files.has(fileId) || this.#activeV1.has(fileId)) {
-      throw new FileStoreError("file_exists", `File id already used: ${fileId}`);
+      throw new FileStoreError("file_exists", `File id already used: ${fileId}`, { id: fileId });
     }
     this.#checkSize(request.size);
     const uploadId = randomHex(12);
@@ -463,24 +489,11 @@ export class FileStore {
 
   /** Writes the index atomically; saves are serialised and coalesced. */
   #save(): Promise<void> {
-    if (this.#dirty) return this.#saving;
-    this.#dirty = true;
-    this.#saving = this.#saving.then(async () => {
-      this.#dirty = false;
-      const data = JSON.stringify({
-        version: 1,
-        files: [...this.#files.values()],
-        parts: [...this.#parts.values()],
-      });
-      const tmp = `${this.#indexPath}.tmp`;
-      try {
-        await Deno.writeTextFile(tmp, data);
-        await Deno.rename(tmp, this.#indexPath);
-      } catch (e) {
-        this.#onProblem({ kind: "save_failed", file: this.#indexPath, detail: String(e) });
-      }
+    return this.#index.save({
+      version: 1,
+      files: [...this.#files.values()],
+      parts: [...this.#parts.values()],
     });
-    return this.#saving;
   }
 
   /** Persists the index and refuses new uploads. Safe to call twice. */
@@ -489,8 +502,28 @@ export class FileStore {
       this.#closed = true;
       await this.#save();
     }
-    await this.#saving;
+    await this.#index.flushed();
   }
+}
+
+/** What index.json holds. */
+interface IndexData {
+  version: number;
+  files: StoredFile[];
+  parts: PartRecord[];
+}
+
+/** Checks a parsed index: every file entry must be sound; unsound part records are dropped. */
+function validateIndex(data: unknown): IndexData {
+  const o = data as Record<string, unknown>;
+  if (typeof o !== "object" || o === null || !Array.isArray(o.files)) {
+    throw new SyntaxError("Index has no file list");
+  }
+  for (const f of o.files) {
+    if (!isStoredFile(f)) throw new SyntaxError(`Bad index entry: ${JSON.stringify(f)}`);
+  }
+  const parts = Array.isArray(o.parts) ? o.parts.filter(isPartRecord) : [];
+  return { version: 1, files: o.files, parts };
 }
 
 function publicInfo(f: StoredFile): FileInfo {

@@ -2,14 +2,16 @@
  * Keeps the room's history (last messages) and next `seq` on disk, in
  * `<storage>/history.json`, so both survive a restart.
  *
- * Writes are debounced and atomic (temporary file, then rename). A file that
- * can not be read as a history is reported, set aside as
- * `history.json.corrupt-<time>` and replaced by an empty history: never a crash.
+ * Writes are debounced and go through {@link AtomicJsonFile} (temporary
+ * file, sync, rename). A file that can not be read as a history is set aside
+ * as `history.json.corrupt-<time>`, reported, and replaced by an empty
+ * history: never a crash, never silently lost.
  *
  * @module
  */
 
 import { join } from "node:path";
+import { AtomicJsonFile, type JsonFileProblem } from "../net/atomic_json.ts";
 import type { RoomHistory } from "./room.ts";
 
 /** File name inside the storage folder. */
@@ -21,81 +23,64 @@ const MAX_HISTORY_FILE = 16 * 1024 * 1024;
 export interface HistoryStoreOptions {
   /** Delay between a change and its write, in ms (default 500). */
   debounceMs?: number;
-  /** Where a corrupt file or a failed write is reported. */
-  onProblem?: (
-    problem: { kind: "corrupt"; file: string; aside: string } | {
-      kind: "save_failed";
-      file: string;
-      error: unknown;
-    },
-  ) => void;
+  /** Where a corrupt file or a failed write is reported (default `console.error`). */
+  onProblem?: (problem: JsonFileProblem) => void;
 }
 
 /** Checks the shape of a parsed history file. */
-function isHistory(value: unknown): value is RoomHistory {
-  if (typeof value !== "object" || value === null) return false;
+function validateHistory(value: unknown): RoomHistory {
+  if (typeof value !== "object" || value === null) throw new SyntaxError("Not an object");
   const v = value as Record<string, unknown>;
-  return typeof v.nextSeq === "number" && Number.isSafeInteger(v.nextSeq) && v.nextSeq >= 1 &&
-    Array.isArray(v.messages) &&
+  if (typeof v.nextSeq !== "number" || !Number.isSafeInteger(v.nextSeq) || v.nextSeq < 1) {
+    throw new SyntaxError(`Bad nextSeq: ${JSON.stringify(v.nextSeq)}`);
+  }
+  const good = Array.isArray(v.messages) &&
     v.messages.every((m) =>
       typeof m === "object" && m !== null && !Array.isArray(m) &&
       typeof (m as Record<string, unknown>).seq === "number"
     );
+  if (!good) throw new SyntaxError("Bad message list");
+  return { nextSeq: v.nextSeq, messages: v.messages as RoomHistory["messages"] };
 }
 
-/** The room history on disk. */
+/**
+ * The room history on disk.
+ *
+ * @example
+ * ```ts
+ * import { HistoryStore } from "./history_store.ts";
+ * const store = await HistoryStore.open(await Deno.makeTempDir());
+ * store.save({ nextSeq: 2, messages: [] });
+ * await store.close();
+ * ```
+ */
 export class HistoryStore {
   /** The state read at open (empty when there was none). */
   readonly initial: RoomHistory;
+  /** Path of the history file. */
   readonly path: string;
+  #file: AtomicJsonFile<RoomHistory>;
   #debounceMs: number;
-  #onProblem: HistoryStoreOptions["onProblem"];
   #pending: RoomHistory | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #writing: Promise<void> = Promise.resolve();
   #closed = false;
 
-  private constructor(path: string, initial: RoomHistory, options: HistoryStoreOptions) {
-    this.path = path;
+  private constructor(file: AtomicJsonFile<RoomHistory>, initial: RoomHistory, debounceMs: number) {
+    this.#file = file;
+    this.path = file.path;
     this.initial = initial;
-    this.#debounceMs = options.debounceMs ?? 500;
-    this.#onProblem = options.onProblem;
+    this.#debounceMs = debounceMs;
   }
 
   /** Reads `<dir>/history.json` (the folder must exist). */
   static async open(dir: string, options: HistoryStoreOptions = {}): Promise<HistoryStore> {
-    const path = join(dir, HISTORY_FILE);
-    let initial: RoomHistory = { nextSeq: 1, messages: [] };
-    let text: string | null = null;
-    try {
-      const info = await Deno.stat(path);
-      if (info.size > MAX_HISTORY_FILE) {
-        throw new SyntaxError(`History too large: ${info.size} bytes`);
-      }
-      text = await Deno.readTextFile(path);
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) text = "\u0000";
-    }
-    if (text !== null) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        parsed = undefined;
-      }
-      if (isHistory(parsed)) {
-        initial = { nextSeq: parsed.nextSeq, messages: parsed.messages };
-      } else {
-        const aside = `${path}.corrupt-${Date.now()}`;
-        try {
-          await Deno.rename(path, aside);
-        } catch {
-          // Could not move it; it will be overwritten by the next save.
-        }
-        options.onProblem?.({ kind: "corrupt", file: path, aside });
-      }
-    }
-    return new HistoryStore(path, initial, options);
+    const file = new AtomicJsonFile(join(dir, HISTORY_FILE), {
+      validate: validateHistory,
+      maxBytes: MAX_HISTORY_FILE,
+      ...(options.onProblem ? { onProblem: options.onProblem } : {}),
+    });
+    const initial = (await file.load()) ?? { nextSeq: 1, messages: [] };
+    return new HistoryStore(file, initial, options.debounceMs ?? 500);
   }
 
   /** Schedules a write of `state` (the latest call wins). */
@@ -120,19 +105,7 @@ export class HistoryStore {
   #flush(): Promise<void> {
     const state = this.#pending;
     this.#pending = null;
-    if (state === null) return this.#writing;
-    this.#writing = this.#writing.then(() => this.#write(state));
-    return this.#writing;
-  }
-
-  async #write(state: RoomHistory): Promise<void> {
-    const temp = `${this.path}.tmp`;
-    try {
-      await Deno.writeTextFile(temp, JSON.stringify(state));
-      await Deno.rename(temp, this.path);
-    } catch (error) {
-      this.#onProblem?.({ kind: "save_failed", file: this.path, error });
-    }
+    return state === null ? this.#file.flushed() : this.#file.save(state);
   }
 
   /** Writes the last state (if `final` is given, that one) and stops. Safe twice. */

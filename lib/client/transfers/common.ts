@@ -1,0 +1,91 @@
+/**
+ * What uploads and downloads share on the client: the error they fail with,
+ * progress reports, cancellation and the wait between retries.
+ *
+ * @module
+ */
+
+/** Bytes done so far out of the total. */
+export interface Progress {
+  done: number;
+  total: number;
+}
+
+/**
+ * A failed transfer. `code` is a server error code (PROTOCOL.md section 6)
+ * or a local one: `file_missing`, `not_a_file`, `connect_failed`,
+ * `connection_lost`, `hash_mismatch`, `bad_reply`, `size_mismatch`,
+ * `cancelled`, `stalled` (no byte moved for the stall timeout).
+ */
+export class TransferError extends Error {
+  override name = "TransferError";
+  /** Why the transfer failed. */
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** Default time without a byte in either direction before a transfer is given up. */
+export const DEFAULT_STALL_MS = 60_000;
+
+/** Failures worth another connection (resume or continue from what was moved). */
+export const RETRYABLE: ReadonlySet<string> = new Set(["connection_lost", "stalled"]);
+
+/** At most ~10 progress calls per second. */
+const PROGRESS_EVERY_MS = 100;
+
+/** Throws `cancelled` if `signal` has aborted. */
+export function checkAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new TransferError("cancelled", "Transfer cancelled");
+}
+
+/** Progress reporting: at most every 100 ms, plus once at the end via `done()`. */
+export interface ProgressThrottle {
+  update(done: number): void;
+  done(): void;
+}
+
+/** Calls `onProgress` at most every 100 ms, plus once at the end via `done()`. */
+export function throttle(total: number, onProgress?: (p: Progress) => void): ProgressThrottle {
+  let last = 0;
+  return {
+    update(done: number) {
+      if (onProgress === undefined) return;
+      const now = Date.now();
+      if (now - last >= PROGRESS_EVERY_MS) {
+        last = now;
+        onProgress({ done, total });
+      }
+    },
+    done() {
+      onProgress?.({ done: total, total });
+    },
+  };
+}
+
+/** The wait before retry number `attempt + 1`: 1, 2, then 4 s. */
+export function retryDelayMs(attempt: number): number {
+  return 1000 * 2 ** Math.min(attempt, 2);
+}
+
+/** Waits `ms`, or throws `cancelled` as soon as `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  checkAborted(signal);
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    };
+    const onAbort = () => {
+      done();
+      reject(new TransferError("cancelled", "Transfer cancelled"));
+    };
+    const timer = setTimeout(() => {
+      done();
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

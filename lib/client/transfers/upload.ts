@@ -1,0 +1,138 @@
+/**
+ * Uploading a file from disk to the file port (PROTOCOL.md 3.1), resuming
+ * on a new connection (PROTOCOL.md 3.4) when one is lost or stalls.
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import { encodeFrame, type Message } from "../../protocol/frame.ts";
+import { baseName } from "../../protocol/file_names.ts";
+import { NULL_SINK, pump } from "../../net/bulk_copy.ts";
+import {
+  type Progress,
+  RETRYABLE,
+  retryDelayMs,
+  sleep,
+  throttle,
+  TransferError,
+} from "./common.ts";
+import { TransferLink } from "./link.ts";
+
+/** Options of {@link uploadFile}. */
+export interface UploadOptions {
+  host: string;
+  port: number;
+  /** The chat session's token (welcome.token). */
+  token: string;
+  onProgress?: (p: Progress) => void;
+  signal?: AbortSignal;
+  /** Time without a byte moving before giving up with `stalled` (default 60 s). */
+  stallMs?: number;
+  /**
+   * How many times a lost or stalled upload is resumed from the bytes the server
+   * already has (PROTOCOL.md 3.4) before giving up (default 3).
+   */
+  retries?: number;
+  /** Called before each resume, with the attempt number and the code that caused it. */
+  onRetry?: (attempt: number, code: string) => void;
+}
+
+/** What the server published. */
+export interface UploadResult {
+  file_id: string;
+  filename: string;
+  size: number;
+  sha256: string;
+}
+
+/**
+ * Uploads the file at `path` (PROTOCOL.md 3.1) using the chat session
+ * `token`, and returns what the server published. A connection lost or
+ * stalled after the server accepted the upload is resumed on a new
+ * connection from the bytes the server already has, up to `retries` times,
+ * waiting 1, 2, 4 s between tries.
+ *
+ * @example
+ * ```ts
+ * import { uploadFile } from "./upload.ts";
+ * const r = await uploadFile("video.mp4", { host: "192.168.1.10", port: 9010, token: "t" });
+ * console.log(r.file_id);
+ * ```
+ */
+export async function uploadFile(path: string, options: UploadOptions): Promise<UploadResult> {
+  let stat: Deno.FileInfo;
+  try {
+    stat = await Deno.stat(path);
+  } catch (e) {
+    throw new TransferError("file_missing", `File not found: ${path}`, { cause: e });
+  }
+  if (!stat.isFile) throw new TransferError("not_a_file", `Not a file: ${path}`);
+  const retries = options.retries ?? 3;
+  let uploadId: string | undefined;
+  for (let attempt = 0;; attempt++) {
+    try {
+      return await uploadOnce(path, stat.size, options, uploadId, (id) => uploadId = id);
+    } catch (e) {
+      // The server may not have noticed the old connection end yet: bad_request
+      // ("still running") is worth another try once we are resuming.
+      const code = e instanceof TransferError ? e.code : "";
+      const retryable = RETRYABLE.has(code) || (code === "bad_request" && attempt > 0);
+      if (!retryable || uploadId === undefined || attempt >= retries) throw e;
+      options.onRetry?.(attempt + 1, code);
+      await sleep(retryDelayMs(attempt), options.signal);
+    }
+  }
+}
+
+/** One upload attempt: a new one, or the continuation of `resume`. */
+async function uploadOnce(
+  path: string,
+  size: number,
+  options: UploadOptions,
+  resume: string | undefined,
+  onReady: (uploadId: string) => void,
+): Promise<UploadResult> {
+  using file = await Deno.open(path, { read: true });
+  const link = await TransferLink.open(options.host, options.port, options);
+  const request: Message = { type: "upload", token: options.token, filename: baseName(path), size };
+  if (resume !== undefined) request.resume = resume;
+  try {
+    await link.send(encodeFrame(request));
+    const ready = await link.reply("upload_ready");
+    if (typeof ready.upload_id === "string") onReady(ready.upload_id);
+    const offset = ready.offset ?? 0;
+    if (
+      typeof offset !== "number" || !Number.isSafeInteger(offset) || offset < 0 || offset > size
+    ) {
+      throw new TransferError("bad_reply", `Bad upload offset: ${String(offset)}`);
+    }
+    const hash = createHash("sha256");
+    const progress = throttle(size, options.onProgress);
+    // A resumed upload still hashes the whole file: the server checks the whole file.
+    let sent = offset > 0 ? await pump(file, NULL_SINK, offset, { hash }) : 0;
+    if (sent === offset) {
+      sent += await pump(file, link, size - offset, {
+        hash,
+        onProgress: (n) => progress.update(offset + n),
+      });
+    }
+    if (sent < size) throw new TransferError("size_mismatch", `File shrank while sending: ${path}`);
+    await link.send(encodeFrame({ type: "upload_end", sha256: hash.digest("hex") }));
+    // The server now flushes the file's tail to its disk before answering: silence is expected.
+    link.link.unwatch();
+    const ok = await link.reply("upload_ok");
+    if (typeof ok.file_id !== "string") {
+      throw new TransferError("bad_reply", "Reply without file_id");
+    }
+    progress.done();
+    return {
+      file_id: ok.file_id,
+      filename: typeof ok.filename === "string" ? ok.filename : baseName(path),
+      size: typeof ok.size === "number" ? ok.size : size,
+      sha256: typeof ok.sha256 === "string" ? ok.sha256 : "",
+    };
+  } finally {
+    link.close();
+  }
+}

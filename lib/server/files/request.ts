@@ -1,0 +1,195 @@
+/**
+ * Requests of the file port (PROTOCOL.md section 3) checked and typed, and
+ * the refusals sent back: pure functions, no I/O. The order of the checks is
+ * the order a peer learns about its mistakes in, so it is part of the
+ * behaviour.
+ *
+ * @module
+ */
+
+import type { Message } from "../../protocol/frame.ts";
+import { sanitizeFilename, validateV1FileId } from "../../protocol/file_names.ts";
+import { utf8Length } from "../../protocol/utf8.ts";
+import { FileStoreError } from "../file_store.ts";
+import type { FileTextKey } from "./text.ts";
+
+/**
+ * A request refused: sent to the peer as an error frame with `code`
+ * (PROTOCOL.md section 6) and the text `key` filled with `params`, then the
+ * connection is closed.
+ */
+export class Refusal extends Error {
+  override name = "Refusal";
+  /** Error code on the wire. */
+  readonly code: string;
+  /** Text of the error frame's message. */
+  readonly key: FileTextKey;
+  /** Values for the text's placeholders. */
+  readonly params: Record<string, string | number>;
+
+  constructor(code: string, key: FileTextKey, params: Record<string, string | number> = {}) {
+    super(`File request refused: ${code}`);
+    this.code = code;
+    this.key = key;
+    this.params = params;
+  }
+}
+
+/** A v2 upload (chat session token) or a v1 upload (client-chosen file id). */
+export type UploadRequest =
+  | { version: 2; owner: string; filename: string; size: number; resume?: string }
+  | { version: 1; fileId: string; filename: string; size: number };
+
+/** What {@link parseUpload} needs to know about the server. */
+export interface UploadRules {
+  /** Largest upload accepted, in bytes. */
+  maxUpload: number;
+  /** Whether v1 uploads are accepted. */
+  acceptV1: boolean;
+  /** The chat user a session token belongs to, or undefined. */
+  sessionName(token: string): string | undefined;
+}
+
+/**
+ * Checks an `upload` request and types it; throws a {@link Refusal}.
+ *
+ * @example
+ * ```ts
+ * import { parseUpload } from "./request.ts";
+ * const req = parseUpload(
+ *   { type: "upload", token: "t", filename: "../a.txt", size: 3 },
+ *   { maxUpload: 100, acceptV1: true, sessionName: () => "Ana" },
+ * );
+ * // { version: 2, owner: "Ana", filename: "a.txt", size: 3 }
+ * ```
+ */
+export function parseUpload(req: Message, rules: UploadRules): UploadRequest {
+  if (req.token !== undefined) {
+    if (typeof req.token !== "string") throw malformed("token");
+    const owner = rules.sessionName(req.token) ?? "";
+    if (owner === "") throw new Refusal("unauthorized", "file_unauthorized");
+    const filename = checkFilename(req.filename);
+    const size = checkSize(req.size, rules.maxUpload);
+    if (req.resume !== undefined && typeof req.resume !== "string") throw malformed("resume");
+    return {
+      version: 2,
+      owner,
+      filename,
+      size,
+      ...(req.resume !== undefined ? { resume: req.resume } : {}),
+    };
+  }
+  if (req.file_id === undefined) throw new Refusal("unauthorized", "file_unauthorized");
+  if (!rules.acceptV1) throw new Refusal("unauthorized", "file_v1_disabled");
+  let fileId: string;
+  try {
+    fileId = validateV1FileId(req.file_id);
+  } catch {
+    throw new Refusal("bad_file_id", "file_bad_file_id");
+  }
+  const filename = checkFilename(req.filename);
+  const size = checkSize(req.size, rules.maxUpload);
+  if (req.resume !== undefined && typeof req.resume !== "string") throw malformed("resume");
+  return { version: 1, fileId, filename, size };
+}
+
+/** The file id of a `download` request; throws a {@link Refusal}. */
+export function parseDownloadId(req: Message): string {
+  if (typeof req.file_id !== "string") throw malformed("file_id");
+  return req.file_id;
+}
+
+/**
+ * The first byte a `download` request wants of a file of `size` bytes
+ * (checked once the file is known to exist); throws a {@link Refusal}.
+ */
+export function parseDownloadOffset(req: Message, size: number): number {
+  const offset = req.offset ?? 0;
+  if (typeof offset !== "number" || !Number.isSafeInteger(offset) || offset < 0) {
+    throw malformed("offset");
+  }
+  if (offset > size) {
+    throw new Refusal("bad_request", "file_bad_request", { detail: `offset ${offset}` });
+  }
+  return offset;
+}
+
+/**
+ * Checks the frame after an upload's data: an `upload_end` whose SHA-256 is
+ * the one computed (`sha256`, lower-case hex); throws a {@link Refusal}.
+ */
+export function checkUploadEnd(end: Message, sha256: string): void {
+  if (end.type !== "upload_end") throw new Refusal("size_mismatch", "file_size_extra");
+  if (typeof end.sha256 !== "string") throw malformed("sha256");
+  if (end.sha256.toLowerCase() !== sha256) throw new Refusal("hash_mismatch", "file_hash_mismatch");
+}
+
+/**
+ * The refusal for a frame the decoder rejected (a `ProtocolError` with a
+ * `code`): too large, not UTF-8, not JSON, not an object.
+ */
+export function frameRefusal(error: unknown): Refusal {
+  const code = (error as { code?: unknown })?.code;
+  switch (code) {
+    case "frame_too_large":
+      return new Refusal(code, "file_frame_too_large");
+    case "bad_utf8":
+      return new Refusal(code, "file_bad_utf8");
+    case "bad_json":
+      return new Refusal(code, "file_bad_json");
+    case "bad_message":
+      return new Refusal(code, "file_not_object");
+    default:
+      throw error;
+  }
+}
+
+/** The refusal for an error of the store; anything else is rethrown. */
+export function storeRefusal(error: unknown, size: number, maxUpload: number): Refusal {
+  if (!(error instanceof FileStoreError)) throw error;
+  const code = error.protocolCode;
+  switch (error.code) {
+    case "not_found":
+      return new Refusal(code, "file_upload_not_found", { detail: error.id ?? "" });
+    case "upload_too_large":
+      return new Refusal(code, "file_upload_too_large", { limit: maxUpload, detail: String(size) });
+    case "quota_exceeded":
+      return new Refusal(code, "file_quota_exceeded", { detail: size });
+    case "resume_size":
+      return new Refusal(code, "file_resume_size", { detail: size });
+    case "upload_running":
+      return new Refusal(code, "file_upload_running", { detail: size });
+    case "file_exists":
+      return new Refusal(code, "file_exists", { detail: error.message });
+    case "server_shutdown":
+      return new Refusal(code, "file_server_shutdown");
+  }
+}
+
+function malformed(field: string): Refusal {
+  return new Refusal("bad_message", "file_bad_message", { detail: field });
+}
+
+function checkSize(size: unknown, maxUpload: number): number {
+  if (typeof size !== "number") throw malformed("size");
+  if (!Number.isSafeInteger(size) || size < 0 || size > maxUpload) {
+    throw new Refusal("upload_too_large", "file_upload_too_large", {
+      limit: maxUpload,
+      detail: String(size),
+    });
+  }
+  return size;
+}
+
+function checkFilename(name: unknown): string {
+  if (typeof name !== "string") throw malformed("filename");
+  const bytes = utf8Length(name);
+  if (bytes < 1 || bytes > 255) {
+    throw new Refusal("bad_filename", "file_bad_filename", { detail: `${bytes} bytes` });
+  }
+  try {
+    return sanitizeFilename(name);
+  } catch {
+    throw new Refusal("bad_filename", "file_bad_filename", { detail: JSON.stringify(name) });
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * The upload handler of the file port (PROTOCOL.md 3.1, 3.2, 3.4): reserve
+ * a slot in the store, receive and hash the bytes, check `upload_end` (v2),
+ * publish, reply. Only a complete, verified upload whose bytes are on disk
+ * is published and acknowledged; an interrupted v2 upload stays resumable.
+ *
+ * What differs between v1 and v2 is described by an {@link UploadVariant}
+ * (v1: lib/server/files/v1.ts).
+ *
+ * @module
+ */
+
+import { createHash, type Hash } from "node:crypto";
+import { encodeFrame, type Message } from "../../protocol/frame.ts";
+import { BULK_BUFFER } from "../../net/bulk_copy.ts";
+import type { FileInfo, FileStore, UploadSlot } from "../file_store.ts";
+import type { FileConnection } from "./connection.ts";
+import { receiveUpload, type SyncFile } from "./receive.ts";
+import { checkUploadEnd, Refusal, storeRefusal, type UploadRequest } from "./request.ts";
+import { v1Variant } from "./v1.ts";
+
+/** What the upload handler needs from the server. */
+export interface UploadContext {
+  store: FileStore;
+  /** Time allowed for `upload_end` after the data. */
+  headerMs: number;
+  /** Stall window while bytes should be moving. */
+  stallMs: number;
+  /** Frame sent when `upload_end` does not come in time. */
+  timeoutFrame: Uint8Array;
+  /** A v2 upload was published. */
+  onPublished(info: FileInfo): void;
+  log(line: string): void;
+  /** How data is flushed to disk. */
+  sync?: SyncFile;
+}
+
+/** How one protocol version runs an upload. */
+export interface UploadVariant {
+  /** Uploader's name recorded with the file ("" for v1 until announced). */
+  owner: string;
+  /** Reserves the upload in the store. */
+  begin(store: FileStore): Promise<UploadSlot>;
+  /** Whether a part left by a failure stays resumable. */
+  resumable: boolean;
+  /** The frame sent before the data (v2 `upload_ready`), or null. */
+  ready(slot: UploadSlot): Message | null;
+  /** Whether an `upload_end` frame follows the data. */
+  hasEnd: boolean;
+  /** The reply once published. */
+  reply(info: FileInfo): Message;
+  /** Tells the rest of the server about the published file. */
+  published(info: FileInfo, context: UploadContext): void;
+}
+
+function v2Variant(req: Extract<UploadRequest, { version: 2 }>): UploadVariant {
+  return {
+    owner: req.owner,
+    begin: (store) =>
+      store.beginUpload(req.owner, {
+        filename: req.filename,
+        size: req.size,
+        ...(req.resume !== undefined ? { resume: req.resume } : {}),
+      }),
+    resumable: true,
+    ready: (slot) => ({ type: "upload_ready", upload_id: slot.uploadId, offset: slot.offset }),
+    hasEnd: true,
+    reply: (info) => ({
+      type: "upload_ok",
+      file_id: info.file_id,
+      filename: info.filename,
+      size: info.size,
+      sha256: info.sha256,
+    }),
+    published(info, context) {
+      try {
+        context.onPublished(info);
+      } catch (e) {
+        context.log(`PC3 files: onPublished failed: ${(e as Error).message}`);
+      }
+    },
+  };
+}
+
+/** Runs one upload request (already parsed) to its end; throws a {@link Refusal}. */
+export async function handleUpload(
+  c: FileConnection,
+  req: UploadRequest,
+  context: UploadContext,
+): Promise<void> {
+  const variant = req.version === 2 ? v2Variant(req) : v1Variant(req, c.ip);
+  let slot: UploadSlot;
+  try {
+    slot = await variant.begin(context.store);
+  } catch (e) {
+    throw storeRefusal(e, req.size, context.store.maxUpload);
+  }
+  const outcome = { keep: variant.resumable, published: false };
+  try {
+    const sha256 = await receiveSlot(c, slot, variant, context);
+    if (variant.hasEnd) await awaitEnd(c, sha256, slot.size, context, outcome);
+    // Renaming and indexing is disk work too: not the peer's silence.
+    const info = await c.link.pausedDuring(() =>
+      context.store.publish(slot, sha256, variant.owner)
+    );
+    outcome.published = true;
+    variant.published(info, context);
+    await c.send(encodeFrame(variant.reply(info)));
+  } finally {
+    if (!outcome.published) await context.store.abandon(slot, outcome.keep);
+  }
+}
+
+/** Announces the slot (v2), receives its bytes and returns their SHA-256. */
+async function receiveSlot(
+  c: FileConnection,
+  slot: UploadSlot,
+  variant: UploadVariant,
+  context: UploadContext,
+): Promise<string> {
+  const hash = createHash("sha256");
+  // Hashing what a resumed upload already has is local work: no deadline meanwhile.
+  if (slot.offset > 0) await c.link.pausedDuring(() => hashPrefix(slot.path, slot.offset, hash));
+  const ready = variant.ready(slot);
+  if (ready !== null) {
+    c.link.watch(context.stallMs);
+    await c.send(encodeFrame(ready));
+  }
+  const need = slot.size - slot.offset;
+  const file = await Deno.open(slot.path, { write: true, create: true });
+  let got: number;
+  try {
+    // Truncate only when there is something past the offset: on ext4 a
+    // file truncated and then written makes the (synchronous) close()
+    // flush it (auto_da_alloc), stalling the event loop ~250 ms per GiB.
+    if ((await file.stat()).size > slot.offset) await file.truncate(slot.offset);
+    await file.seek(slot.offset, Deno.SeekMode.Start);
+    got = await receiveUpload(c.link, {
+      file,
+      path: slot.path,
+      hash,
+      count: need,
+      stallMs: context.stallMs,
+      ...(context.sync ? { sync: context.sync } : {}),
+    });
+  } finally {
+    file.close();
+  }
+  if (got < need) {
+    throw new Refusal("size_mismatch", "file_size_mismatch", {
+      got: slot.offset + got,
+      size: slot.size,
+    });
+  }
+  return hash.digest("hex");
+}
+
+/** Reads and checks `upload_end` (v2); a wrong one makes the part worthless. */
+async function awaitEnd(
+  c: FileConnection,
+  sha256: string,
+  size: number,
+  context: UploadContext,
+  outcome: { keep: boolean },
+): Promise<void> {
+  let end: Message | null;
+  try {
+    end = await c.readMessage(context.headerMs, context.timeoutFrame);
+  } catch {
+    outcome.keep = false;
+    throw new Refusal("size_mismatch", "file_size_extra");
+  }
+  c.link.watch(context.stallMs);
+  if (end === null) throw new Refusal("size_mismatch", "file_size_mismatch", { got: size, size });
+  try {
+    checkUploadEnd(end, sha256);
+  } catch (e) {
+    outcome.keep = false;
+    throw e;
+  }
+}
+
+/** Feeds the first `length` bytes of a part file into `hash` (resumed uploads). */
+async function hashPrefix(path: string, length: number, hash: Hash): Promise<void> {
+  using file = await Deno.open(path, { read: true });
+  const buf = new Uint8Array(BULK_BUFFER);
+  let left = length;
+  while (left > 0) {
+    const n = await file.read(buf.subarray(0, Math.min(buf.length, left)));
+    if (n === null) throw new Error(`Part file shorter than expected: ${path}`);
+    hash.update(buf.subarray(0, n));
+    left -= n;
+  }
+}
