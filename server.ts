@@ -22,7 +22,8 @@ import { serveChat } from "./lib/server/chat_server.ts";
 import { serveFiles } from "./lib/server/file_server.ts";
 import { FileStore } from "./lib/server/file_store.ts";
 import { HistoryStore } from "./lib/server/history_store.ts";
-import { formatRelayStats, serveMedia } from "./lib/server/relay_server.ts";
+import { formatRelayStats } from "./lib/server/relay/report.ts";
+import { serveMedia } from "./lib/server/relay/udp_server.ts";
 import { Room } from "./lib/server/room/room.ts";
 import { serverText } from "./lib/server/text.ts";
 

@@ -1,8 +1,8 @@
 /**
- * A stand-in for the room's call hooks (lib/server/room.ts), shared by the relay tests.
+ * A stand-in for the room's call hooks (lib/server/room/room.ts), shared by the relay tests.
  * Not a test file itself.
  */
-import type { CallMemberRef, CallRoom } from "../lib/server/relay.ts";
+import type { CallMemberRef, CallRoom } from "../lib/server/relay/types.ts";
 
 interface FakeMember {
   name: string;

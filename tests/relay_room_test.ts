@@ -7,7 +7,8 @@ import {
   MediaKind,
   tokenToBytes,
 } from "../lib/protocol/media_packet.ts";
-import { Relay, type RelayAddress } from "../lib/server/relay.ts";
+import { Relay } from "../lib/server/relay/relay.ts";
+import type { RelayAddress } from "../lib/server/relay/types.ts";
 import { Room } from "../lib/server/room/room.ts";
 
 const JPEG = Uint8Array.of(0xff, 0xd8, 0xff, 0xe0, 7, 7, 0xff, 0xd9);

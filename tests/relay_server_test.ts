@@ -6,7 +6,8 @@ import {
   type MediaPacket,
   tokenToBytes,
 } from "../lib/protocol/media_packet.ts";
-import { formatRelayStats, type MediaServer, serveMedia } from "../lib/server/relay_server.ts";
+import { formatRelayStats } from "../lib/server/relay/report.ts";
+import { type MediaServer, serveMedia } from "../lib/server/relay/udp_server.ts";
 import { FakeRoom } from "./relay_fake_room.ts";
 import { portOf, receive, to, type Udp, udp } from "./udp_helpers.ts";
 

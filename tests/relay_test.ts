@@ -7,7 +7,8 @@ import {
   MediaKind,
   tokenToBytes,
 } from "../lib/protocol/media_packet.ts";
-import { type Outgoing, Relay, type RelayAddress } from "../lib/server/relay.ts";
+import { Relay } from "../lib/server/relay/relay.ts";
+import type { Outgoing, RelayAddress } from "../lib/server/relay/types.ts";
 import { FakeRoom } from "./relay_fake_room.ts";
 
 const JPEG = Uint8Array.of(0xff, 0xd8, 0xff, 0xe0, 10, 20, 30, 0xff, 0xd9);

@@ -7,7 +7,7 @@ import {
   MediaKind,
   tokenToBytes,
 } from "../lib/protocol/media_packet.ts";
-import { serveMedia } from "../lib/server/relay_server.ts";
+import { serveMedia } from "../lib/server/relay/udp_server.ts";
 import { FakeRoom } from "./relay_fake_room.ts";
 import { receive, to, udp } from "./udp_helpers.ts";
 import { RawClient } from "./chat_test_client.ts";
