@@ -12,14 +12,19 @@ import { networkInterfaces } from "node:os";
 
 /** One interface address as node:os reports it (the fields used here). */
 export interface InterfaceAddress {
+  /** The address as text. */
   address: string;
+  /** "IPv4"/"IPv6" (or 4/6 on some Node versions). */
   family: string | number;
+  /** True for loopback and other addresses not reachable from outside. */
   internal: boolean;
 }
 
 /** A LAN address and the interface it belongs to. */
 export interface LanAddress {
+  /** The IPv4 address. */
   address: string;
+  /** The interface's name (eth0, Wi-Fi, ...). */
   iface: string;
 }
 

@@ -1,6 +1,7 @@
 /**
  * Tiny translation helper. User-facing text is Spanish by default with
- * English available; each module keeps its own catalog of both languages.
+ * English available; the texts live in catalogues holding both languages
+ * for every key (the server's is lib/server/text.ts).
  *
  * @example
  * ```ts

@@ -14,7 +14,7 @@
 export const MAX_NAME = 32;
 
 /** Names nobody may take (compared with {@link nameKey}). */
-export const RESERVED_NAMES: readonly string[] = ["sistema", "system", "server"];
+const RESERVED_NAMES: readonly string[] = ["sistema", "system", "server"];
 
 /** Why a v2 name was refused. */
 export type NameProblem =
@@ -48,7 +48,7 @@ export function nameKey(name: string): string {
 }
 
 /** Whether a name (any case) is reserved for the server. */
-export function isReserved(name: string): boolean {
+function isReserved(name: string): boolean {
   return RESERVED_NAMES.includes(nameKey(name));
 }
 
