@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import jpeg from "jpeg-js";
 import { decodeJpeg, render, TerminalView } from "../lib/media/video_terminal.ts";
+import { FakeClock } from "./fake_clock.ts";
 
 // deno-lint-ignore no-control-regex
 const ESC = /\x1b\[[0-9;]*m/g;
@@ -71,26 +72,28 @@ Deno.test("decodeJpeg() decodes a JPEG and refuses garbage", () => {
   assert.equal(decodeJpeg(new Uint8Array(100)), undefined);
 });
 
-Deno.test("TerminalView paints decoded frames through paint() and clears on close()", async () => {
+Deno.test("TerminalView paints decoded frames through paint() at its next tick and clears on close() (fake clock)", () => {
   const painted: (string[] | null)[] = [];
-  let got!: () => void;
-  const first = new Promise<void>((r) => got = r);
+  const clock = new FakeClock();
   const view = new TerminalView({
-    paint(lines) {
-      painted.push(lines);
-      if (lines) got();
-    },
+    paint: (lines) => painted.push(lines),
     paneSize: () => ({ columns: 40, rows: 8 }),
     fps: 20,
+    clock,
   });
   const bytes = new Uint8Array(jpeg.encode(solid(16, 16, [255, 255, 0], [0, 0, 0]), 90).data);
   view.update([
     { id: 1, name: "Ana", jpeg: bytes, note: "sin vídeo" },
     { id: 2, name: "Luis", jpeg: null, note: "sin vídeo" },
   ]);
-  await first;
+  assert.equal(painted.length, 0, "nothing drawn before the tick");
+  clock.advance(50); // 20 fps: one tick
+  assert.equal(painted.length, 1);
+  clock.advance(500);
+  assert.equal(painted.length, 1, "no repaint without a change");
   view.close();
   view.close();
+  assert.equal(clock.pending, 0, "the timer is cleared");
   const lines = painted.find((p) => p !== null)!;
   assert.equal(lines.length, 8);
   assert.match(lines[0], /Ana/);
