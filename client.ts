@@ -7,7 +7,7 @@
  *
  * Interactive when standard input is a terminal; otherwise (a pipe, a
  * script, a test) it reads one command per line and prints one plain line
- * per event (formats in lib/terminal/terminal.ts). Exit codes: 0 after /quit, Ctrl+C
+ * per event (formats in lib/terminal/). Exit codes: 0 after /quit, Ctrl+C
  * or the end of the input; 1 when the connection fails or the server closes
  * it; 2 for bad command-line options.
  *
@@ -68,6 +68,27 @@ function hasDisplay(): boolean {
   }
 }
 
+// The flags of `--help`, as node:util's parseArgs reads them.
+const FLAG_OPTIONS = {
+  name: { type: "string" },
+  host: { type: "string", default: "127.0.0.1" },
+  "chat-port": { type: "string", default: String(DEFAULT_CHAT_PORT) },
+  "file-port": { type: "string" },
+  "media-port": { type: "string" },
+  downloads: { type: "string", default: "downloads" },
+  lang: { type: "string", default: "es" },
+  camera: { type: "string" },
+  "list-cameras": { type: "boolean", default: false },
+  "video-source": { type: "string", default: "camera" },
+  "video-view": { type: "string" },
+  "video-size": { type: "string", default: "320x240" },
+  fps: { type: "string", default: "15" },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+type FlagValues = Record<string, string | boolean | undefined>;
+type BadValue = (flag: string, value: unknown, expected: string) => FlagError;
+
 /**
  * Parses and validates the options. Throws {@link FlagError} with a
  * translated message.
@@ -75,33 +96,18 @@ function hasDisplay(): boolean {
 export function parseFlags(args: string[], display = true): ClientFlags {
   const lang = langFromArgs(args);
   const t = translator(clientText, lang);
-  let values: Record<string, string | boolean | undefined>;
+  let values: FlagValues;
   try {
     ({ values } = parseArgs({
       args,
       strict: true,
       allowPositionals: false,
-      options: {
-        name: { type: "string" },
-        host: { type: "string", default: "127.0.0.1" },
-        "chat-port": { type: "string", default: String(DEFAULT_CHAT_PORT) },
-        "file-port": { type: "string" },
-        "media-port": { type: "string" },
-        downloads: { type: "string", default: "downloads" },
-        lang: { type: "string", default: "es" },
-        camera: { type: "string" },
-        "list-cameras": { type: "boolean", default: false },
-        "video-source": { type: "string", default: "camera" },
-        "video-view": { type: "string" },
-        "video-size": { type: "string", default: "320x240" },
-        fps: { type: "string", default: "15" },
-        help: { type: "boolean", short: "h", default: false },
-      },
+      options: FLAG_OPTIONS,
     }));
   } catch (e) {
     throw new FlagError(t("badFlag", { detail: (e as Error).message }));
   }
-  const bad = (flag: string, value: unknown, expected: string) =>
+  const bad: BadValue = (flag, value, expected) =>
     new FlagError(t("badValue", { flag, value: String(value), expected }));
   const portOf = (flag: string): number | undefined => {
     const v = values[flag];
@@ -112,6 +118,30 @@ export function parseFlags(args: string[], display = true): ClientFlags {
   };
   const lv = values.lang;
   if (lv !== "es" && lv !== "en") throw bad("lang", lv, "es|en");
+  const video = videoFlags(values, display, bad);
+  const host = String(values.host).trim();
+  if (host === "") throw bad("host", values.host, "192.168.1.10");
+  return {
+    name: values.name === undefined ? undefined : String(values.name),
+    host,
+    chatPort: portOf("chat-port")!,
+    filePort: portOf("file-port"),
+    mediaPort: portOf("media-port"),
+    downloads: String(values.downloads),
+    lang: lv,
+    camera: values.camera === undefined ? undefined : String(values.camera),
+    listCameras: values["list-cameras"] === true,
+    ...video,
+    help: values.help === true,
+  };
+}
+
+/** Validates the video flags; the view defaults to a window when there is a display. */
+function videoFlags(
+  values: FlagValues,
+  display: boolean,
+  bad: BadValue,
+): Pick<ClientFlags, "videoSource" | "videoView" | "width" | "height" | "fps"> {
   const source = values["video-source"];
   if (source !== "camera" && source !== "test" && source !== "none") {
     throw bad("video-source", source, "camera|test|none");
@@ -131,25 +161,12 @@ export function parseFlags(args: string[], display = true): ClientFlags {
   if (!/^\d+$/.test(String(values.fps)) || fps < 1 || fps > 60) {
     throw bad("fps", values.fps, "1-60");
   }
-  const host = String(values.host).trim();
-  if (host === "") throw bad("host", values.host, "192.168.1.10");
-  const name = values.name === undefined ? undefined : String(values.name);
   return {
-    name,
-    host,
-    chatPort: portOf("chat-port")!,
-    filePort: portOf("file-port"),
-    mediaPort: portOf("media-port"),
-    downloads: String(values.downloads),
-    lang: lv,
-    camera: values.camera === undefined ? undefined : String(values.camera),
-    listCameras: values["list-cameras"] === true,
     videoSource: source,
     videoView: view,
     width: Number(size[1]),
     height: Number(size[2]),
     fps,
-    help: values.help === true,
   };
 }
 

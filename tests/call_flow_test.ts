@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { ChatClient } from "../lib/client/chat_client.ts";
-import type { MediaParams, MediaSession } from "../lib/client/call_flow.ts";
+import { CallFlow, type MediaParams, type MediaSession } from "../lib/client/call_flow.ts";
+import type { ClientEvent } from "../lib/client/events.ts";
+import type { CallJoinedReply } from "../lib/protocol/wire_chat.ts";
 import { collector, FakeServer, options, welcome } from "./chat_client_fixture.ts";
-import { waitFor } from "./wait.ts";
+import { DEFAULT_DEADLINE_MS, waitFor, withDeadline } from "./wait.ts";
 
 class FakeMedia implements MediaSession {
   members: Array<Array<{ name: string; clientId: number | null }>> = [];
@@ -23,7 +25,8 @@ class FakeMedia implements MediaSession {
   }
 }
 
-Deno.test("ChatClient joins a call, starts media with the call_joined token and follows members", async () => {
+/** Connects as Ana, joins the call (checking the refusals on the way) and waits for the media. */
+async function joinCall() {
   const server = new FakeServer((fake, hello) => fake.send(welcome(String(hello.name))));
   const c = collector();
   const medias: FakeMedia[] = [];
@@ -61,6 +64,17 @@ Deno.test("ChatClient joins a call, starts media with the call_joined token and 
     { name: "Luis", clientId: 1000041 },
     { name: "Ana", clientId: 1000042 },
   ]);
+  return { server, c, client, media };
+}
+
+Deno.test("ChatClient joins a call and starts media with the call_joined token, port and members", async () => {
+  const { server, client } = await joinCall();
+  await client.finish();
+  await server.close();
+});
+
+Deno.test("ChatClient follows call members and media ids, shows stats and leaves when the view closes", async () => {
+  const { server, c, client, media } = await joinCall();
   // Our own start event is not shown twice; another member's is.
   server.send({
     type: "call",
@@ -157,4 +171,84 @@ Deno.test("ChatClient leaves the call when the server reports our media_timeout 
   await server.waitFor((m) => m.type === "call" && m.action === "stop");
   await client.finish();
   await server.close();
+});
+
+/** A CallFlow wired to recorders instead of a chat connection. */
+function flowWith(startMedia?: (p: MediaParams) => Promise<MediaSession>) {
+  const sent: string[] = [];
+  const events: ClientEvent[] = [];
+  let closed = false;
+  const flow = new CallFlow({
+    host: "127.0.0.1",
+    lang: "es",
+    name: "Ana",
+    welcomeMediaPort: 9020,
+    startMedia,
+    sendCall: (action) => sent.push(action),
+    emit: (e) => events.push(e),
+    isClosed: () => closed,
+  });
+  return { flow, sent, events, close: () => closed = true };
+}
+
+const joinedReply: CallJoinedReply = {
+  type: "call_joined",
+  token: "ab".repeat(16),
+  clientId: 1000001,
+  mediaPort: null,
+  members: [{ name: "Ana", clientId: 1000001 }],
+};
+
+Deno.test("CallFlow ignores a call_joined that arrives after we left", () => {
+  const { flow, sent, events } = flowWith();
+  flow.command("start");
+  flow.command("stop");
+  flow.onJoined(joinedReply);
+  assert.deepEqual(sent, ["start", "stop"]);
+  assert.deepEqual(events, [{ type: "call_left", reason: "left" }]);
+  assert.equal(flow.active, false);
+});
+
+Deno.test("CallFlow hides not_in_call only while a call is active", () => {
+  const { flow } = flowWith();
+  assert.equal(flow.hidesError("not_in_call"), false);
+  flow.command("start");
+  assert.equal(flow.hidesError("not_in_call"), true);
+  assert.equal(flow.hidesError("rate_limited"), false);
+});
+
+Deno.test("CallFlow.end() leaves an active call politely and sends nothing when idle", () => {
+  const idle = flowWith();
+  idle.flow.end({ sendStop: true });
+  assert.deepEqual(idle.sent, []);
+  const joined = flowWith();
+  joined.flow.command("start");
+  joined.flow.onJoined(joinedReply);
+  joined.flow.end({ sendStop: true });
+  assert.deepEqual(joined.sent, ["start", "stop"]);
+  assert.equal(joined.flow.active, false);
+  const lost = flowWith();
+  lost.flow.command("start");
+  lost.flow.end({ sendStop: false });
+  assert.deepEqual(lost.sent, ["start"]);
+  assert.equal(lost.flow.active, false);
+});
+
+Deno.test("CallFlow closes a media session that finished starting after the chat ended", async () => {
+  let resolve!: (m: MediaSession) => void;
+  let params: MediaParams | null = null;
+  const { flow, close } = flowWith((p) => {
+    params = p;
+    return new Promise((r) => resolve = r);
+  });
+  flow.command("start");
+  flow.onJoined(joinedReply);
+  assert.equal(params!.mediaPort, 9020); // call_joined named none: the welcome's
+  close();
+  flow.end({ sendStop: false });
+  const media = new FakeMedia(params!);
+  resolve(media);
+  await withDeadline(flow.stopMedia(), DEFAULT_DEADLINE_MS, "the media to stop");
+  assert.equal(media.closed, 1);
+  assert.deepEqual(media.members, []);
 });
