@@ -10,6 +10,7 @@ import { formatRelayStats } from "../lib/server/relay/report.ts";
 import { type MediaServer, serveMedia } from "../lib/server/relay/udp_server.ts";
 import { FakeRoom } from "./relay_fake_room.ts";
 import { portOf, receive, to, type Udp, udp } from "./udp_helpers.ts";
+import { waitFor } from "./wait.ts";
 
 const JPEG = Uint8Array.of(0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4, 0xff, 0xd9);
 
@@ -19,13 +20,9 @@ async function receiveV2(socket: Udp): Promise<MediaPacket> {
   return decoded.packet;
 }
 
-/** Polls `check` until it holds (bounded by a generous deadline). */
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`Timed out waiting for ${what}`);
+/** Polls `check` until it holds (bounded by the suite's deadline). */
+function until(check: () => boolean, what: string): Promise<void> {
+  return waitFor(check, { message: what });
 }
 
 async function registerOver(

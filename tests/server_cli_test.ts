@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { RawClient } from "./chat_test_client.ts";
+import { withDeadline } from "./wait.ts";
 
 const SERVER = fileURLToPath(new URL("../server.ts", import.meta.url));
 const READY = /^PC3 ready chat=(\d+) files=(\d+) media=(\d+)$/;
@@ -18,6 +19,10 @@ interface Running {
   stderr: Promise<string>;
 }
 
+// Hang guards for a subprocess on a loaded machine (never expected to expire).
+const START_DEADLINE_MS = 30_000;
+const STOP_DEADLINE_MS = 30_000;
+
 async function start(args: string[]): Promise<Running> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", SERVER, ...args],
@@ -27,6 +32,29 @@ async function start(args: string[]): Promise<Running> {
   }).spawn();
   const stderr = new Response(child.stderr).text();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  try {
+    return await withDeadline(
+      readReady(child, reader, stderr),
+      START_DEADLINE_MS,
+      "the ready line",
+    );
+  } catch (e) {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Already ended.
+    }
+    await Promise.allSettled([child.status, stderr, reader.cancel()]);
+    throw e;
+  }
+}
+
+/** Reads stdout up to the ready line; the rest of stdout keeps being collected. */
+async function readReady(
+  child: Deno.ChildProcess,
+  reader: ReadableStreamDefaultReader<string>,
+  stderr: Promise<string>,
+): Promise<Running> {
   const lines: string[] = [];
   let pending = "";
   while (true) {
@@ -57,9 +85,16 @@ async function start(args: string[]): Promise<Running> {
   }
 }
 
-async function stop(server: Running): Promise<{ code: number; out: string }> {
-  server.child.kill("SIGINT");
-  const [status, out] = await Promise.all([server.child.status, server.rest]);
+async function stop(
+  server: Running,
+  signal: Deno.Signal = "SIGINT",
+): Promise<{ code: number; out: string }> {
+  server.child.kill(signal);
+  const [status, out] = await withDeadline(
+    Promise.all([server.child.status, server.rest]),
+    STOP_DEADLINE_MS,
+    `the server to exit on ${signal}`,
+  );
   await server.stderr;
   return { code: status.code, out };
 }
@@ -68,6 +103,8 @@ async function runToEnd(args: string[]): Promise<{ code: number; stdout: string;
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", SERVER, ...args],
     stdin: "null",
+    // A hang guard: the child is killed if it outlives the deadline.
+    signal: AbortSignal.timeout(STOP_DEADLINE_MS),
   }).output();
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
@@ -197,10 +234,8 @@ Deno.test("server.ts: SIGTERM also stops cleanly with exit 0", async () => {
   try {
     const server = await start([...PORTS0, "--storage", dir, "--host", "127.0.0.1"]);
     assert.match(server.lines.join("\n"), /--host 127\.0\.0\.1 --chat-port \d+/);
-    server.child.kill("SIGTERM");
-    const [status, out] = await Promise.all([server.child.status, server.rest]);
-    await server.stderr;
-    assert.equal(status.code, 0);
+    const { code, out } = await stop(server, "SIGTERM");
+    assert.equal(code, 0);
     assert.match(out, /Servidor detenido/);
     assert.ok((await Deno.stat(`${dir}/history.json`)).isFile);
   } finally {
