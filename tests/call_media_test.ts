@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { CallMedia, type CallMediaOptions } from "../lib/media/call_media.ts";
 import { fpsOf, STALE_MS, trackSeq } from "../lib/media/call_stats.ts";
+import { bindAddressFor } from "../lib/media/media_link.ts";
 import { closeBrowser, launchChromium, newPage, waitInPage } from "./chromium_launch.ts";
 import { FakeClock } from "./fake_clock.ts";
 import { portOf, receive, udp } from "./udp_helpers.ts";
@@ -100,6 +101,14 @@ Deno.test("trackSeq() counts gaps as lost and old numbers as late", () => {
   assert.deepEqual(w, { lost: 1, late: 0, lastSeq: 1 });
   assert.equal(fpsOf([1000, 2000, 3500, 3900], 4000), 1); // 3 frames in the last 3 s
   assert.equal(fpsOf([100], 4000), 0);
+});
+
+Deno.test("bindAddressFor() keeps a loopback relay on loopback and binds all interfaces otherwise", () => {
+  assert.equal(bindAddressFor("127.0.0.1"), "127.0.0.1");
+  assert.equal(bindAddressFor("localhost"), "127.0.0.1");
+  assert.equal(bindAddressFor("::1"), "::1");
+  assert.equal(bindAddressFor("192.168.1.20"), "0.0.0.0");
+  assert.equal(bindAddressFor("fe80::1"), "::");
 });
 
 Deno.test("CallMedia: two clients exchange test-source video through a relay, stats and close are clean", async () => {
