@@ -1,7 +1,7 @@
 /**
  * Every user-facing text of the terminal client, Spanish (default) and
  * English, plus the size/speed/duration formatting the client prints. Use
- * with `translator()` from lib/i18n.ts.
+ * with `translator()` from lib/protocol/i18n.ts.
  *
  * @module
  */
@@ -15,11 +15,9 @@ export const clientText = {
   tagFile: { es: "[ARCHIVO]", en: "[FILE]" },
   tagFiles: { es: "[ARCHIVOS]", en: "[FILES]" },
   tagCall: { es: "[LLAMADA]", en: "[CALL]" },
-  tagWho: { es: "[EN LÍNEA]", en: "[ONLINE]" },
   tagTransfer: { es: "[TRANSFERENCIA]", en: "[TRANSFER]" },
   tagOk: { es: "[OK]", en: "[OK]" },
   tagError: { es: "[ERROR]", en: "[ERROR]" },
-  tagHelp: { es: "[AYUDA]", en: "[HELP]" },
 
   // Session.
   welcome: {
@@ -56,7 +54,6 @@ export const clientText = {
     es: "{from} compartió {filename} ({size}, {when}) — /download {id}",
     en: "{from} shared {filename} ({size}, {when}) — /download {id}",
   },
-  serverError: { es: "{message}", en: "{message}" },
 
   // Local refusals and hints.
   messageTooLong: {
@@ -292,7 +289,6 @@ export const clientText = {
     en:
       "The connection to the server {host}:{port} was lost. Did the server stop or the network fail?",
   },
-  bye: { es: "Hasta luego", en: "Goodbye" },
 
   // Command line.
   namePrompt: { es: "Tu nombre: ", en: "Your name: " },
