@@ -113,9 +113,9 @@ export class Lines {
 
 /**
  * Waits for `child` to exit within `ms`; past it, kills it with SIGKILL and
- * rejects naming `what`. Output streams are drained either way.
+ * rejects naming `what`, with the output so far. Output streams are drained either way.
  */
-async function exited(
+export async function exited(
   child: Deno.ChildProcess,
   streams: Lines[],
   ms: number,
@@ -128,6 +128,8 @@ async function exited(
   } catch (e) {
     forceKill(child);
     await child.status;
+    const drained = Promise.all(streams.map((s) => s.done));
+    await withDeadline(drained, ms, `${what}'s output to end`).catch(() => {});
     throw new Error(`${e}\n${streams.map((s) => s.text()).join("\n")}`);
   }
 }

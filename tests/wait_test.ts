@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { FakeClock } from "./fake_clock.ts";
-import { Lines } from "./pipe_processes.ts";
+import { exited, Lines } from "./pipe_processes.ts";
 import { DeadlineError, waitFor, withDeadline } from "./wait.ts";
 
 Deno.test("withDeadline() passes a settled value through and names what timed out", async () => {
@@ -67,4 +67,22 @@ Deno.test("Lines.wait() finds a line, fails when the stream ends, and fails on i
   assert.equal((await later).index, 1);
   controller.close();
   await open.done;
+});
+
+Deno.test("exited() kills a child that outlives its deadline and reports its output", async () => {
+  const child = new Deno.Command("sh", {
+    args: ["-c", "echo started; exec sleep 60"],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const out = new Lines(child.stdout);
+  const err = new Lines(child.stderr);
+  await out.wait(/^started$/);
+  await assert.rejects(
+    exited(child, [out, err], 50, "the sleeper"),
+    /the sleeper to exit[^]*started/,
+  );
+  const status = await child.status;
+  assert.equal(status.signal, "SIGKILL");
 });
