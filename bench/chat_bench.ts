@@ -1,127 +1,247 @@
 /**
- * Chat server benchmark (run by hand; asserts nothing):
+ * Chat server benchmark (run by hand or by `deno task bench chat`; asserts
+ * nothing). PC3 is measured against ngircd, a C IRC server (Debian package
+ * `ngircd`), in the same run, both driven by the same generator
+ * (bench/chat_load.ts, one child process) speaking their own protocol:
  *
- * (a) memory: server RSS growth per idle chat connection (1000 members after
- *     their hello), against a minimal raw Deno TCP accept loop holding the
- *     same number of connections (each with a pending read), measured in
- *     the same run;
- * (b) latency: 100 members, 10 of them sending 5 messages/s for ~10 s; the
- *     delivery latency to every member (send time is in the text), p50/p99;
- *     then the same while two 1 GiB v1 uploads run on the file port (when
- *     the file service is present).
+ * (a) memory: server RSS growth per joined member (`--members`, default 1000)
+ *     and, as the floor Deno sets, a bare Deno accept loop holding as many
+ *     idle connections;
+ * (b) latency: all members joined, 5 msg/s per sender, 50 msg/s in all;
+ *     delivery latency from the send to each other member, p50/p99;
+ * (c) capacity: the highest rate (msg/s, stepping up by ~1.4×) fully delivered
+ *     with p99 ≤ 100 ms;
+ * (d) PC3 only: 100 members at 50 msg/s while two 1 GiB v1 uploads run on the
+ *     file port.
+ * Ratios PC3 / ngircd close the run. Every process is started and stopped here,
+ * each wait with a deadline. SKIP_NGIRCD=1 and SKIP_UPLOADS=1 leave parts out.
  *
  * ```sh
- * deno run -A bench/chat_bench.ts [--connections 1000] [--seconds 10]
+ * deno run -A bench/chat_bench.ts [--members 1000] [--seconds 6] [--upload-mib 1024]
  * ```
+ *
+ * @module
  */
 
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { decodeMessage, encodeFrame, FrameDecoder } from "../lib/protocol/frame.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
   options: {
-    connections: { type: "string", default: "1000" },
-    seconds: { type: "string", default: "10" },
+    members: { type: "string", default: "1000" },
+    seconds: { type: "string", default: "6" },
     "upload-mib": { type: "string", default: "1024" },
   },
 });
-const CONNECTIONS = Number(values.connections);
+const MEMBERS = Number(values.members);
 const SECONDS = Number(values.seconds);
 const UPLOAD_BYTES = Number(values["upload-mib"]) * 1024 * 1024;
 const SERVER = fileURLToPath(new URL("../server.ts", import.meta.url));
+const LOAD = fileURLToPath(new URL("./chat_load.ts", import.meta.url));
+const NGIRCD = "/usr/sbin/ngircd";
+const CAPACITY_RATES = "25,35,50,70,100,140,200,280,400,560";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function deadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms: ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 function rssKiB(pid: number): number {
   const status = Deno.readTextFileSync(`/proc/${pid}/status`);
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Proc {
-  child: Deno.ChildProcess;
-  ports: number[];
+/** Reads a child's stdout line by line. */
+async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  let text = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    text += chunk;
+    let nl: number;
+    while ((nl = text.indexOf("\n")) >= 0) {
+      yield text.slice(0, nl);
+      text = text.slice(nl + 1);
+    }
+  }
 }
 
-/** Spawns a process and waits for a line matching `ready` on stdout. */
-async function spawn(args: string[], ready: RegExp): Promise<Proc> {
+/** SIGINT (or SIGTERM), then SIGKILL after 5 s; resolves when the process is gone. */
+async function stop(child: Deno.ChildProcess, signal: Deno.Signal = "SIGINT"): Promise<void> {
+  try {
+    child.kill(signal);
+  } catch { /* ended */ }
+  try {
+    await deadline(child.status, 5000, "process exit");
+  } catch {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* ended */ }
+    await child.status;
+  }
+}
+
+interface Server {
+  label: string;
+  child: Deno.ChildProcess;
+  port: number;
+  filePort?: number;
+  proto: "pc3" | "irc";
+}
+
+async function startPc3(storage: string, maxPerIp: number): Promise<Server> {
   const child = new Deno.Command(Deno.execPath(), {
-    args,
+    args: ["run", "-A", SERVER, "--chat-port", "0", "--file-port", "0", "--media-port", "0"]
+      .concat(["--storage", storage, "--max-per-ip", String(maxPerIp), "--quota", "8G"])
+      .concat(["--idle-timeout", "3600"]),
     stdout: "piped",
     stderr: "inherit",
     stdin: "null",
   }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (true) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`Process ended before ready: ${text}`);
-    text += value;
-    const m = ready.exec(text);
-    if (m) {
-      // Keep draining stdout so the child never blocks on it.
-      (async () => {
-        while (!(await reader.read()).done) { /* discard */ }
-      })();
-      return { child, ports: m.slice(1).map(Number) };
-    }
-  }
-}
-
-/** Starts server.ts with free ports on `storage`, plus `extra` flags; waits for its ready line. */
-function spawnServer(storage: string, extra: string[]): Promise<Proc> {
-  return spawn(
-    [
-      "run",
-      "-A",
-      SERVER,
-      "--chat-port",
-      "0",
-      "--file-port",
-      "0",
-      "--media-port",
-      "0",
-      "--storage",
-      storage,
-      ...extra,
-    ],
-    /PC3 ready chat=(\d+) files=(\d+) media=(\d+)/,
+  const out = lines(child.stdout);
+  const ready = await deadline(
+    (async () => {
+      for await (const line of out) {
+        const m = /PC3 ready chat=(\d+) files=(\d+)/.exec(line);
+        if (m) return m;
+      }
+      throw new Error("PC3 server ended before its ready line");
+    })(),
+    30_000,
+    "PC3 ready line",
   );
+  (async () => {
+    for await (const _ of out) { /* keep draining */ }
+  })();
+  return { label: "PC3", child, port: Number(ready[1]), filePort: Number(ready[2]), proto: "pc3" };
 }
 
-async function stopProc(p: Proc): Promise<void> {
-  try {
-    p.child.kill("SIGINT");
-  } catch { /* ended */ }
-  await p.child.status;
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = l.addr.port;
+  l.close();
+  return port;
 }
 
-/** Reads and discards everything, calling `onFrame` for decoded frames when given. */
-async function drain(conn: Deno.Conn, onFrame?: (m: Record<string, unknown>) => void) {
-  const buf = new Uint8Array(16 * 1024);
-  const dec = new FrameDecoder({ maxFrame: 1 << 20 });
+/** ngircd with its own config: no PAM/ident/DNS, no connection or flood limits. */
+async function startNgircd(dir: string): Promise<Server> {
+  const port = freePort();
+  await Deno.mkdir(`${dir}/include`, { recursive: true });
+  const conf = `${dir}/ngircd.conf`;
+  await Deno.writeTextFile(
+    conf,
+    `[Global]\nName = bench.pc3.local\nInfo = PC3 chat bench reference\n` +
+      `Listen = 127.0.0.1\nPorts = ${port}\nMotdPhrase = bench\n` +
+      `[Limits]\nMaxConnections = 0\nMaxConnectionsIP = 0\nMaxJoins = 0\n` +
+      // MaxPenaltyTime = 0 turns the flood penalty off altogether.
+      `MaxPenaltyTime = 0\nPingTimeout = 3600\n` +
+      `[Options]\nPAM = no\nIdent = no\nDNS = no\nIncludeDir = ${dir}/include\n`,
+  );
+  const child = new Deno.Command(NGIRCD, {
+    args: ["--nodaemon", "--config", conf],
+    stdout: "null",
+    stderr: "null",
+    stdin: "null",
+  }).spawn();
+  await deadline(
+    (async () => {
+      for (;;) {
+        try {
+          (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+          return;
+        } catch {
+          await sleep(50);
+        }
+      }
+    })(),
+    10_000,
+    "ngircd listening",
+  );
+  return { label: "ngircd", child, port, proto: "irc" };
+}
+
+interface Step {
+  ok: boolean;
+  rate: number;
+  sent: number;
+  deliveries: number;
+  expected: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+interface LoadResult {
+  joinMs: number;
+  perMemberKiB: number;
+  steps: Step[];
+}
+
+/** Joins `members`, measures the server's RSS growth, then runs the probe and the capacity steps. */
+async function load(server: Server, members: number, rates: string): Promise<LoadResult> {
+  await sleep(1000);
+  const before = rssKiB(server.child.pid);
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", LOAD, "--proto", server.proto, "--port", String(server.port)]
+      .concat(["--members", String(members), "--seconds", String(SECONDS), "--rates", rates]),
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const out = lines(child.stdout);
+  const steps: Step[] = [];
+  let joinMs = NaN;
+  let perMemberKiB = NaN;
+  const stepBudget = (SECONDS + 15) * 1000 * (rates.split(",").length + 1);
   try {
-    while (true) {
-      const n = await conn.read(buf);
-      if (n === null) return;
-      if (!onFrame) continue;
-      dec.push(buf.subarray(0, n));
-      let p: Uint8Array | null;
-      while ((p = dec.next()) !== null) onFrame(decodeMessage(p));
-    }
-  } catch {
-    // closed
+    await deadline(
+      (async () => {
+        for await (const line of out) {
+          if (line.startsWith("JOINED ")) {
+            joinMs = Number(line.slice(7));
+            await sleep(2000);
+            perMemberKiB = (rssKiB(server.child.pid) - before) / members;
+            const w = child.stdin.getWriter();
+            await w.write(new TextEncoder().encode("go\n"));
+            await w.close();
+          } else if (line.startsWith("{")) {
+            const step = JSON.parse(line) as Step;
+            steps.push(step);
+            console.log(
+              `  ${server.label} ${step.rate} msg/s: ${step.deliveries}/${step.expected} ` +
+                `delivered, p50 ${step.p50.toFixed(1)} ms, p99 ${step.p99.toFixed(1)} ms, ` +
+                `max ${step.max.toFixed(1)} ms${step.ok ? "" : "  (fails)"}`,
+            );
+          }
+        }
+      })(),
+      200_000 + stepBudget,
+      `${server.label} load run`,
+    );
+  } finally {
+    await stop(child, "SIGTERM");
   }
+  return { joinMs, perMemberKiB, steps };
 }
 
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array) {
-  let n = 0;
-  while (n < bytes.length) n += await conn.write(bytes.subarray(n));
+function capacity(r: LoadResult): number {
+  let best = 0;
+  for (const s of r.steps.slice(1)) {
+    if (!s.ok) break;
+    best = s.rate;
+  }
+  return best;
 }
 
-// ---------------------------------------------------------------- (a) memory
-
+// A bare Deno accept loop: the floor of what one connection costs in Deno.
 const RAW_SERVER = `
 const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
 console.log("RAW ready " + l.addr.port);
@@ -134,154 +254,31 @@ for await (const c of l) {
 }
 `;
 
-// The same join traffic without any room logic: on each connection's first
-// bytes, a 100-byte frame goes to every connection (one write chain each).
-const RAW_BROADCAST = `
-const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-console.log("RAW ready " + l.addr.port);
-const all = new Set();
-const frame = new Uint8Array(100);
-for await (const c of l) {
-  const peer = { c, chain: Promise.resolve() };
-  (async () => {
-    const b = new Uint8Array(4096);
-    try {
-      let first = true;
-      while ((await c.read(b)) !== null) {
-        if (!first) continue;
-        first = false;
-        all.add(peer);
-        for (const p of all) p.chain = p.chain.then(() => p.c.write(frame)).catch(() => {});
-      }
-    } catch { /* closed */ }
-    all.delete(peer);
-    try { c.close(); } catch { /* closed */ }
-  })();
-}
-`;
-
-async function memoryRun(
-  label: string,
-  proc: Proc,
-  port: number,
-  hello: boolean,
-): Promise<number> {
-  // Warm up: a few connections so lazy runtime allocations are done.
-  const warm: Deno.Conn[] = [];
-  for (let i = 0; i < 20; i++) {
-    const c = await Deno.connect({ hostname: "127.0.0.1", port });
-    if (hello) await writeAll(c, encodeFrame({ type: "hello", version: 2, name: `warm${i}` }));
-    drain(c);
-    warm.push(c);
-  }
-  await sleep(1000);
-  const before = rssKiB(proc.child.pid);
+async function rawDenoPerConnection(): Promise<number> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", RAW_SERVER],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const out = lines(child.stdout);
+  const first = await deadline(out.next(), 30_000, "raw server ready");
+  const port = Number(/RAW ready (\d+)/.exec(String(first.value))![1]);
+  await sleep(500);
+  const before = rssKiB(child.pid);
   const conns: Deno.Conn[] = [];
-  for (let i = 0; i < CONNECTIONS; i++) {
-    const c = await Deno.connect({ hostname: "127.0.0.1", port });
-    if (hello) await writeAll(c, encodeFrame({ type: "hello", version: 2, name: `u${i}` }));
-    drain(c);
-    conns.push(c);
-  }
-  await sleep(3000);
-  const after = rssKiB(proc.child.pid);
-  const per = ((after - before) * 1024) / CONNECTIONS;
-  console.log(
-    `${label}: RSS ${(before / 1024).toFixed(1)} MiB -> ${(after / 1024).toFixed(1)} MiB ` +
-      `with ${CONNECTIONS} connections: ${(per / 1024).toFixed(1)} KiB per connection`,
-  );
-  for (const c of [...conns, ...warm]) {
-    try {
-      c.close();
-    } catch { /* closed */ }
-  }
+  for (let i = 0; i < MEMBERS; i++) conns.push(await Deno.connect({ hostname: "127.0.0.1", port }));
+  await sleep(2000);
+  const per = (rssKiB(child.pid) - before) / MEMBERS;
+  for (const c of conns) c.close();
+  await stop(child, "SIGTERM");
   return per;
 }
 
-async function benchMemory(storage: string) {
-  console.log(`\n(a) ${CONNECTIONS} idle connections`);
-  const rawFile = await Deno.makeTempFile({ suffix: ".ts" });
-  await Deno.writeTextFile(rawFile, RAW_SERVER);
-  const raw = await spawn(["run", "-A", rawFile], /RAW ready (\d+)/);
-  const rawPer = await memoryRun("raw Deno accept loop", raw, raw.ports[0], false);
-  await stopProc(raw);
-  await Deno.writeTextFile(rawFile, RAW_BROADCAST);
-  const rawB = await spawn(["run", "-A", rawFile], /RAW ready (\d+)/);
-  const rawBPer = await memoryRun("raw Deno loop + join-like broadcast", rawB, rawB.ports[0], true);
-  await stopProc(rawB);
-  await Deno.remove(rawFile);
-
-  const server = await spawnServer(storage, [
-    "--max-per-ip",
-    String(CONNECTIONS + 100),
-    "--hello-timeout",
-    "600",
-  ]);
-  // Connections without a hello: the socket layer's own cost (FramedConnection,
-  // read buffer, room connection), no room traffic.
-  const idlePer = await memoryRun("PC3 chat (connected, no hello)", server, server.ports[0], false);
-  await stopProc(server);
-  const server2 = await spawnServer(storage, ["--max-per-ip", String(CONNECTIONS + 100)]);
-  // Members: includes the join storm (every join goes to every member, every
-  // welcome lists every member), whose garbage V8 and malloc keep as RSS.
-  const pcPer = await memoryRun("PC3 chat (members after hello)", server2, server2.ports[0], true);
-  await stopProc(server2);
-  console.log(
-    `    ratio PC3 / raw: ${(idlePer / rawPer).toFixed(2)}x connected; ` +
-      `members / raw with the same broadcast: ${(pcPer / rawBPer).toFixed(2)}x`,
-  );
-}
-
-// --------------------------------------------------------------- (b) latency
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
-}
-
-async function latencyRun(label: string, chatPort: number): Promise<void> {
-  const clients: Deno.Conn[] = [];
-  const samples: number[] = [];
-  const readers: Promise<void>[] = [];
-  for (let i = 0; i < 100; i++) {
-    const c = await Deno.connect({ hostname: "127.0.0.1", port: chatPort });
-    await writeAll(c, encodeFrame({ type: "hello", version: 2, name: `lat${i}` }));
-    readers.push(drain(c, (m) => {
-      if (m.type === "message" && !m.history && typeof m.text === "string") {
-        const sent = Number(m.text.split(" ")[0]);
-        if (Number.isFinite(sent)) samples.push(performance.now() - sent);
-      }
-    }));
-    clients.push(c);
-  }
-  await sleep(500);
-  const senders = clients.slice(0, 10);
-  const deadline = performance.now() + SECONDS * 1000;
-  let sent = 0;
-  await Promise.all(senders.map(async (c, i) => {
-    await sleep(i * 20);
-    while (performance.now() < deadline) {
-      await writeAll(c, encodeFrame({ type: "message", text: `${performance.now()} hola` }));
-      sent++;
-      await sleep(200);
-    }
-  }));
-  await sleep(500);
-  for (const c of clients) c.close();
-  await Promise.all(readers);
-  samples.sort((a, b) => a - b);
-  console.log(
-    `${label}: ${sent} messages sent, ${samples.length} deliveries ` +
-      `(expected ${sent * 100}); latency p50 ${percentile(samples, 50).toFixed(2)} ms, ` +
-      `p99 ${percentile(samples, 99).toFixed(2)} ms, max ${samples.at(-1)!.toFixed(2)} ms`,
-  );
-}
-
-// Uploads run in their own process, so the bench's own event loop (which
-// timestamps chat deliveries) is not busy pushing bytes.
-const UPLOADER = `
+/** One raw v1 upload of `size` zero bytes in a child process; returns MB/s. */
+async function v1Upload(port: number, id: string, size: number): Promise<number> {
+  const script = `
 const [port, id, size] = Deno.args.map((a, i) => i === 1 ? a : Number(a));
-const enc = new TextEncoder();
-const head = enc.encode(JSON.stringify({ type: "upload", file_id: id, filename: id + ".bin", size }));
+const head = new TextEncoder().encode(JSON.stringify({ type: "upload", file_id: id, filename: id + ".bin", size }));
 const frame = new Uint8Array(4 + head.length);
 new DataView(frame.buffer).setUint32(0, head.length);
 frame.set(head, 4);
@@ -290,55 +287,86 @@ const start = performance.now();
 const writeAll = async (b) => { let n = 0; while (n < b.length) n += await c.write(b.subarray(n)); };
 await writeAll(frame);
 const chunk = new Uint8Array(1024 * 1024);
-let left = size;
-while (left > 0) { const n = Math.min(left, chunk.length); await writeAll(chunk.subarray(0, n)); left -= n; }
+for (let left = size; left > 0; left -= chunk.length) await writeAll(chunk.subarray(0, Math.min(left, chunk.length)));
 const buf = new Uint8Array(65536);
-let got = 0;
-while (true) { const n = await c.read(buf); if (n === null) break; got += n; }
-c.close();
-console.log(JSON.stringify({ mbps: size / 1e6 / ((performance.now() - start) / 1000), reply: got }));
-`;
-
-/** One raw v1 upload of `size` bytes (zeros) in a child process; returns MB/s. */
-async function v1Upload(port: number, id: string, size: number): Promise<number> {
+while ((await c.read(buf)) !== null) { /* reply */ }
+console.log(JSON.stringify({ mbps: size / 1e6 / ((performance.now() - start) / 1000) }));`;
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["eval", UPLOADER, String(port), id, String(size)],
+    args: ["eval", script, String(port), id, String(size)],
     stderr: "inherit",
   }).output();
-  const line = new TextDecoder().decode(out.stdout).trim();
   try {
-    return JSON.parse(line).mbps;
+    return JSON.parse(new TextDecoder().decode(out.stdout)).mbps;
   } catch {
-    console.log(`    upload ${id} failed: ${line}`);
     return 0;
   }
 }
 
-async function benchLatency(storage: string) {
-  console.log(`\n(b) 100 members, 10 sending 5 msg/s for ${SECONDS} s`);
-  const server = await spawnServer(storage, ["--max-per-ip", "500", "--quota", "8G"]);
-  const [chatPort, filePort] = server.ports;
-  await latencyRun("chat only", chatPort);
-  const fileService = await Deno.stat(new URL("../lib/server/file_server.ts", import.meta.url))
-    .then(() => true, () => false);
-  if (fileService) {
-    const uploads = Promise.all([
-      v1Upload(filePort, `bench_a_${Date.now()}`, UPLOAD_BYTES),
-      v1Upload(filePort, `bench_b_${Date.now()}`, UPLOAD_BYTES),
-    ]);
-    await latencyRun(`during two ${UPLOAD_BYTES / 2 ** 20} MiB uploads`, chatPort);
-    const speeds = await uploads;
-    console.log(`    uploads: ${speeds.map((s) => s.toFixed(0) + " MB/s").join(", ")}`);
-  } else {
-    console.log("    (no lib/server/file_server.ts: the run with uploads is skipped)");
-  }
-  await stopProc(server);
+function loadavg(): string {
+  return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
 }
 
-const storage = await Deno.makeTempDir({ prefix: "pc3_chat_bench_" });
-try {
-  if (!Deno.env.get("SKIP_MEMORY")) await benchMemory(`${storage}/a`);
-  if (!Deno.env.get("SKIP_LATENCY")) await benchLatency(`${storage}/b`);
-} finally {
-  await Deno.remove(storage, { recursive: true });
+async function main(): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "pc3_chat_bench_" });
+  try {
+    console.log(
+      `${MEMBERS} members; load average ${loadavg()} on ${navigator.hardwareConcurrency} cores`,
+    );
+    const rawPer = await rawDenoPerConnection();
+    console.log(`(a) bare Deno accept loop: ${rawPer.toFixed(1)} KiB RSS per idle connection`);
+    const results: Array<[string, LoadResult]> = [];
+    const pc3 = await startPc3(`${dir}/pc3`, MEMBERS + 100);
+    try {
+      results.push(["PC3", await load(pc3, MEMBERS, CAPACITY_RATES)]);
+    } finally {
+      await stop(pc3.child);
+    }
+    if (!Deno.env.get("SKIP_NGIRCD")) {
+      const irc = await startNgircd(`${dir}/ngircd`);
+      try {
+        results.push(["ngircd", await load(irc, MEMBERS, CAPACITY_RATES)]);
+      } finally {
+        await stop(irc.child, "SIGTERM");
+      }
+    }
+    for (const [label, r] of results) {
+      console.log(
+        `${label}: join ${(r.joinMs / 1000).toFixed(1)} s; (a) ${
+          r.perMemberKiB.toFixed(1)
+        } KiB RSS ` +
+          `per member; (b) 50 msg/s p99 ${r.steps[0]?.p99.toFixed(1)} ms ` +
+          `(${r.steps[0]?.deliveries}/${r.steps[0]?.expected}); (c) capacity ${capacity(r)} msg/s`,
+      );
+    }
+    if (results.length === 2) {
+      const [[, p], [, n]] = results;
+      console.log(
+        `ratios PC3/ngircd: p99 at 50 msg/s ${(p.steps[0].p99 / n.steps[0].p99).toFixed(2)}x, ` +
+          `capacity ${(capacity(p) / capacity(n)).toFixed(2)}x, ` +
+          `RSS per member ${(p.perMemberKiB / n.perMemberKiB).toFixed(2)}x`,
+      );
+    }
+    if (!Deno.env.get("SKIP_UPLOADS")) await duringUploads(`${dir}/up`);
+    console.log(`load average at the end: ${loadavg()}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 }
+
+async function duringUploads(storage: string): Promise<void> {
+  console.log(`(d) 100 members at 50 msg/s during two ${UPLOAD_BYTES / 2 ** 20} MiB uploads`);
+  const pc3 = await startPc3(storage, 500);
+  try {
+    const uploads = Promise.all([
+      v1Upload(pc3.filePort!, `bench_a_${Date.now()}`, UPLOAD_BYTES),
+      v1Upload(pc3.filePort!, `bench_b_${Date.now()}`, UPLOAD_BYTES),
+    ]);
+    await load(pc3, 100, "");
+    const speeds = await deadline(uploads, 300_000, "uploads");
+    console.log(`  uploads: ${speeds.map((s) => s.toFixed(0) + " MB/s").join(", ")}`);
+  } finally {
+    await stop(pc3.child);
+  }
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,219 @@
+/**
+ * Chat load generator for bench/chat_bench.ts (a child process, so the bench's
+ * own work never delays a timestamp): joins `--members` members to a PC3 chat
+ * port (`--proto pc3`) or to one channel of an IRC server (`--proto irc`),
+ * prints `JOINED <ms>`, waits for a line on stdin, then for each rate in
+ * `--rates` sends that many messages per second (senders of 5 msg/s each) for
+ * `--seconds` and prints one JSON line: rate, sent, deliveries, expected and
+ * latency percentiles. `--probe` runs first whatever happens; the `--rates`
+ * steps stop at the first that is not fully delivered with p99 ≤ 100 ms. Latency runs from the send to the receipt by each
+ * other member; the send time travels in the text.
+ *
+ * ```sh
+ * deno run -A bench/chat_load.ts --proto irc --port 6667 --members 1000 --probe 50 --rates 70,100
+ * ```
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { encodeFrame, FrameDecoder } from "../lib/protocol/frame.ts";
+import { writeAll } from "../lib/net/write_queue.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    proto: { type: "string", default: "pc3" },
+    port: { type: "string" },
+    members: { type: "string", default: "1000" },
+    probe: { type: "string", default: "50" },
+    rates: { type: "string", default: "" },
+    seconds: { type: "string", default: "10" },
+  },
+});
+const IRC = values.proto === "irc";
+const PORT = Number(values.port);
+const MEMBERS = Number(values.members);
+const SECONDS = Number(values.seconds);
+const PER_SENDER = 5;
+// Connects in flight at once (ngircd listens with a backlog of 10).
+const BATCH = 5;
+const RUN = Math.floor(Math.random() * 1e9).toString(36);
+// The marker in every text: run id, send time, sender index.
+const MARK = new RegExp(`M${RUN} (\\d+(?:\\.\\d+)?) (\\d+)`, "g");
+const latin1 = new TextDecoder("latin1");
+const ascii = new TextEncoder();
+
+let step = 0;
+let samples: number[] = [];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+class Member {
+  conn!: Deno.TcpConn;
+  joined!: Promise<void>;
+  #joined!: () => void;
+  #tail = "";
+  #frames = new FrameDecoder({ maxFrame: 16 << 20 });
+
+  constructor(readonly index: number) {
+    this.joined = new Promise((r) => this.#joined = r);
+  }
+
+  async open(): Promise<void> {
+    this.conn = await Deno.connect({ hostname: "127.0.0.1", port: PORT });
+    this.conn.setNoDelay(true);
+    const name = `m${this.index}`;
+    if (IRC) await this.raw(`NICK ${name}\r\nUSER ${name} 0 * :${name}\r\n`);
+    else await writeAll(this.conn, encodeFrame({ type: "hello", version: 2, name }));
+    this.#read();
+  }
+
+  raw(text: string): Promise<void> {
+    return writeAll(this.conn, ascii.encode(text));
+  }
+
+  send(text: string): Promise<void> {
+    if (IRC) return this.raw(`PRIVMSG #bench :${text}\r\n`);
+    return writeAll(this.conn, encodeFrame({ type: "message", text }));
+  }
+
+  async #read(): Promise<void> {
+    const buf = new Uint8Array(64 * 1024);
+    try {
+      for (;;) {
+        const n = await this.conn.read(buf);
+        if (n === null) break;
+        const now = performance.now();
+        if (IRC) this.#ircChunk(latin1.decode(buf.subarray(0, n)), now);
+        else this.#pc3Chunk(buf.subarray(0, n), now);
+      }
+    } catch { /* closed */ }
+  }
+
+  #pc3Chunk(chunk: Uint8Array, now: number): void {
+    this.#frames.push(chunk);
+    let p: Uint8Array | null;
+    while ((p = this.#frames.next()) !== null) {
+      const text = latin1.decode(p);
+      if (text.startsWith('{"type":"welcome"')) this.#joined();
+      else this.#marks(text, now);
+    }
+  }
+
+  #ircChunk(text: string, now: number): void {
+    const all = this.#tail + text;
+    const end = all.lastIndexOf("\n") + 1;
+    this.#tail = all.slice(end);
+    for (const line of all.slice(0, end).split("\r\n")) {
+      if (line.startsWith("PING")) this.raw(`PONG${line.slice(4)}\r\n`).catch(() => {});
+      else if (/^:\S+ 001 /.test(line)) this.raw("JOIN #bench\r\n").catch(() => {});
+      else if (/^:\S+ 366 /.test(line)) this.#joined();
+    }
+    this.#marks(all.slice(0, end), now);
+  }
+
+  #marks(text: string, now: number): void {
+    if (text.indexOf(RUN) < 0) return;
+    for (const m of text.matchAll(MARK)) {
+      if (Number(m[2]) !== this.index && Number(m[1]) >= step) {
+        samples.push(now - Number(m[1]));
+      }
+    }
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
+}
+
+async function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Timed out: ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function join(): Promise<Member[]> {
+  const members: Member[] = [];
+  const start = performance.now();
+  // A few connects in flight at once: fast, without a SYN flood.
+  for (let i = 0; i < MEMBERS; i += BATCH) {
+    const batch = [];
+    for (let k = i; k < Math.min(MEMBERS, i + BATCH); k++) {
+      const m = new Member(k);
+      members.push(m);
+      batch.push(m.open());
+    }
+    await Promise.all(batch);
+  }
+  await withDeadline(Promise.all(members.map((m) => m.joined)), 120_000, "members joining");
+  console.log(`JOINED ${(performance.now() - start).toFixed(0)}`);
+  return members;
+}
+
+/** One step at `rate` msg/s; true when fully delivered with p99 ≤ 100 ms. */
+async function runRate(members: Member[], rate: number): Promise<boolean> {
+  const senders = members.slice(0, Math.max(1, Math.round(rate / PER_SENDER)));
+  const perSender = rate / senders.length;
+  samples = [];
+  step = performance.now();
+  const until = step + SECONDS * 1000;
+  let sent = 0;
+  await Promise.all(senders.map(async (m, i) => {
+    let next = step + (i * 1000) / rate;
+    while (next < until) {
+      await sleep(Math.max(0, next - performance.now()));
+      await m.send(`M${RUN} ${performance.now().toFixed(3)} ${m.index}`);
+      sent++;
+      next += 1000 / perSender;
+    }
+  }));
+  // Late deliveries: wait until all arrived, 1 s without progress, or 10 s.
+  const expected = sent * (members.length - 1);
+  let last = samples.length;
+  let quietSince = performance.now();
+  const deadline = performance.now() + 10_000;
+  while (samples.length < expected && performance.now() < deadline) {
+    await sleep(100);
+    if (samples.length !== last) {
+      last = samples.length;
+      quietSince = performance.now();
+    } else if (performance.now() - quietSince > 1000) break;
+  }
+  const got = samples.slice().sort((a, b) => a - b);
+  const ok = got.length === expected && percentile(got, 99) <= 100;
+  console.log(JSON.stringify({
+    ok,
+    rate,
+    sent,
+    deliveries: got.length,
+    expected,
+    p50: percentile(got, 50),
+    p99: percentile(got, 99),
+    max: got.at(-1) ?? NaN,
+  }));
+  return ok;
+}
+
+const members = await join();
+// Wait for "go" (the bench reads the server's memory first).
+const stdin = Deno.stdin.readable.getReader();
+await stdin.read();
+// The probe rate always runs (the latency figure); then the rates go up and
+// the first step that fails the capacity test ends the run.
+await runRate(members, Number(values.probe));
+for (const rate of values.rates.split(",").filter(Boolean).map(Number)) {
+  if (!(await runRate(members, rate))) break;
+}
+for (const m of members) {
+  try {
+    m.conn.close();
+  } catch { /* closed */ }
+}
+Deno.exit(0);
