@@ -72,12 +72,16 @@ export interface ChatClientOptions {
  * {@link ChatClient.close} (at once).
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { ChatClient } from "./chat_client.ts";
- * const client = await ChatClient.connect({ host: "127.0.0.1", port: 9009, name: "Ana",
- *   lang: "es", downloads: "downloads", onEvent: (e) => console.log(e) });
- * client.handleLine("hola");
- * await client.finish();
+ *
+ * // Says hello to the room on the server at `host`, then leaves.
+ * async function sayHello(host: string): Promise<void> {
+ *   const client = await ChatClient.connect({ host, port: 9009, name: "Ana", lang: "es",
+ *     downloads: "downloads", onEvent: (e) => console.log(e) });
+ *   client.handleLine("hola");
+ *   await client.finish();
+ * }
  * ```
  */
 export class ChatClient {
