@@ -28,6 +28,7 @@
 
 import type { ClientEvent, TransferInfo } from "../client/chat_client.ts";
 import { clientText } from "../client/text.ts";
+import { type MediaClock, systemClock, type TimerId } from "../media/media_clock.ts";
 import { translator } from "../protocol/i18n.ts";
 import {
   type Block,
@@ -56,23 +57,20 @@ export interface InteractiveOptions extends TerminalOptions {
   size?: () => { columns: number; rows: number };
   /** Switches raw mode (Deno.stdin.setRaw); not called when absent. */
   setRaw?: (on: boolean) => void;
-  /** Clock for speeds and redraw pacing (default Date.now). */
-  now?: () => number;
+  /**
+   * Time for transfer speeds and the timer that paces progress redraws
+   * (default: `Date.now` and the global timers). Tests pass a fake clock so
+   * a redraw happens when they move the time, without waiting.
+   */
+  clock?: TerminalClock;
   /** Minimum ms between progress redraws (default 100: ten a second). */
   redrawMs?: number;
-  /**
-   * Runs `callback` after `ms` and returns a function that cancels it
-   * (default: setTimeout). Tests pass their own to redraw without waiting.
-   */
-  schedule?: (callback: () => void, ms: number) => () => void;
 }
+
+/** The clock of {@link InteractiveTerminal}: the part of a media clock it uses. */
+export type TerminalClock = Pick<MediaClock, "now" | "setTimeout" | "clearTimeout">;
 
 const CLEAR_SCREEN = `${CSI}2J${CSI}H`;
-
-function defaultSchedule(callback: () => void, ms: number): () => void {
-  const id = setTimeout(callback, ms);
-  return () => clearTimeout(id);
-}
 
 /** A video pane on screen: its height and the screen size it was laid out for. */
 interface Pane {
@@ -95,7 +93,9 @@ export class InteractiveTerminal implements TerminalUi {
   /** The block on screen. */
   #drawn: Block;
   #lastDrawn = 0;
-  #cancelRedraw: (() => void) | undefined;
+  #clock: TerminalClock;
+  /** The pending progress redraw, if any. */
+  #redrawTimer: TimerId | undefined;
   #pane: Pane | null = null;
   #raw = false;
   #closed = false;
@@ -103,6 +103,7 @@ export class InteractiveTerminal implements TerminalUi {
 
   constructor(options: InteractiveOptions) {
     this.#options = options;
+    this.#clock = options.clock ?? systemClock;
     this.#out = new OutputQueue(options.output);
     this.#t = translator(clientText, options.lang);
     this.#ctx = { t: this.#t, color: true, me: null };
@@ -124,14 +125,10 @@ export class InteractiveTerminal implements TerminalUi {
     }
   }
 
-  #now(): number {
-    return this.#options.now?.() ?? Date.now();
-  }
-
   /** The block the current state shows. */
   #layout(): Block {
     const { columns } = this.#size();
-    const now = this.#now();
+    const now = this.#clock.now();
     this.#lastDrawn = now;
     const bars = [...this.#bars.values()].map((info) =>
       renderProgress(info, { t: this.#t, now, columns, color: true })
@@ -212,12 +209,11 @@ export class InteractiveTerminal implements TerminalUi {
 
   /** Redraws progress at most once per `redrawMs`. */
   #scheduleRedraw(): void {
-    if (this.#cancelRedraw !== undefined || this.#closed) return;
+    if (this.#redrawTimer !== undefined || this.#closed) return;
     const redrawMs = this.#options.redrawMs ?? 100;
-    const wait = Math.max(0, this.#lastDrawn + redrawMs - this.#now());
-    const schedule = this.#options.schedule ?? defaultSchedule;
-    this.#cancelRedraw = schedule(() => {
-      this.#cancelRedraw = undefined;
+    const wait = Math.max(0, this.#lastDrawn + redrawMs - this.#clock.now());
+    this.#redrawTimer = this.#clock.setTimeout(() => {
+      this.#redrawTimer = undefined;
       this.#redraw();
     }, wait);
   }
@@ -316,8 +312,8 @@ export class InteractiveTerminal implements TerminalUi {
   /** Erases the block, gives the screen back, leaves raw mode and writes what is queued. Safe twice. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    this.#cancelRedraw?.();
-    this.#cancelRedraw = undefined;
+    if (this.#redrawTimer !== undefined) this.#clock.clearTimeout(this.#redrawTimer);
+    this.#redrawTimer = undefined;
     let s = this.#erase();
     if (this.#pane !== null) {
       s += closePane(0, this.#size().rows);

@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import { ConnectError, type ConnectErrorCode } from "../lib/client/chat_client.ts";
+import { clientText } from "../lib/client/text.ts";
+import { translator } from "../lib/protocol/i18n.ts";
+import { describeConnectError, renderLost } from "../lib/terminal/connect_text.ts";
+
+const CODES: ConnectErrorCode[] = [
+  "unresolved",
+  "refused",
+  "timeout",
+  "failed",
+  "name_taken",
+  "name_invalid",
+  "refused_by_server",
+  "hello_closed",
+  "hello_timeout",
+  "bad_reply",
+];
+
+Deno.test("describeConnectError() explains every code in one tagged line naming the server", () => {
+  for (const lang of ["es", "en"] as const) {
+    const t = translator(clientText, lang);
+    const texts = new Set<string>();
+    for (const code of CODES) {
+      const e = new ConnectError(code, { host: "10.0.0.2", port: 9009, detail: "7" });
+      const line = describeConnectError(e, t, "Ana");
+      assert.ok(line.startsWith(t("tagError") + " "), line);
+      assert.ok(line.includes("10.0.0.2") || line.includes("Ana"), line);
+      assert.ok(!/[{}\n]/.test(line), line);
+      texts.add(line);
+    }
+    assert.equal(texts.size, CODES.length, `${lang}: every code has its own text`);
+  }
+});
+
+Deno.test("describeConnectError() fills in seconds and sanitizes what the server sent", () => {
+  const t = translator(clientText, "en");
+  const at = { host: "h", port: 1 };
+  assert.match(
+    describeConnectError(new ConnectError("timeout", { ...at, detail: "" }), t, "A"),
+    /\b5 s\b/,
+  );
+  assert.match(
+    describeConnectError(new ConnectError("hello_timeout", { ...at, detail: "12" }), t, "A"),
+    /\b12 s\b/,
+  );
+  const refused = describeConnectError(
+    new ConnectError("refused_by_server", { ...at, detail: "no\x1b[2J" }),
+    t,
+    "A",
+  );
+  assert.ok(refused.includes("no [2J") && !refused.includes("\x1b"), refused);
+});
+
+Deno.test("renderLost() names the server whose connection was lost", () => {
+  const t = translator(clientText, "es");
+  const line = renderLost(t, "10.0.0.2", 9009);
+  assert.ok(line.startsWith("[ERROR] ") && line.includes("10.0.0.2:9009"), line);
+});

@@ -1,0 +1,224 @@
+import assert from "node:assert/strict";
+import type { TransferInfo } from "../lib/client/chat_client.ts";
+import { InteractiveTerminal } from "../lib/terminal/interactive_terminal.ts";
+import { FakeClock } from "./fake_clock.ts";
+import { fakeInput, fakeOutput, waitForScreen, welcomeEvent } from "./terminal_fakes.ts";
+import { withDeadline } from "./wait.ts";
+
+/** Hang guard for one awaited terminal step. */
+const DEADLINE = 5_000;
+
+Deno.test("InteractiveTerminal prints incoming lines above a half-typed line without garbling it", async () => {
+  const out = fakeOutput();
+  const input = fakeInput();
+  let raw = false;
+  const term = new InteractiveTerminal({
+    input: input.stream,
+    output: out.writer,
+    lang: "es",
+    size: () => ({ columns: 40, rows: 10 }),
+    setRaw: (on) => raw = on,
+  });
+  assert.equal(raw, true);
+  term.show(welcomeEvent("Ana"));
+  const items = term.input();
+  const first = items.next();
+  const size = { columns: 40, rows: 10 };
+  input.type("hola qu");
+  await waitForScreen(out, size, (s) => s.lines().at(-1) === "Ana> hola qu", "the typed text");
+  input.type("\x1b[D\x1b[D");
+  await waitForScreen(out, size, (s) => s.col === "Ana> hola ".length, "the cursor to go left");
+  term.show({ type: "message", from: "Luis", text: "buenas", own: false, history: false });
+  term.show({ type: "join", name: "Eva" });
+  const screen = await waitForScreen(
+    out,
+    size,
+    (s) => s.lines().includes("[SISTEMA] Eva se unió al chat"),
+    "the join line",
+  );
+  const lines = screen.lines();
+  assert.equal(lines.at(-1), "Ana> hola qu");
+  assert.equal(lines.at(-2), "[SISTEMA] Eva se unió al chat");
+  assert.equal(lines.at(-3), "[Luis]: buenas");
+  assert.equal(screen.row, lines.length - 1);
+  assert.equal(screen.col, "Ana> hola ".length);
+  // Typing goes on where the cursor was.
+  input.type("é\r");
+  assert.deepEqual((await withDeadline(first, DEADLINE, "the line")).value, {
+    type: "line",
+    line: "hola équ",
+  });
+  input.end();
+  assert.deepEqual((await withDeadline(items.next(), DEADLINE, "the eof")).value, { type: "eof" });
+  await term.close();
+  assert.equal(raw, false);
+});
+
+Deno.test("InteractiveTerminal draws progress bars above the prompt and removes them when done", async () => {
+  const out = fakeOutput();
+  const input = fakeInput();
+  const clock = new FakeClock(0);
+  const size = { columns: 100, rows: 8 };
+  const term = new InteractiveTerminal({
+    input: input.stream,
+    output: out.writer,
+    lang: "en",
+    size: () => size,
+    clock,
+    redrawMs: 0,
+  });
+  term.setName("Ana");
+  input.type("typing");
+  const items = term.input();
+  const pending = items.next();
+  await waitForScreen(out, size, (s) => s.lines().at(-1) === "Ana> typing", "the typed text");
+  const info: TransferInfo = {
+    id: 1,
+    kind: "download",
+    label: "big.iso",
+    done: 0,
+    total: 1000,
+    started: 0,
+  };
+  term.show({ type: "transfer_start", transfer: info });
+  clock.advance(1000);
+  term.show({ type: "transfer_progress", transfer: { ...info, done: 500 } });
+  // The redraw is paced by the clock's timer: due now, it runs when the time moves.
+  assert.equal(clock.pending, 1);
+  clock.advance(0);
+  let screen = await waitForScreen(
+    out,
+    size,
+    (s) => s.lines().some((l) => l.includes("50%")),
+    "the bar at 50%",
+  );
+  let lines = screen.lines();
+  assert.equal(lines.at(-1), "Ana> typing");
+  assert.match(lines.at(-2)!, /^↓ big\.iso \[.*\] 50% .* left$/);
+  assert.equal(lines.at(-3), "[TRANSFER] Downloading big.iso…");
+  term.show({
+    type: "transfer_done",
+    transfer: info,
+    filename: "big.iso",
+    size: 1000,
+    sha256: "",
+    path: "downloads/big.iso",
+  });
+  screen = await waitForScreen(
+    out,
+    size,
+    (s) => s.lines().some((l) => l.startsWith("[OK]")),
+    "the done line",
+  );
+  lines = screen.lines();
+  assert.equal(lines.at(-1), "Ana> typing");
+  assert.equal(lines.at(-2), "[OK] Downloaded: downloads/big.iso (1000 B, SHA-256 verified)");
+  assert.ok(!lines.some((l) => l.startsWith("↓")));
+  input.end();
+  await withDeadline(pending, DEADLINE, "the end of input");
+  await term.close();
+});
+
+Deno.test("InteractiveTerminal paints a pane at the top and keeps the chat below it", async () => {
+  const screenSize = { columns: 30, rows: 12 };
+  const out = fakeOutput();
+  const input = fakeInput();
+  const term = new InteractiveTerminal({
+    input: input.stream,
+    output: out.writer,
+    lang: "es",
+    size: () => screenSize,
+  });
+  term.setName("Ana");
+  const size = term.paneSize();
+  assert.equal(size.columns, 30);
+  assert.ok(size.rows > 0 && size.rows < 12);
+  term.paint(["VIDEO 1", "VIDEO 2"]);
+  for (let i = 0; i < 20; i++) {
+    term.show({ type: "message", from: "Luis", text: `m${i}`, own: false, history: false });
+  }
+  term.paint(["VIDEO A", "VIDEO B"]);
+  let screen = await waitForScreen(out, screenSize, (s) => s.line(0) === "VIDEO A", "the pane");
+  assert.equal(screen.line(0), "VIDEO A");
+  assert.equal(screen.line(1), "VIDEO B");
+  assert.equal(screen.line(11), "Ana>");
+  assert.equal(screen.line(10), "[Luis]: m19");
+  term.paint(null);
+  term.show({ type: "message", from: "Luis", text: "fin", own: false, history: false });
+  screen = await waitForScreen(
+    out,
+    screenSize,
+    (s) => s.lines().includes("[Luis]: fin"),
+    "the message after the pane",
+  );
+  assert.ok(!screen.lines().includes("VIDEO A"));
+  assert.equal(screen.line(10), "[Luis]: fin");
+  input.end();
+  await term.close();
+});
+
+Deno.test("InteractiveTerminal.ask() reads a name and close() ends a pending read", async () => {
+  const out = fakeOutput();
+  const input = fakeInput();
+  const term = new InteractiveTerminal({ input: input.stream, output: out.writer, lang: "es" });
+  const asking = term.ask("Tu nombre: ");
+  input.type("  \rMaría José\r");
+  assert.equal(await withDeadline(asking, DEADLINE, "the name"), "María José");
+  const items = term.input();
+  const pending = items.next();
+  await withDeadline(term.close(), DEADLINE, "close()");
+  assert.deepEqual((await withDeadline(pending, DEADLINE, "the eof")).value, { type: "eof" });
+});
+
+Deno.test("InteractiveTerminal rewrites only the prompt row while typing under a progress bar", async () => {
+  const out = fakeOutput();
+  const input = fakeInput();
+  const clock = new FakeClock(0);
+  const size = { columns: 100, rows: 8 };
+  const term = new InteractiveTerminal({
+    input: input.stream,
+    output: out.writer,
+    lang: "en",
+    size: () => size,
+    clock,
+  });
+  term.setName("Ana");
+  const info: TransferInfo = {
+    id: 1,
+    kind: "upload",
+    label: "a.iso",
+    done: 0,
+    total: 10,
+    started: 0,
+  };
+  term.show({ type: "transfer_start", transfer: info });
+  const items = term.input();
+  const pending = items.next();
+  await waitForScreen(out, size, (s) => s.lines().some((l) => l.startsWith("↑ a.iso")), "the bar");
+  const before = out.text().length;
+  input.type("x");
+  const screen = await waitForScreen(out, size, (s) => s.lines().at(-1) === "Ana> x", "the key");
+  assert.ok(!out.text().slice(before).includes("a.iso"), "the bar row is left alone");
+  assert.match(screen.lines().at(-2)!, /^↑ a\.iso /);
+  input.end();
+  await withDeadline(pending, DEADLINE, "the end of input");
+  await term.close();
+});
+
+Deno.test("InteractiveTerminal.close() cancels a pending progress redraw", async () => {
+  const out = fakeOutput();
+  const input = fakeInput();
+  const clock = new FakeClock(0);
+  const term = new InteractiveTerminal({
+    input: input.stream,
+    output: out.writer,
+    lang: "en",
+    clock,
+  });
+  const info: TransferInfo = { id: 1, kind: "upload", label: "a", done: 0, total: 10, started: 0 };
+  term.show({ type: "transfer_start", transfer: info });
+  term.show({ type: "transfer_progress", transfer: { ...info, done: 5 } });
+  assert.equal(clock.pending, 1);
+  await withDeadline(term.close(), DEADLINE, "close()");
+  assert.equal(clock.pending, 0);
+});

@@ -1,0 +1,35 @@
+import assert from "node:assert/strict";
+import { OutputQueue } from "../lib/terminal/output.ts";
+import { withDeadline } from "./wait.ts";
+
+Deno.test("OutputQueue never blocks the caller and drops what does not fit when output stalls", async () => {
+  let release!: () => void;
+  const stalled = new Promise<void>((r) => release = r);
+  let written = 0;
+  const q = new OutputQueue({
+    async write(p) {
+      await stalled;
+      written += p.length;
+      return p.length;
+    },
+  }, { maxQueued: 1000 });
+  for (let i = 0; i < 100; i++) q.write("x".repeat(100));
+  release();
+  await withDeadline(q.flush(), 5_000, "the queue to flush");
+  assert.ok(written > 0 && written <= 1000);
+});
+
+Deno.test("OutputQueue drops further output once a write failed and still flushes", async () => {
+  let writes = 0;
+  const q = new OutputQueue({
+    write() {
+      writes++;
+      return Promise.reject(new Error("Broken pipe"));
+    },
+  });
+  q.write("a");
+  await withDeadline(q.flush(), 5_000, "the queue to flush");
+  q.write("b");
+  await withDeadline(q.flush(), 5_000, "the queue to flush");
+  assert.equal(writes, 1);
+});
