@@ -235,17 +235,29 @@ export class ChatClient {
   #dispatch(m: ChatServerMessage): void {
     switch (m.type) {
       case "message":
-        this.#emit({ ...m, own: m.from === this.name });
+        this.#emit({
+          type: "message",
+          from: m.from,
+          text: m.text,
+          own: m.from === this.name,
+          history: m.history,
+        });
         return;
       case "shutdown":
         this.#shutdownSeen = true;
-        this.#emit(m);
+        this.#emit({ type: "shutdown" });
         return;
       case "join":
+        this.#emit({ type: "join", name: m.name });
+        return;
       case "leave":
+        this.#emit({ type: "leave", name: m.name, reason: m.reason });
+        return;
       case "system":
+        this.#emit({ type: "system", text: m.text });
+        return;
       case "who":
-        this.#emit(m);
+        this.#emit({ type: "who", members: m.members });
         return;
       case "file_available":
         this.#files.set(m.file.fileId, m.file);
@@ -253,7 +265,7 @@ export class ChatClient {
         return;
       case "files":
         for (const f of m.files) this.#files.set(f.fileId, f);
-        this.#emit(m);
+        this.#emit({ type: "files", files: m.files });
         return;
       case "pong":
         return;
