@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { OutputQueue } from "../lib/terminal/output.ts";
+import { TerminalOutput } from "../lib/terminal/output.ts";
 import { withDeadline } from "./wait.ts";
 
-Deno.test("OutputQueue never blocks the caller and drops what does not fit when output stalls", async () => {
+Deno.test("TerminalOutput never blocks the caller and drops what does not fit when output stalls", async () => {
   let release!: () => void;
   const stalled = new Promise<void>((r) => release = r);
   let written = 0;
-  const q = new OutputQueue({
+  const q = new TerminalOutput({
     async write(p) {
       await stalled;
       written += p.length;
@@ -19,9 +19,9 @@ Deno.test("OutputQueue never blocks the caller and drops what does not fit when 
   assert.ok(written > 0 && written <= 1000);
 });
 
-Deno.test("OutputQueue drops further output once a write failed and still flushes", async () => {
+Deno.test("TerminalOutput drops further output once a write failed and still flushes", async () => {
   let writes = 0;
-  const q = new OutputQueue({
+  const q = new TerminalOutput({
     write() {
       writes++;
       return Promise.reject(new Error("Broken pipe"));

@@ -44,7 +44,7 @@ import {
 } from "./block.ts";
 import { abortable, type InputItem, textChunks } from "./input.ts";
 import { LineEditor } from "./line_editor.ts";
-import { OutputQueue } from "./output.ts";
+import { TerminalOutput } from "./output.ts";
 import { renderProgress } from "./progress.ts";
 import { type RenderContext, renderEvent, type Translate } from "./render_event.ts";
 import { CSI, OWN_NAME_STYLE } from "./style.ts";
@@ -81,7 +81,7 @@ interface Pane {
 
 /** The terminal of interactive mode (see the module documentation). */
 export class InteractiveTerminal implements TerminalUi {
-  #out: OutputQueue;
+  #out: TerminalOutput;
   #ctx: RenderContext;
   #t: Translate;
   #options: InteractiveOptions;
@@ -104,7 +104,7 @@ export class InteractiveTerminal implements TerminalUi {
   constructor(options: InteractiveOptions) {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
-    this.#out = new OutputQueue(options.output);
+    this.#out = new TerminalOutput(options.output);
     this.#t = translator(clientText, options.lang);
     this.#ctx = { t: this.#t, color: true, me: null };
     this.#chunks = textChunks(options.input, abortable(this.#stop.signal, options.signal));

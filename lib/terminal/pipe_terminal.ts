@@ -20,20 +20,20 @@ import type { ClientEvent } from "../client/chat_client.ts";
 import { clientText } from "../client/text.ts";
 import { translator } from "../protocol/i18n.ts";
 import { abortable, type InputItem, LineReader, textChunks } from "./input.ts";
-import { OutputQueue } from "./output.ts";
+import { TerminalOutput } from "./output.ts";
 import { type RenderContext, renderEvent } from "./render_event.ts";
 import type { TerminalOptions, TerminalUi } from "./terminal_ui.ts";
 
 /** The terminal of pipe mode: plain lines out, one command per line in. */
 export class PipeTerminal implements TerminalUi {
-  #out: OutputQueue;
+  #out: TerminalOutput;
   #ctx: RenderContext;
   #chunks: AsyncGenerator<string>;
   #lines: LineReader;
   #stop = new AbortController();
 
   constructor(options: TerminalOptions) {
-    this.#out = new OutputQueue(options.output);
+    this.#out = new TerminalOutput(options.output);
     this.#ctx = { t: translator(clientText, options.lang), color: false, me: null };
     this.#chunks = textChunks(options.input, abortable(this.#stop.signal, options.signal));
     this.#lines = new LineReader(this.#chunks);

@@ -15,7 +15,6 @@ export { type RenderContext, renderEvent, type Translate } from "./render_event.
 export { describeConnectError, renderLost } from "./connect_text.ts";
 export { renderProgress } from "./progress.ts";
 export { type EditorAction, LineEditor } from "./line_editor.ts";
-export { OutputQueue, type Writer } from "./output.ts";
 export { type InputItem } from "./input.ts";
 export type { TerminalOptions, TerminalUi } from "./terminal_ui.ts";
 export { PipeTerminal } from "./pipe_terminal.ts";

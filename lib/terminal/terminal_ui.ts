@@ -9,7 +9,7 @@
 import type { ClientEvent } from "../client/chat_client.ts";
 import type { Lang } from "../protocol/i18n.ts";
 import type { InputItem } from "./input.ts";
-import type { Writer } from "./output.ts";
+import type { ByteWriter } from "../net/write_queue.ts";
 
 /** What client.ts needs from either terminal. */
 export interface TerminalUi {
@@ -32,7 +32,7 @@ export interface TerminalOptions {
   /** Standard input (or a fake stream). */
   input: ReadableStream<Uint8Array>;
   /** Standard output (or a fake writer). */
-  output: Writer;
+  output: ByteWriter;
   /** Language of the texts. */
   lang: Lang;
   /** Aborting it ends input as if it had reached its end. */
