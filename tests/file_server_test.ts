@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { encodeFrame, type Message } from "../lib/protocol/frame.ts";
 import { downloadFile } from "../lib/client/transfers.ts";
 import { FakeClock } from "./fake_clock.ts";
-import { withDeadline } from "./wait.ts";
+import { waitFor, withDeadline } from "./wait.ts";
 import {
   ask,
   blobCount,
@@ -11,6 +11,7 @@ import {
   concat,
   RawClient,
   rawRequest,
+  serverReadAll,
   sha256hex,
   startFileServer,
   stillServes,
@@ -52,19 +53,27 @@ async function download(s: TestServer, id: string, offset?: number) {
 
 /** Waits until the server has let go of an interrupted upload (resume is refused while it runs). */
 async function resume(s: TestServer, uploadId: string, size: number): Promise<RawClient> {
-  for (;;) {
+  let resumed: RawClient | null = null;
+  await waitFor(async () => {
     const c = await RawClient.connect(s.port);
     await c.send({ type: "upload", token: TOKEN, filename: "big.bin", size, resume: uploadId });
     const ready = await c.next();
     if (ready?.type === "upload_ready") {
       // Keep the reply for the caller by sending it back through a field.
       (c as unknown as { ready: Message }).ready = ready;
-      return c;
+      resumed = c;
+      return true;
     }
     c.close();
     assert.deepEqual(ready?.code, "bad_request");
-    await new Promise((r) => setTimeout(r, 20));
-  }
+    return false;
+  }, { message: "the server to let go of the interrupted upload", intervalMs: 20 });
+  return resumed!;
+}
+
+/** Waits until the server has armed more timers than `count` on `clock` (a connection is waiting). */
+function timersArmed(clock: FakeClock, count: number): Promise<void> {
+  return waitFor(() => clock.pending > count, { message: `more than ${count} timers armed` });
 }
 
 Deno.test("serveFiles() v2 upload then download returns the same bytes and SHA-256", async () => {
@@ -374,30 +383,41 @@ Deno.test("serveFiles() a malformed upload_end is refused and nothing is publish
 });
 
 Deno.test("serveFiles() a silent connection gets hello_timeout", async () => {
-  const s = await startFileServer({ helloTimeoutMs: 100 });
+  const clock = new FakeClock();
+  const s = await startFileServer({ helloTimeoutMs: 100, clock });
   try {
-    const reply = await rawRequest(s.port, new Uint8Array(0));
-    assert.deepEqual(reply.messages[0]?.code, "hello_timeout");
-    // Half a header is no better.
-    const half = await rawRequest(s.port, encodeFrame({ type: "download" }).subarray(0, 6));
-    assert.deepEqual(half.messages[0]?.code, "hello_timeout");
+    for (const sent of [new Uint8Array(0), encodeFrame({ type: "download" }).subarray(0, 6)]) {
+      // Half a header is no better than nothing.
+      const c = await RawClient.connect(s.port);
+      await c.send(sent);
+      await timersArmed(clock, 0);
+      clock.advance(99);
+      clock.advance(1);
+      assert.deepEqual((await c.next())?.code, "hello_timeout");
+      assert.deepEqual(await c.rest(), new Uint8Array(0));
+      c.close();
+    }
   } finally {
     await s.close();
   }
 });
 
 Deno.test("serveFiles() a stalled upload is cut and stays resumable", async () => {
-  const s = await startFileServer({ stallTimeoutMs: 100 });
+  const clock = new FakeClock();
+  const s = await startFileServer({ stallTimeoutMs: 100, clock });
   try {
     const data = bytes(300_000, 4);
     const c = await RawClient.connect(s.port);
     await c.send({ type: "upload", token: TOKEN, filename: "big.bin", size: data.length });
     const ready = await c.next();
+    const uploadId = ready?.upload_id as string;
     await c.send(data.subarray(0, 100_000));
-    // Then silence: the server closes the connection on its own.
+    // Then silence: once the bytes are in, the server closes the connection on its own.
+    await waitFor(() => serverReadAll(s.port, c.conn), { message: "the server to read them" });
+    clock.advance(100);
     assert.deepEqual(await c.rest(), new Uint8Array(0));
     c.close();
-    const r = await resume(s, ready?.upload_id as string, data.length);
+    const r = await resume(s, uploadId, data.length);
     try {
       assert.deepEqual((r as unknown as { ready: Message }).ready.offset, 100_000);
       await r.send(data.subarray(100_000));
@@ -412,18 +432,20 @@ Deno.test("serveFiles() a stalled upload is cut and stays resumable", async () =
 });
 
 Deno.test("serveFiles() a download the client stops reading is cut without harming others", async () => {
-  const s = await startFileServer({ stallTimeoutMs: 100 });
+  const clock = new FakeClock();
+  const s = await startFileServer({ stallTimeoutMs: 100, clock });
   try {
     const data = bytes(32 * 1024 * 1024, 6);
     const { reply } = await uploadV2(s, data);
+    assert.equal(reply?.type, "upload_ok");
+    assert.equal(reply?.size, data.length);
     const c = await RawClient.connect(s.port);
     await c.send({ type: "download", file_id: reply?.file_id });
     assert.equal((await c.next())?.type, "download_meta");
-    // Not reading: the socket buffers fill up and the server gives up on its own,
-    // while another client is served normally.
+    // Not reading: the socket buffers fill up, while another client is served normally.
     await stillServes(s);
-    // Stay away well past the stall limit (the only wait here is for the server's own timer).
-    await new Promise((r) => setTimeout(r, 600));
+    // No byte moves for the stall window: the server gives up on its own.
+    clock.advance(100);
     const rest = await c.rest();
     c.close();
     assert.ok(rest.length < data.length, `${rest.length}`);

@@ -9,6 +9,10 @@ import { encodeFrame, type Message } from "../lib/protocol/frame.ts";
 import { type FileInfo, FileStore } from "../lib/server/file_store.ts";
 import { type FileServerOptions, serveFiles } from "../lib/server/file_server.ts";
 import { downloadFile, uploadFile } from "../lib/client/transfers.ts";
+import { withDeadline } from "./wait.ts";
+
+/** Hang guard of every wait on the server in these tests (not a timing check). */
+export const WAIT_MS = 15_000;
 
 export const TOKEN = "0123456789abcdef0123456789abcdef";
 export const NAME = "Ana";
@@ -139,9 +143,9 @@ export async function rawRequest(
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   try {
     const reading = readAll(conn);
-    await writeAll(conn, data);
+    await withDeadline(writeAll(conn, data), WAIT_MS, "the request to be sent");
     if (options.closeWrite) await conn.closeWrite().catch(() => {});
-    return parseReply(await reading, options.frames ?? 1);
+    return parseReply(await withDeadline(reading, WAIT_MS, "the whole reply"), options.frames ?? 1);
   } finally {
     conn.close();
   }
@@ -202,6 +206,29 @@ export async function stillServes(s: TestServer): Promise<void> {
   }
 }
 
+/**
+ * Whether the server has read every byte `client` sent it: the receive queue
+ * of the server's end of the connection is empty. Read from /proc/net/tcp, so
+ * Linux only; elsewhere it answers true at once (the caller's wait is then a
+ * best effort).
+ */
+export async function serverReadAll(serverPort: number, client: Deno.Conn): Promise<boolean> {
+  let table: string;
+  try {
+    table = await Deno.readTextFile("/proc/net/tcp");
+  } catch {
+    return true;
+  }
+  const hexPort = (port: number) => port.toString(16).toUpperCase().padStart(4, "0");
+  const local = `0100007F:${hexPort(serverPort)}`;
+  const remote = `0100007F:${hexPort((client.localAddr as Deno.NetAddr).port)}`;
+  for (const line of table.split("\n")) {
+    const f = line.trim().split(/\s+/);
+    if (f[1] === local && f[2] === remote) return f[4].split(":")[1] === "00000000";
+  }
+  return false;
+}
+
 /** An interactive raw client: send frames/bytes, read frames as they come. */
 export class RawClient {
   readonly conn: Deno.Conn;
@@ -217,11 +244,16 @@ export class RawClient {
   }
 
   send(data: Uint8Array | Message): Promise<boolean> {
-    return writeAll(this.conn, data instanceof Uint8Array ? data : encodeFrame(data));
+    const bytes = data instanceof Uint8Array ? data : encodeFrame(data);
+    return withDeadline(writeAll(this.conn, bytes), WAIT_MS, "bytes to be sent");
   }
 
   /** The next frame, or null when the server closed first. */
-  async next(): Promise<Message | null> {
+  next(): Promise<Message | null> {
+    return withDeadline(this.#next(), WAIT_MS, "the server's next frame");
+  }
+
+  async #next(): Promise<Message | null> {
     for (;;) {
       const { messages, raw } = parseReply(this.#pending, 1);
       if (messages.length === 1) {
@@ -241,7 +273,7 @@ export class RawClient {
 
   /** Everything after what was already parsed, until the server closes. */
   async rest(): Promise<Uint8Array> {
-    const tail = await readAll(this.conn);
+    const tail = await withDeadline(readAll(this.conn), WAIT_MS, "the server to close");
     const all = concat(this.#pending, tail);
     this.#pending = new Uint8Array(0);
     return all;

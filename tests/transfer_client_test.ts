@@ -10,17 +10,24 @@ import {
   sha256hex,
   startFileServer,
   TOKEN,
+  WAIT_MS,
   walk,
   writeAll,
 } from "./file_test_helpers.ts";
+import { FakeClock } from "./fake_clock.ts";
+import { withDeadline } from "./wait.ts";
 
-/** A one-shot fake file server: reads the request frame and answers with `reply(request)`. */
+/**
+ * A one-shot fake file server: reads the request frame and answers with
+ * `reply(request)`; `answered` resolves once the answer is written.
+ */
 function fakeServer(
   reply: (request: Message) => Uint8Array | Promise<Uint8Array>,
   options: { hold?: boolean } = {},
-): { port: number; done: Promise<void> } {
+): { port: number; done: Promise<void>; answered: Promise<void> } {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
+  const answered = Promise.withResolvers<void>();
   const done = (async () => {
     const conn = await listener.accept();
     listener.close();
@@ -33,12 +40,18 @@ function fakeServer(
       got = 0;
       while (got < n) got += (await conn.read(body.subarray(got))) ?? n;
       await writeAll(conn, await reply(JSON.parse(new TextDecoder().decode(body))));
+      answered.resolve();
       if (options.hold) await readAll(conn); // until the client closes
     } finally {
       conn.close();
     }
   })();
-  return { port, done };
+  done.catch(() => {}).finally(() => answered.resolve());
+  return {
+    port,
+    done: withDeadline(done, WAIT_MS, "the fake server to finish"),
+    answered: answered.promise,
+  };
 }
 
 function isCode(code: string) {
@@ -431,10 +444,18 @@ Deno.test("downloadFile() gives up with stalled when the server stops sending", 
         ),
       { hold: true },
     );
-    await assert.rejects(
-      downloadFile("id", { host: "127.0.0.1", port: fake.port, dir, stallMs: 300, retries: 0 }),
-      isCode("stalled"),
-    );
+    const clock = new FakeClock();
+    const download = downloadFile("id", {
+      host: "127.0.0.1",
+      port: fake.port,
+      dir,
+      stallMs: 300,
+      retries: 0,
+      clock,
+    });
+    await withDeadline(fake.answered, WAIT_MS, "the fake server's answer");
+    clock.advance(300);
+    await assert.rejects(download, isCode("stalled"));
     await fake.done;
     assert.deepEqual(await walk(dir), []);
   });
@@ -446,10 +467,17 @@ Deno.test("uploadFile() gives up with stalled when the server never answers the 
     await Deno.writeTextFile(path, "hola");
     // The server reads the request and never replies (no upload_ready).
     const fake = fakeServer(() => new Uint8Array(0), { hold: true });
-    await assert.rejects(
-      uploadFile(path, { host: "127.0.0.1", port: fake.port, token: TOKEN, stallMs: 300 }),
-      isCode("stalled"),
-    );
+    const clock = new FakeClock();
+    const upload = uploadFile(path, {
+      host: "127.0.0.1",
+      port: fake.port,
+      token: TOKEN,
+      stallMs: 300,
+      clock,
+    });
+    await withDeadline(fake.answered, WAIT_MS, "the request to reach the fake server");
+    clock.advance(300);
+    await assert.rejects(upload, isCode("stalled"));
     await fake.done;
   });
 });

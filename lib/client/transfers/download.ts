@@ -25,6 +25,7 @@ import {
   TransferError,
 } from "./common.ts";
 import { TransferLink } from "./link.ts";
+import type { LinkClock } from "../../net/file_link.ts";
 
 async function listNames(dir: string): Promise<string[]> {
   const names: string[] = [];
@@ -88,7 +89,11 @@ export interface DownloadOptions {
   /** How many times a lost or stalled download continues from the bytes it has (default 3). */
   retries?: number;
   /** Called before each continuation, with the attempt number and the code that caused it. */
-  onRetry?: (attempt: number, code: string) => void;
+  onRetry?: (
+    attempt: number,
+    code: string,
+  ) => void; /** Clock of the stall timer (tests inject one). */
+  clock?: LinkClock;
 }
 
 /** What a download has so far, kept across the connections that carry it. */

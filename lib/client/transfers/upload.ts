@@ -18,6 +18,7 @@ import {
   TransferError,
 } from "./common.ts";
 import { TransferLink } from "./link.ts";
+import type { LinkClock } from "../../net/file_link.ts";
 
 /** Options of {@link uploadFile}. */
 export interface UploadOptions {
@@ -35,7 +36,11 @@ export interface UploadOptions {
    */
   retries?: number;
   /** Called before each resume, with the attempt number and the code that caused it. */
-  onRetry?: (attempt: number, code: string) => void;
+  onRetry?: (
+    attempt: number,
+    code: string,
+  ) => void; /** Clock of the stall timer (tests inject one). */
+  clock?: LinkClock;
 }
 
 /** What the server published. */
