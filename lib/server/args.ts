@@ -9,8 +9,9 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_MAX_FRAME } from "../protocol/frame.ts";
 import { isLang, type Lang, langFromArgs, translator } from "../protocol/i18n.ts";
-import { DEFAULT_PORTS } from "../protocol/limits.ts";
-import { DEFAULT_MAX_MESSAGE, DEFAULT_MAX_UPLOAD, DEFAULT_RATE } from "./room/room.ts";
+import { DEFAULT_MAX_MESSAGE, DEFAULT_PORTS } from "../protocol/limits.ts";
+import { DEFAULT_MAX_UPLOAD, DEFAULT_QUOTA } from "./file_store.ts";
+import { DEFAULT_RATE } from "./room/room.ts";
 import { serverText } from "./text.ts";
 
 /** Everything the flags decide. */
@@ -64,7 +65,7 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   maxMessage: DEFAULT_MAX_MESSAGE,
   maxFrame: DEFAULT_MAX_FRAME,
   maxUpload: DEFAULT_MAX_UPLOAD,
-  quota: 64 * 1024 ** 3,
+  quota: DEFAULT_QUOTA,
   maxPerIp: 64,
   helloTimeoutMs: 10_000,
   idleTimeoutMs: 60_000,

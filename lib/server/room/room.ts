@@ -26,7 +26,11 @@ import {
   ProtocolError,
 } from "../../protocol/frame.ts";
 import { type Lang, translator } from "../../protocol/i18n.ts";
-import { DEFAULT_FILE_PORT, DEFAULT_MEDIA_PORT } from "../../protocol/limits.ts";
+import {
+  DEFAULT_FILE_PORT,
+  DEFAULT_MAX_MESSAGE,
+  DEFAULT_MEDIA_PORT,
+} from "../../protocol/limits.ts";
 import { TokenBucket } from "../../protocol/token_bucket.ts";
 import { serverText } from "../text.ts";
 import { Call } from "./call.ts";
@@ -60,8 +64,6 @@ export type {
 } from "./types.ts";
 export { RoomConnection } from "./connection.ts";
 
-/** Default largest chat message text, in UTF-8 bytes. */
-export const DEFAULT_MAX_MESSAGE = 4096;
 /** Default largest upload announced in `welcome.limits`: 16 GiB. */
 export const DEFAULT_MAX_UPLOAD = 16 * 1024 ** 3;
 /** Default frames per second per connection (bursts of twice that). */
