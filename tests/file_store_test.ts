@@ -206,3 +206,43 @@ Deno.test("FileStore refuses a second concurrent v1 upload or resume of the same
   await store.close();
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("FileStore refusals carry a typed reason, the values involved and the protocol code", async () => {
+  const dir = await tempDir();
+  const store = await FileStore.open(dir, { quota: 100, maxUpload: 80 });
+  const slot = await store.beginUpload("Ana", { filename: "a", size: 50 });
+  const refusal = async (request: Promise<unknown>) => {
+    try {
+      await request;
+    } catch (e) {
+      assert.ok(e instanceof FileStoreError);
+      return e;
+    }
+    assert.fail("Not refused");
+  };
+  const running = await refusal(
+    store.beginUpload("Ana", { filename: "a", size: 50, resume: slot.uploadId }),
+  );
+  assert.equal(running.code, "upload_running");
+  assert.equal(running.protocolCode, "bad_request");
+  assert.equal(running.id, slot.uploadId);
+  await Deno.writeTextFile(slot.path, "x".repeat(50));
+  await store.abandon(slot, true); // idle: counts its 50 bytes
+  const size = await refusal(
+    store.beginUpload("Ana", { filename: "a", size: 60, resume: slot.uploadId }),
+  );
+  assert.equal(size.code, "resume_size");
+  assert.equal(size.protocolCode, "bad_request");
+  assert.deepEqual([size.size, size.limit], [60, 50]);
+  const big = await refusal(store.beginUpload("Ana", { filename: "b", size: 81 }));
+  assert.deepEqual([big.code, big.protocolCode, big.size, big.limit], [
+    "upload_too_large",
+    "upload_too_large",
+    81,
+    80,
+  ]);
+  const full = await refusal(store.beginUpload("Ana", { filename: "b", size: 80 }));
+  assert.deepEqual([full.code, full.size, full.limit], ["quota_exceeded", 80, 50]);
+  await store.close();
+  await Deno.remove(dir, { recursive: true });
+});

@@ -18,16 +18,19 @@
 import { randomBytes, randomInt } from "node:crypto";
 import { join } from "node:path";
 import { AtomicJsonFile, type JsonFileProblem } from "../net/atomic_json.ts";
+import { FileStoreError } from "./files/store_error.ts";
+import {
+  type FileInfo,
+  type IndexData,
+  type PartRecord,
+  publicInfo,
+  type StoredFile,
+  type UploadSlot,
+  validateIndex,
+} from "./files/store_records.ts";
 
-/** A stored file as the room and the protocol see it. */
-export interface FileInfo {
-  file_id: string;
-  filename: string;
-  size: number;
-  sha256: string;
-  from: string;
-  ts: number;
-}
+export { FileStoreError, type FileStoreErrorCode } from "./files/store_error.ts";
+export type { FileInfo, UploadSlot } from "./files/store_records.ts";
 
 /** Default largest upload: 16 GiB. */
 export const DEFAULT_MAX_UPLOAD = 16 * 1024 ** 3;
@@ -50,80 +53,6 @@ export interface FileStoreOptions {
 export type StoreProblem =
   | { kind: "corrupt_index"; file: string; aside: string; detail: string }
   | { kind: "save_failed"; file: string; detail: string };
-
-/**
- * Why the store refused a request. Each reason maps to one error code of
- * PROTOCOL.md section 6 ({@link FileStoreError.protocolCode}): both
- * `resume_size` and `upload_running` are a `bad_request` on the wire.
- */
-export type FileStoreErrorCode =
-  | "upload_too_large"
-  | "quota_exceeded"
-  | "not_found"
-  | "file_exists"
-  | "resume_size"
-  | "upload_running"
-  | "server_shutdown";
-
-/** A refusal of the store, with its reason and the values involved. */
-export class FileStoreError extends Error {
-  override name = "FileStoreError";
-  /** Why the request was refused. */
-  readonly code: FileStoreErrorCode;
-  /** The size asked for, when the refusal is about a size. */
-  readonly size?: number;
-  /** The limit it broke (largest upload, or bytes left under the quota). */
-  readonly limit?: number;
-  /** The upload id or file id the refusal is about. */
-  readonly id?: string;
-
-  constructor(
-    code: FileStoreErrorCode,
-    message: string,
-    fields: { size?: number; limit?: number; id?: string; cause?: unknown } = {},
-  ) {
-    super(message, fields.cause === undefined ? undefined : { cause: fields.cause });
-    this.code = code;
-    if (fields.size !== undefined) this.size = fields.size;
-    if (fields.limit !== undefined) this.limit = fields.limit;
-    if (fields.id !== undefined) this.id = fields.id;
-  }
-
-  /** The error code a peer is sent (PROTOCOL.md section 6). */
-  get protocolCode(): string {
-    return this.code === "resume_size" || this.code === "upload_running"
-      ? "bad_request"
-      : this.code;
-  }
-}
-
-interface StoredFile extends FileInfo {
-  blob: string;
-  /** v1 uploads: uploader IP, and whether its chat connection announced it. */
-  v1?: { ip: string; announced: boolean };
-}
-
-interface PartRecord {
-  upload_id: string;
-  /** Bytes in the part file when it was last left idle (quota counts these). */
-  have?: number;
-  owner: string;
-  filename: string;
-  size: number;
-  created: number;
-}
-
-/** An upload in progress, as handed to the file server. */
-export interface UploadSlot {
-  readonly uploadId: string;
-  readonly path: string;
-  readonly filename: string;
-  readonly size: number;
-  /** Bytes already in the part file (resume). */
-  readonly offset: number;
-  /** v1 uploads: the client-chosen id and uploader IP. */
-  readonly v1?: { fileId: string; ip: string };
-}
 
 const ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -160,21 +89,19 @@ export class FileStore {
     this.quota = options.quota ?? DEFAULT_QUOTA;
     this.maxUpload = options.maxUpload ?? DEFAULT_MAX_UPLOAD;
     this.#now = options.now ?? Date.now;
-    const onProblem = options.onProblem ?? ((p: StoreProblem) =>
-      console.error(
-        p.kind === "corrupt_index"
-          ? `PC3: ${p.file} is corrupt (${p.detail}); set aside as ${p.aside}`
-          : `PC3: cannot save ${p.file}: ${p.detail}`,
-      ));
+    const onProblem = options.onProblem;
+    // Without a listener, AtomicJsonFile logs problems itself.
     this.#index = new AtomicJsonFile(join(dir, "index.json"), {
       validate: validateIndex,
       now: this.#now,
-      onProblem: (p: JsonFileProblem) =>
-        onProblem(
-          p.kind === "corrupt"
-            ? { kind: "corrupt_index", file: p.file, aside: p.aside, detail: p.detail }
-            : { kind: "save_failed", file: p.file, detail: p.detail },
-        ),
+      ...(onProblem === undefined ? {} : {
+        onProblem: (p: JsonFileProblem) =>
+          onProblem(
+            p.kind === "corrupt"
+              ? { kind: "corrupt_index", file: p.file, aside: p.aside, detail: p.detail }
+              : { kind: "save_failed", file: p.file, detail: p.detail },
+          ),
+      }),
     });
   }
 
@@ -504,51 +431,4 @@ export class FileStore {
     }
     await this.#index.flushed();
   }
-}
-
-/** What index.json holds. */
-interface IndexData {
-  version: number;
-  files: StoredFile[];
-  parts: PartRecord[];
-}
-
-/** Checks a parsed index: every file entry must be sound; unsound part records are dropped. */
-function validateIndex(data: unknown): IndexData {
-  const o = data as Record<string, unknown>;
-  if (typeof o !== "object" || o === null || !Array.isArray(o.files)) {
-    throw new SyntaxError("Index has no file list");
-  }
-  for (const f of o.files) {
-    if (!isStoredFile(f)) throw new SyntaxError(`Bad index entry: ${JSON.stringify(f)}`);
-  }
-  const parts = Array.isArray(o.parts) ? o.parts.filter(isPartRecord) : [];
-  return { version: 1, files: o.files, parts };
-}
-
-function publicInfo(f: StoredFile): FileInfo {
-  return {
-    file_id: f.file_id,
-    filename: f.filename,
-    size: f.size,
-    sha256: f.sha256,
-    from: f.from,
-    ts: f.ts,
-  };
-}
-
-function isStoredFile(f: unknown): f is StoredFile {
-  const o = f as Record<string, unknown>;
-  return typeof o === "object" && o !== null && typeof o.file_id === "string" &&
-    typeof o.filename === "string" && Number.isSafeInteger(o.size) &&
-    typeof o.sha256 === "string" && typeof o.from === "string" && typeof o.ts === "number" &&
-    typeof o.blob === "string" && /^[0-9a-f]{32}$/.test(o.blob);
-}
-
-function isPartRecord(p: unknown): p is PartRecord {
-  const o = p as Record<string, unknown>;
-  return typeof o === "object" && o !== null && typeof o.upload_id === "string" &&
-    /^[0-9a-f]{24}$/.test(o.upload_id) && typeof o.owner === "string" &&
-    typeof o.filename === "string" && Number.isSafeInteger(o.size) &&
-    typeof o.created === "number";
 }

@@ -10,7 +10,7 @@
 import type { Message } from "../../protocol/frame.ts";
 import { sanitizeFilename, validateV1FileId } from "../../protocol/file_names.ts";
 import { utf8Length } from "../../protocol/utf8.ts";
-import { FileStoreError } from "../file_store.ts";
+import { FileStoreError } from "./store_error.ts";
 import type { FileTextKey } from "./text.ts";
 
 /**

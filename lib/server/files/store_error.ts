@@ -1,0 +1,52 @@
+/**
+ * The refusals of the file store, typed: a reason, the values involved and
+ * the protocol code a peer is sent.
+ *
+ * @module
+ */
+
+/**
+ * Why the store refused a request. Each reason maps to one error code of
+ * PROTOCOL.md section 6 ({@link FileStoreError.protocolCode}): both
+ * `resume_size` and `upload_running` are a `bad_request` on the wire.
+ */
+export type FileStoreErrorCode =
+  | "upload_too_large"
+  | "quota_exceeded"
+  | "not_found"
+  | "file_exists"
+  | "resume_size"
+  | "upload_running"
+  | "server_shutdown";
+
+/** A refusal of the store, with its reason and the values involved. */
+export class FileStoreError extends Error {
+  override name = "FileStoreError";
+  /** Why the request was refused. */
+  readonly code: FileStoreErrorCode;
+  /** The size asked for, when the refusal is about a size. */
+  readonly size?: number;
+  /** The limit it broke (largest upload, or bytes left under the quota). */
+  readonly limit?: number;
+  /** The upload id or file id the refusal is about. */
+  readonly id?: string;
+
+  constructor(
+    code: FileStoreErrorCode,
+    message: string,
+    fields: { size?: number; limit?: number; id?: string; cause?: unknown } = {},
+  ) {
+    super(message, fields.cause === undefined ? undefined : { cause: fields.cause });
+    this.code = code;
+    if (fields.size !== undefined) this.size = fields.size;
+    if (fields.limit !== undefined) this.limit = fields.limit;
+    if (fields.id !== undefined) this.id = fields.id;
+  }
+
+  /** The error code a peer is sent (PROTOCOL.md section 6). */
+  get protocolCode(): string {
+    return this.code === "resume_size" || this.code === "upload_running"
+      ? "bad_request"
+      : this.code;
+  }
+}
