@@ -44,8 +44,11 @@ export interface BlockState {
 
 /** A block laid out: its rows, top to bottom, and where the cursor goes on the last. */
 export interface Block {
+  /** The rows, top to bottom; the last is the prompt row. */
   readonly rows: readonly string[];
+  /** The cursor's column on the prompt row. */
   readonly cursorColumn: number;
+  /** The terminal's width it was laid out for (a change forces a whole redraw). */
   readonly columns: number;
 }
 

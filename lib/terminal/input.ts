@@ -65,6 +65,7 @@ export class LineReader {
   #buffer = "";
   #eof = false;
 
+  /** Reads from `chunks` (usually {@link textChunks}); the reader owns it from now on. */
   constructor(chunks: AsyncIterator<string>) {
     this.#chunks = chunks;
   }

@@ -101,6 +101,7 @@ export class InteractiveTerminal implements TerminalUi {
   #closed = false;
   #stop = new AbortController();
 
+  /** Enters raw mode (when `setRaw` is given) and draws the prompt. */
   constructor(options: InteractiveOptions) {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;

@@ -32,6 +32,7 @@ export class PipeTerminal implements TerminalUi {
   #lines: LineReader;
   #stop = new AbortController();
 
+  /** Starts reading `options.input`; nothing is written until there is something to show. */
   constructor(options: TerminalOptions) {
     this.#out = new TerminalOutput(options.output);
     this.#ctx = { t: translator(clientText, options.lang), color: false, me: null };

@@ -29,11 +29,13 @@ const NAME_COLUMNS = 28;
 
 /** What {@link renderProgress} needs besides the transfer. */
 export interface ProgressOptions {
+  /** The texts, in the user's language. */
   t: Translate;
   /** The current time in ms (same clock as `TransferInfo.started`). */
   now: number;
   /** The terminal's width. */
   columns: number;
+  /** Cyan (interactive) or plain text. */
   color: boolean;
 }
 

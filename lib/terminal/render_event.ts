@@ -41,6 +41,7 @@ export type Translate = ReturnType<typeof translator<typeof clientText>>;
 
 /** What {@link renderEvent} needs besides the event. */
 export interface RenderContext {
+  /** The texts, in the user's language. */
   t: Translate;
   /** Colours (interactive mode) or plain text (pipe mode). */
   color: boolean;
