@@ -95,8 +95,4 @@ export const VIDEO_TEXT = {
   source_camera: { es: "cámara", en: "camera" },
   source_test: { es: "prueba", en: "test" },
   source_none: { es: "ninguna", en: "none" },
-  cameras_none: {
-    es: "No se encontraron cámaras",
-    en: "No cameras found",
-  },
 } satisfies Catalog;
