@@ -7,7 +7,7 @@
  *
  * Interactive when standard input is a terminal; otherwise (a pipe, a
  * script, a test) it reads one command per line and prints one plain line
- * per event (formats in lib/terminal/). Exit codes: 0 after /quit, Ctrl+C
+ * per event (formats in lib/terminal/render_event.ts). Exit codes: 0 after /quit, Ctrl+C
  * or the end of the input; 1 when the connection fails or the server closes
  * it; 2 for bad command-line options.
  *
@@ -26,13 +26,10 @@ import type { TransferFunctions } from "./lib/client/transfer_jobs.ts";
 import { downloadFile, uploadFile } from "./lib/client/transfers.ts";
 import { type Lang, langFromArgs, translator } from "./lib/protocol/i18n.ts";
 import { DEFAULT_CHAT_PORT } from "./lib/protocol/limits.ts";
-import {
-  describeConnectError,
-  InteractiveTerminal,
-  PipeTerminal,
-  renderLost,
-  type TerminalUi,
-} from "./lib/terminal/terminal.ts";
+import { describeConnectError, renderLost } from "./lib/terminal/connect_text.ts";
+import { InteractiveTerminal } from "./lib/terminal/interactive_terminal.ts";
+import { PipeTerminal } from "./lib/terminal/pipe_terminal.ts";
+import type { TerminalUi } from "./lib/terminal/terminal_ui.ts";
 
 /** The client's command-line options, validated. */
 export interface ClientFlags {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConnectError, type ConnectErrorCode } from "../lib/client/chat_client.ts";
+import { ConnectError, type ConnectErrorCode } from "../lib/client/connect_errors.ts";
 import { clientText } from "../lib/client/text.ts";
 import { translator } from "../lib/protocol/i18n.ts";
 import { describeConnectError, renderLost } from "../lib/terminal/connect_text.ts";

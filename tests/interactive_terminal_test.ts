@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { TransferInfo } from "../lib/client/chat_client.ts";
+import type { TransferInfo } from "../lib/client/events.ts";
 import { InteractiveTerminal } from "../lib/terminal/interactive_terminal.ts";
 import { FakeClock } from "./fake_clock.ts";
 import { fakeInput, fakeOutput, waitForScreen, welcomeEvent } from "./terminal_fakes.ts";

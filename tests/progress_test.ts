@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { TransferInfo } from "../lib/client/chat_client.ts";
+import type { TransferInfo } from "../lib/client/events.ts";
 import { clientText } from "../lib/client/text.ts";
 import { translator } from "../lib/protocol/i18n.ts";
 import { renderProgress } from "../lib/terminal/progress.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { TransferInfo } from "../lib/client/chat_client.ts";
+import type { TransferInfo } from "../lib/client/events.ts";
 import { clientText, formatDuration, formatSize, formatWhen } from "../lib/client/text.ts";
 import { translator } from "../lib/protocol/i18n.ts";
 import { renderEvent } from "../lib/terminal/render_event.ts";

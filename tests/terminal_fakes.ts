@@ -5,7 +5,8 @@
  * @module
  */
 
-import type { ClientEvent, Welcome } from "../lib/client/chat_client.ts";
+import type { ClientEvent } from "../lib/client/events.ts";
+import type { Welcome } from "../lib/protocol/wire.ts";
 import { displayWidth } from "../lib/terminal/width.ts";
 import { waitFor } from "./wait.ts";
 

@@ -34,10 +34,6 @@ import type { CloseInfo, EmitEvent } from "./events.ts";
 import { type Connect, handshake } from "./handshake.ts";
 import { type TransferFunctions, TransferJobs } from "./transfer_jobs.ts";
 
-export type { ClientEvent, CloseInfo, TransferInfo } from "./events.ts"; // TODO(integration): re-export
-export { ConnectError, type ConnectErrorCode } from "./connect_errors.ts"; // TODO(integration): re-export
-export type { CallPeer, Member, SharedFile, Welcome } from "../protocol/wire.ts"; // TODO(integration): re-export
-
 /** Options of {@link ChatClient.connect}. */
 export interface ChatClientOptions {
   host: string;

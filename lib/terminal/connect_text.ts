@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { ConnectError } from "../client/chat_client.ts";
+ * import { ConnectError } from "../client/connect_errors.ts";
  * import { clientText } from "../client/text.ts";
  * import { translator } from "../protocol/i18n.ts";
  * import { describeConnectError, renderLost } from "./connect_text.ts";
@@ -17,7 +17,7 @@
  * @module
  */
 
-import type { ConnectError, ConnectErrorCode } from "../client/chat_client.ts";
+import type { ConnectError, ConnectErrorCode } from "../client/connect_errors.ts";
 import type { ClientTextKey } from "../client/text.ts";
 import type { Translate } from "./render_event.ts";
 import { sanitize } from "./width.ts";

@@ -26,7 +26,7 @@
  * @module
  */
 
-import type { ClientEvent, TransferInfo } from "../client/chat_client.ts";
+import type { ClientEvent, TransferInfo } from "../client/events.ts";
 import { clientText } from "../client/text.ts";
 import { type MediaClock, systemClock, type TimerId } from "../media/media_clock.ts";
 import { translator } from "../protocol/i18n.ts";

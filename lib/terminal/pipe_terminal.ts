@@ -16,7 +16,7 @@
  * @module
  */
 
-import type { ClientEvent } from "../client/chat_client.ts";
+import type { ClientEvent } from "../client/events.ts";
 import { clientText } from "../client/text.ts";
 import { translator } from "../protocol/i18n.ts";
 import { abortable, type InputItem, LineReader, textChunks } from "./input.ts";

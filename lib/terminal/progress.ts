@@ -16,7 +16,7 @@
  * @module
  */
 
-import type { TransferInfo } from "../client/chat_client.ts";
+import type { TransferInfo } from "../client/events.ts";
 import { formatDuration, formatSize } from "../client/text.ts";
 import type { Translate } from "./render_event.ts";
 import { CSI } from "./style.ts";

@@ -30,7 +30,8 @@
  * @module
  */
 
-import type { ClientEvent, SharedFile } from "../client/chat_client.ts";
+import type { ClientEvent } from "../client/events.ts";
+import type { SharedFile } from "../protocol/wire.ts";
 import { type clientText, type ClientTextKey, formatSize, formatWhen } from "../client/text.ts";
 import type { translator } from "../protocol/i18n.ts";
 import { CSI, nameStyle, sgr } from "./style.ts";

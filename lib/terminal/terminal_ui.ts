@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ClientEvent } from "../client/chat_client.ts";
+import type { ClientEvent } from "../client/events.ts";
 import type { Lang } from "../protocol/i18n.ts";
 import type { InputItem } from "./input.ts";
 import type { ByteWriter } from "../net/write_queue.ts";
