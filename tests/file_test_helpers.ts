@@ -207,10 +207,10 @@ export async function stillServes(s: TestServer): Promise<void> {
 }
 
 /**
- * Whether the server has read every byte `client` sent it: the receive queue
- * of the server's end of the connection is empty. Read from /proc/net/tcp, so
- * Linux only; elsewhere it answers true at once (the caller's wait is then a
- * best effort).
+ * Whether the server has read every byte `client` sent it: nothing waits in
+ * the client's send queue nor in the server's receive queue. Read from
+ * /proc/net/tcp, so Linux only; elsewhere it answers true at once (the
+ * caller's wait is then a best effort).
  */
 export async function serverReadAll(serverPort: number, client: Deno.Conn): Promise<boolean> {
   let table: string;
@@ -219,14 +219,22 @@ export async function serverReadAll(serverPort: number, client: Deno.Conn): Prom
   } catch {
     return true;
   }
-  const hexPort = (port: number) => port.toString(16).toUpperCase().padStart(4, "0");
-  const local = `0100007F:${hexPort(serverPort)}`;
-  const remote = `0100007F:${hexPort((client.localAddr as Deno.NetAddr).port)}`;
+  const address = (port: number) => `0100007F:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  const server = address(serverPort);
+  const ours = address((client.localAddr as Deno.NetAddr).port);
+  let found = 0;
   for (const line of table.split("\n")) {
-    const f = line.trim().split(/\s+/);
-    if (f[1] === local && f[2] === remote) return f[4].split(":")[1] === "00000000";
+    const [, local, remote, , queues] = line.trim().split(/\s+/);
+    const [tx, rx] = (queues ?? "").split(":");
+    if (local === server && remote === ours) {
+      if (rx !== "00000000") return false;
+      found++;
+    } else if (local === ours && remote === server) {
+      if (tx !== "00000000") return false;
+      found++;
+    }
   }
-  return false;
+  return found === 2;
 }
 
 /** An interactive raw client: send frames/bytes, read frames as they come. */

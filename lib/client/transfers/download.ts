@@ -198,16 +198,18 @@ async function downloadOnce(state: DownloadState, options: DownloadOptions): Pro
     if (early.length > size - state.got) {
       throw new TransferError("bad_reply", "More bytes than announced");
     }
+    // Disk writes pause the stall timer: a slow disk is not a silent server.
+    const disk = { write: (bytes: Uint8Array) => link.link.pausedDuring(() => file.write(bytes)) };
     if (early.length > 0) {
       state.hash.update(early);
-      await writeAll(file, early);
+      await writeAll(disk, early);
       state.got += early.length;
       progress.update(state.got);
     }
     // `got` follows every chunk pump hashes and writes, so after a failure it is
     // exactly what the .part file and the hash hold: the next offset to ask for.
     const start = state.got;
-    const copied = await pump(link, file, size - start, {
+    const copied = await pump(link, disk, size - start, {
       hash: state.hash,
       onProgress: (n) => {
         state.got = start + n;

@@ -117,7 +117,9 @@ async function uploadOnce(
     // A resumed upload still hashes the whole file: the server checks the whole file.
     let sent = offset > 0 ? await pump(file, NULL_SINK, offset, { hash }) : 0;
     if (sent === offset) {
-      sent += await pump(file, link, size - offset, {
+      // Disk reads pause the stall timer: a slow disk is not a silent server.
+      const disk = { read: (buf: Uint8Array) => link.link.pausedDuring(() => file.read(buf)) };
+      sent += await pump(disk, link, size - offset, {
         hash,
         onProgress: (n) => progress.update(offset + n),
       });
