@@ -40,7 +40,7 @@ const UPLOAD_BYTES = Number(values["upload-mib"]) * 1024 * 1024;
 const SERVER = fileURLToPath(new URL("../server.ts", import.meta.url));
 const LOAD = fileURLToPath(new URL("./chat_load.ts", import.meta.url));
 const NGIRCD = "/usr/sbin/ngircd";
-const CAPACITY_RATES = "25,35,50,70,100,140,200,280,400,560";
+const CAPACITY_RATES = [25, 35, 50, 70, 100, 140, 200, 280, 400, 560];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -179,66 +179,65 @@ interface Step {
   max: number;
 }
 
-interface LoadResult {
-  joinMs: number;
-  perMemberKiB: number;
-  steps: Step[];
-}
+/** One generator process joined to one server; steps are run on demand. */
+class Load {
+  readonly steps: Step[] = [];
+  joinMs = NaN;
+  perMemberKiB = NaN;
+  failed = false;
+  #child!: Deno.ChildProcess;
+  #out!: AsyncGenerator<string>;
+  #in!: WritableStreamDefaultWriter<Uint8Array>;
 
-/** Joins `members`, measures the server's RSS growth, then runs the probe and the capacity steps. */
-async function load(server: Server, members: number, rates: string): Promise<LoadResult> {
-  await sleep(1000);
-  const before = rssKiB(server.child.pid);
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", LOAD, "--proto", server.proto, "--port", String(server.port)]
-      .concat(["--members", String(members), "--seconds", String(SECONDS), "--rates", rates]),
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const out = lines(child.stdout);
-  const steps: Step[] = [];
-  let joinMs = NaN;
-  let perMemberKiB = NaN;
-  const stepBudget = (SECONDS + 15) * 1000 * (rates.split(",").length + 1);
-  try {
-    await deadline(
-      (async () => {
-        for await (const line of out) {
-          if (line.startsWith("JOINED ")) {
-            joinMs = Number(line.slice(7));
-            await sleep(2000);
-            perMemberKiB = (rssKiB(server.child.pid) - before) / members;
-            const w = child.stdin.getWriter();
-            await w.write(new TextEncoder().encode("go\n"));
-            await w.close();
-          } else if (line.startsWith("{")) {
-            const step = JSON.parse(line) as Step;
-            steps.push(step);
-            console.log(
-              `  ${server.label} ${step.rate} msg/s: ${step.deliveries}/${step.expected} ` +
-                `delivered, p50 ${step.p50.toFixed(1)} ms, p99 ${step.p99.toFixed(1)} ms, ` +
-                `max ${step.max.toFixed(1)} ms${step.ok ? "" : "  (fails)"}`,
-            );
-          }
-        }
-      })(),
-      200_000 + stepBudget,
-      `${server.label} load run`,
+  constructor(readonly server: Server, readonly members: number) {}
+
+  /** Joins every member and measures the server's RSS growth. */
+  async start(): Promise<void> {
+    await sleep(1000);
+    const before = rssKiB(this.server.child.pid);
+    this.#child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", LOAD, "--proto", this.server.proto, "--port", String(this.server.port)]
+        .concat(["--members", String(this.members), "--seconds", String(SECONDS)]),
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    this.#out = lines(this.#child.stdout);
+    this.#in = this.#child.stdin.getWriter();
+    const line = await deadline(this.#out.next(), 240_000, `${this.server.label} join`);
+    this.joinMs = Number(/JOINED (\d+)/.exec(String(line.value))?.[1]);
+    await sleep(2000);
+    this.perMemberKiB = (rssKiB(this.server.child.pid) - before) / this.members;
+  }
+
+  /** Runs one step at `rate` msg/s and prints it. */
+  async step(rate: number): Promise<Step> {
+    await this.#in.write(new TextEncoder().encode(`${rate}\n`));
+    const line = await deadline(this.#out.next(), (SECONDS + 20) * 1000, `${rate} msg/s`);
+    const step = JSON.parse(String(line.value)) as Step;
+    this.steps.push(step);
+    console.log(
+      `  ${this.server.label} ${step.rate} msg/s: ${step.deliveries}/${step.expected} ` +
+        `delivered, p50 ${step.p50.toFixed(1)} ms, p99 ${step.p99.toFixed(1)} ms, ` +
+        `max ${step.max.toFixed(1)} ms${step.ok ? "" : "  (fails)"}`,
     );
-  } finally {
-    await stop(child, "SIGTERM");
+    return step;
   }
-  return { joinMs, perMemberKiB, steps };
-}
 
-function capacity(r: LoadResult): number {
-  let best = 0;
-  for (const s of r.steps.slice(1)) {
-    if (!s.ok) break;
-    best = s.rate;
+  /** The highest capacity step passed before the first failure. */
+  capacity(): number {
+    let best = 0;
+    for (const s of this.steps.slice(1)) {
+      if (!s.ok) break;
+      best = s.rate;
+    }
+    return best;
   }
-  return best;
+
+  async end(): Promise<void> {
+    await this.#in?.close().catch(() => {});
+    if (this.#child) await stop(this.#child, "SIGTERM");
+  }
 }
 
 // A bare Deno accept loop: the floor of what one connection costs in Deno.
@@ -306,46 +305,66 @@ function loadavg(): string {
   return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
 }
 
+/**
+ * Joins both servers, then runs the steps alternately on each (the order
+ * flips every step), so load from other processes hits both alike.
+ */
+async function compare(loads: Load[]): Promise<void> {
+  for (const l of loads) await l.start();
+  const rates = [50, ...CAPACITY_RATES];
+  for (let i = 0; i < rates.length; i++) {
+    const order = i % 2 === 0 ? loads : [...loads].reverse();
+    for (const l of order) {
+      // The first step (the latency figure) always runs; capacity stops at a failure.
+      if (i > 0 && l.failed) continue;
+      const step = await l.step(rates[i]);
+      if (i > 0 && !step.ok) l.failed = true;
+    }
+    if (loads.every((l) => l.failed)) break;
+  }
+}
+
+function report(loads: Load[]): void {
+  for (const l of loads) {
+    const probe = l.steps[0];
+    console.log(
+      `${l.server.label}: join ${(l.joinMs / 1000).toFixed(1)} s; (a) ${
+        l.perMemberKiB.toFixed(1)
+      } ` +
+        `KiB RSS per member; (b) 50 msg/s p50 ${probe?.p50.toFixed(1)} ms, p99 ` +
+        `${probe?.p99.toFixed(1)} ms (${probe?.deliveries}/${probe?.expected}); ` +
+        `(c) capacity ${l.capacity()} msg/s`,
+    );
+  }
+  if (loads.length !== 2) return;
+  const [p, n] = loads;
+  console.log(
+    `ratios PC3/ngircd: p99 at 50 msg/s ${(p.steps[0].p99 / n.steps[0].p99).toFixed(2)}x, ` +
+      `capacity ${(p.capacity() / n.capacity()).toFixed(2)}x, ` +
+      `RSS per member ${(p.perMemberKiB / n.perMemberKiB).toFixed(2)}x`,
+  );
+}
+
 async function main(): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "pc3_chat_bench_" });
+  const servers: Server[] = [];
+  const loads: Load[] = [];
   try {
     console.log(
       `${MEMBERS} members; load average ${loadavg()} on ${navigator.hardwareConcurrency} cores`,
     );
     const rawPer = await rawDenoPerConnection();
     console.log(`(a) bare Deno accept loop: ${rawPer.toFixed(1)} KiB RSS per idle connection`);
-    const results: Array<[string, LoadResult]> = [];
-    const pc3 = await startPc3(`${dir}/pc3`, MEMBERS + 100);
-    try {
-      results.push(["PC3", await load(pc3, MEMBERS, CAPACITY_RATES)]);
-    } finally {
-      await stop(pc3.child);
-    }
-    if (!Deno.env.get("SKIP_NGIRCD")) {
-      const irc = await startNgircd(`${dir}/ngircd`);
-      try {
-        results.push(["ngircd", await load(irc, MEMBERS, CAPACITY_RATES)]);
-      } finally {
-        await stop(irc.child, "SIGTERM");
-      }
-    }
-    for (const [label, r] of results) {
-      console.log(
-        `${label}: join ${(r.joinMs / 1000).toFixed(1)} s; (a) ${
-          r.perMemberKiB.toFixed(1)
-        } KiB RSS ` +
-          `per member; (b) 50 msg/s p99 ${r.steps[0]?.p99.toFixed(1)} ms ` +
-          `(${r.steps[0]?.deliveries}/${r.steps[0]?.expected}); (c) capacity ${capacity(r)} msg/s`,
-      );
-    }
-    if (results.length === 2) {
-      const [[, p], [, n]] = results;
-      console.log(
-        `ratios PC3/ngircd: p99 at 50 msg/s ${(p.steps[0].p99 / n.steps[0].p99).toFixed(2)}x, ` +
-          `capacity ${(capacity(p) / capacity(n)).toFixed(2)}x, ` +
-          `RSS per member ${(p.perMemberKiB / n.perMemberKiB).toFixed(2)}x`,
-      );
-    }
+    servers.push(await startPc3(`${dir}/pc3`, MEMBERS + 100));
+    if (!Deno.env.get("SKIP_NGIRCD")) servers.push(await startNgircd(`${dir}/ngircd`));
+    loads.push(...servers.map((s) => new Load(s, MEMBERS)));
+    await compare(loads);
+    report(loads);
+  } finally {
+    for (const l of loads) await l.end();
+    for (const s of servers) await stop(s.child, s.proto === "irc" ? "SIGTERM" : "SIGINT");
+  }
+  try {
     if (!Deno.env.get("SKIP_UPLOADS")) await duringUploads(`${dir}/up`);
     console.log(`load average at the end: ${loadavg()}`);
   } finally {
@@ -356,15 +375,18 @@ async function main(): Promise<void> {
 async function duringUploads(storage: string): Promise<void> {
   console.log(`(d) 100 members at 50 msg/s during two ${UPLOAD_BYTES / 2 ** 20} MiB uploads`);
   const pc3 = await startPc3(storage, 500);
+  const load = new Load(pc3, 100);
   try {
+    await load.start();
     const uploads = Promise.all([
       v1Upload(pc3.filePort!, `bench_a_${Date.now()}`, UPLOAD_BYTES),
       v1Upload(pc3.filePort!, `bench_b_${Date.now()}`, UPLOAD_BYTES),
     ]);
-    await load(pc3, 100, "");
+    await load.step(50);
     const speeds = await deadline(uploads, 300_000, "uploads");
     console.log(`  uploads: ${speeds.map((s) => s.toFixed(0) + " MB/s").join(", ")}`);
   } finally {
+    await load.end();
     await stop(pc3.child);
   }
 }

@@ -2,15 +2,14 @@
  * Chat load generator for bench/chat_bench.ts (a child process, so the bench's
  * own work never delays a timestamp): joins `--members` members to a PC3 chat
  * port (`--proto pc3`) or to one channel of an IRC server (`--proto irc`),
- * prints `JOINED <ms>`, waits for a line on stdin, then for each rate in
- * `--rates` sends that many messages per second (senders of 5 msg/s each) for
- * `--seconds` and prints one JSON line: rate, sent, deliveries, expected and
- * latency percentiles. `--probe` runs first whatever happens; the `--rates`
- * steps stop at the first that is not fully delivered with p99 ≤ 100 ms. Latency runs from the send to the receipt by each
+ * prints `JOINED <ms>`, then for each rate read from stdin (one per line)
+ * sends that many messages per second (senders of 5 msg/s each) for
+ * `--seconds` and prints one JSON line: rate, sent, deliveries, expected,
+ * latency percentiles and `ok` (fully delivered with p99 ≤ 100 ms). Latency runs from the send to the receipt by each
  * other member; the send time travels in the text.
  *
  * ```sh
- * deno run -A bench/chat_load.ts --proto irc --port 6667 --members 1000 --probe 50 --rates 70,100
+ * deno run -A bench/chat_load.ts --proto irc --port 6667 --members 1000 <<< 50
  * ```
  *
  * @module
@@ -26,8 +25,6 @@ const { values } = parseArgs({
     proto: { type: "string", default: "pc3" },
     port: { type: "string" },
     members: { type: "string", default: "1000" },
-    probe: { type: "string", default: "50" },
-    rates: { type: "string", default: "" },
     seconds: { type: "string", default: "10" },
   },
 });
@@ -157,8 +154,8 @@ async function join(): Promise<Member[]> {
   return members;
 }
 
-/** One step at `rate` msg/s; true when fully delivered with p99 ≤ 100 ms. */
-async function runRate(members: Member[], rate: number): Promise<boolean> {
+/** One step at `rate` msg/s, printed as a JSON line. */
+async function runRate(members: Member[], rate: number): Promise<void> {
   const senders = members.slice(0, Math.max(1, Math.round(rate / PER_SENDER)));
   const perSender = rate / senders.length;
   samples = [];
@@ -198,18 +195,23 @@ async function runRate(members: Member[], rate: number): Promise<boolean> {
     p99: percentile(got, 99),
     max: got.at(-1) ?? NaN,
   }));
-  return ok;
 }
 
 const members = await join();
-// Wait for "go" (the bench reads the server's memory first).
-const stdin = Deno.stdin.readable.getReader();
-await stdin.read();
-// The probe rate always runs (the latency figure); then the rates go up and
-// the first step that fails the capacity test ends the run.
-await runRate(members, Number(values.probe));
-for (const rate of values.rates.split(",").filter(Boolean).map(Number)) {
-  if (!(await runRate(members, rate))) break;
+// Each line on stdin is a rate to run; EOF ends (the bench reads the server's
+// memory after JOINED and interleaves steps with the reference server's).
+const input = Deno.stdin.readable.pipeThrough(new TextDecoderStream()).getReader();
+let pending = "";
+outer: for (;;) {
+  let nl: number;
+  while ((nl = pending.indexOf("\n")) < 0) {
+    const { value, done } = await input.read();
+    if (done) break outer;
+    pending += value;
+  }
+  const rate = Number(pending.slice(0, nl));
+  pending = pending.slice(nl + 1);
+  if (rate > 0) await runRate(members, rate);
 }
 for (const m of members) {
   try {

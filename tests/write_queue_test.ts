@@ -10,9 +10,7 @@ class ManualWriter implements ByteWriter {
   maxPerWrite = Infinity;
 
   write(p: Uint8Array): Promise<number> {
-    return new Promise((resolve, reject) =>
-      this.#pending.push({ bytes: p.slice(), resolve, reject })
-    );
+    return new Promise((resolve, reject) => this.#pending.push({ bytes: p, resolve, reject }));
   }
 
   get inFlight(): number {
@@ -24,7 +22,9 @@ class ManualWriter implements ByteWriter {
     const w = this.#pending.shift();
     assert.ok(w, "no write in flight");
     const n = Math.min(w.bytes.length, this.maxPerWrite);
-    this.writes.push(w.bytes.subarray(0, n));
+    // Bytes are read when the write completes, as a kernel would: a buffer
+    // reused while its write is in flight shows up here.
+    this.writes.push(w.bytes.slice(0, n));
     w.resolve(n);
     return n;
   }
@@ -99,6 +99,35 @@ Deno.test("WriteQueue finishes short writes and keeps the byte order", async () 
   await drained;
   assert.deepEqual(concat(w.writes), sent);
   assert.ok(w.writes.every((p) => p.length <= 8));
+});
+
+Deno.test("WriteQueue never reuses a coalescing buffer while its write is in flight", async () => {
+  const writers = [new ManualWriter(), new ManualWriter()];
+  const queues = writers.map((w) => new WriteQueue(w));
+  const sent: number[][] = [[], []];
+  for (let round = 0; round < 30; round++) {
+    for (let q = 0; q < 2; q++) {
+      for (let k = 0; k < 3; k++) {
+        const item = Uint8Array.from(
+          { length: 100 + k },
+          (_, i) => (round * 13 + q * 7 + i) & 0xff,
+        );
+        sent[q].push(...item);
+        queues[q].push(item);
+      }
+    }
+    // Complete in alternating order so pooled buffers change hands between queues.
+    for (const w of round % 2 === 0 ? writers : [...writers].reverse()) {
+      if (w.inFlight > 0) w.complete();
+      await settle();
+    }
+  }
+  for (let guard = 0; guard < 1000 && writers.some((w) => w.inFlight > 0); guard++) {
+    for (const w of writers) if (w.inFlight > 0) w.complete();
+    await settle();
+  }
+  assert.deepEqual(concat(writers[0].writes), sent[0]);
+  assert.deepEqual(concat(writers[1].writes), sent[1]);
 });
 
 Deno.test("WriteQueue refuses what passes the bound and signals overflow, staying open", async () => {

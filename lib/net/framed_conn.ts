@@ -15,8 +15,8 @@ import { DEFAULT_MAX_QUEUED, WriteQueue } from "./write_queue.ts";
 /** Default cap on bytes queued for one peer: 4 MiB. */
 export const DEFAULT_MAX_QUEUE = DEFAULT_MAX_QUEUED;
 
-/** Default size of the buffer {@link FramedConnection.payloads} reads into. */
-export const DEFAULT_READ_BUFFER = 64 * 1024;
+/** Size of the buffer {@link FramedConnection.payloads} reads into. */
+const READ_BUFFER = 64 * 1024;
 
 /** Options of {@link FramedConnection}. */
 export interface FramedConnectionOptions {
@@ -24,8 +24,6 @@ export interface FramedConnectionOptions {
   maxFrame?: number;
   /** Largest number of bytes queued for the peer before it is dropped (default 4 MiB). */
   maxQueue?: number;
-  /** Bytes read from the socket at a time (default 64 KiB; servers with many idle peers use less). */
-  readBuffer?: number;
   /** Called once when the queue overflows, before the connection closes. */
   onOverflow?: () => void;
 }
@@ -47,13 +45,11 @@ export class FramedConnection {
   readonly conn: Deno.Conn;
   readonly decoder: FrameDecoder;
   #out: WriteQueue;
-  #readBuffer: number;
   #closed = false;
 
   constructor(conn: Deno.Conn, options: FramedConnectionOptions = {}) {
     this.conn = conn;
     this.decoder = new FrameDecoder({ maxFrame: options.maxFrame ?? DEFAULT_MAX_FRAME });
-    this.#readBuffer = options.readBuffer ?? DEFAULT_READ_BUFFER;
     const onOverflow = options.onOverflow;
     this.#out = new WriteQueue(conn, {
       maxQueued: options.maxQueue ?? DEFAULT_MAX_QUEUE,
@@ -91,7 +87,7 @@ export class FramedConnection {
    * errors (reset, closed) end the iteration.
    */
   async *payloads(signal?: AbortSignal): AsyncGenerator<Uint8Array> {
-    const buf = new Uint8Array(this.#readBuffer);
+    const buf = new Uint8Array(READ_BUFFER);
     while (!this.#closed && !signal?.aborted) {
       let n: number | null;
       try {

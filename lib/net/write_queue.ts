@@ -47,6 +47,35 @@ export const DEFAULT_MAX_QUEUED = 4 * 1024 * 1024;
 /** Default largest write made by coalescing queued items: 64 KiB. */
 export const DEFAULT_COALESCE_BYTES = 64 * 1024;
 
+/**
+ * Buffers for coalesced writes, reused across every queue of the process: a
+ * broadcast to a thousand members coalesces in a thousand queues at once, and
+ * fresh buffers for each write would leave megabytes of garbage that the
+ * allocator keeps as resident memory. Size classes are powers of two from
+ * 1 KiB; the free lists together hold at most 2 MiB.
+ */
+const pool = {
+  free: new Map<number, Uint8Array[]>(),
+  held: 0,
+  limit: 2 * 1024 * 1024,
+  take(size: number): Uint8Array {
+    let cls = 1024;
+    while (cls < size) cls *= 2;
+    const list = this.free.get(cls);
+    const buf = list?.pop();
+    if (buf === undefined) return new Uint8Array(cls);
+    this.held -= cls;
+    return buf;
+  },
+  give(buf: Uint8Array): void {
+    if (this.held + buf.length > this.limit) return;
+    let list = this.free.get(buf.length);
+    if (list === undefined) this.free.set(buf.length, list = []);
+    list.push(buf);
+    this.held += buf.length;
+  },
+};
+
 /** Options of {@link WriteQueue}. */
 export interface WriteQueueOptions {
   /** Bound on bytes waiting, the write in flight included (default 4 MiB). */
@@ -156,8 +185,11 @@ export class WriteQueue {
     for (const resolve of waiters) resolve();
   }
 
-  /** Takes the next write: one item, or several joined up to the coalescing size. */
-  #take(): Uint8Array {
+  /**
+   * Takes the next write: one item as it is, or several joined (up to the
+   * coalescing size) into a pooled buffer, returned as `pooled`.
+   */
+  #take(): { chunk: Uint8Array; pooled: Uint8Array | null } {
     const items = this.#items;
     const first = items[this.#head++];
     let total = first.length;
@@ -166,14 +198,16 @@ export class WriteQueue {
       total += items[end++].length;
     }
     let chunk = first;
+    let pooled: Uint8Array | null = null;
     if (end > this.#head) {
-      chunk = new Uint8Array(total);
-      chunk.set(first, 0);
+      pooled = pool.take(total);
+      pooled.set(first, 0);
       let at = first.length;
       for (let i = this.#head; i < end; i++) {
-        chunk.set(items[i], at);
+        pooled.set(items[i], at);
         at += items[i].length;
       }
+      chunk = pooled.subarray(0, total);
       this.#head = end;
     }
     if (this.#head === items.length) {
@@ -183,15 +217,21 @@ export class WriteQueue {
       items.splice(0, this.#head);
       this.#head = 0;
     }
-    return chunk;
+    return { chunk, pooled };
   }
 
   async #pump(): Promise<void> {
     this.#writing = true;
     try {
       while (this.#head < this.#items.length && !this.#closed) {
-        const chunk = this.#take();
-        await writeAll(this.#writer, chunk);
+        const { chunk, pooled } = this.#take();
+        try {
+          // Most writes complete in one call: no extra async frame for them.
+          const n = await this.#writer.write(chunk);
+          if (n < chunk.length) await writeAll(this.#writer, chunk.subarray(Math.max(0, n)));
+        } finally {
+          if (pooled !== null) pool.give(pooled);
+        }
         if (!this.#closed) this.#queued -= chunk.length;
       }
     } catch (error) {
