@@ -3,7 +3,7 @@ import { ChatClient } from "../lib/client/chat_client.ts";
 import { ConnectError } from "../lib/client/connect_errors.ts";
 import type { Progress, TransferFunctions } from "../lib/client/transfer_jobs.ts";
 import { collector, FakeServer, options, welcome } from "./chat_client_fixture.ts";
-import { settle } from "./wait.ts";
+import { settle, withDeadline } from "./wait.ts";
 
 Deno.test("ChatClient says hello v2, reads the welcome, then delivers history and room events", async () => {
   const server = new FakeServer((fake, hello) => {
@@ -198,7 +198,7 @@ Deno.test("ChatClient reports why the server closed: shutdown, error code, or lo
     const c = collector();
     const client = await ChatClient.connect(options(server.port, c));
     act(server);
-    const info = await client.closed;
+    const info = await withDeadline(client.closed, 5_000, "the client to report the close");
     assert.equal(info.reason, reason);
     assert.equal(info.code, code);
     const ev = await c.next("closed");
@@ -219,7 +219,7 @@ Deno.test("ChatClient reports a plain disconnect as lost even after a harmless e
     message: "Despacio",
   });
   server.fc!.close();
-  const info = await client.closed;
+  const info = await withDeadline(client.closed, 5_000, "the client to report the close");
   assert.deepEqual(info, { reason: "lost" });
   await client.close();
   await server.close();

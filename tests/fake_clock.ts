@@ -1,7 +1,7 @@
 /**
  * A hand-driven clock for tests: `now()` only moves when the test calls
  * `advance()`, which runs the timers that fall due, in time order. It matches
- * `MediaClock` (lib/media/media_clock.ts) and any `{ now, setTimeout, ... }`
+ * `Clock` (lib/protocol/clock.ts) and any `{ now, setTimeout, ... }`
  * shaped clock, so a test of a timeout never waits the timeout out.
  *
  * @example

@@ -8,6 +8,7 @@ import {
 } from "../lib/protocol/media_packet.ts";
 import { formatRelayStats } from "../lib/server/relay/report.ts";
 import { type MediaServer, serveMedia } from "../lib/server/relay/udp_server.ts";
+import { FakeClock } from "./fake_clock.ts";
 import { FakeRoom } from "./relay_fake_room.ts";
 import { portOf, receive, to, type Udp, udp } from "./udp_helpers.ts";
 import { waitFor } from "./wait.ts";
@@ -57,7 +58,9 @@ interface Setup {
   logs: string[];
 }
 
-async function setup(options: { silenceMs?: number; room?: FakeRoom } = {}): Promise<Setup> {
+async function setup(
+  options: { silenceMs?: number; room?: FakeRoom; clock?: FakeClock } = {},
+): Promise<Setup> {
   const room = options.room ?? new FakeRoom();
   const socket = udp();
   const logs: string[] = [];
@@ -66,6 +69,7 @@ async function setup(options: { silenceMs?: number; room?: FakeRoom } = {}): Pro
     acceptV1: true,
     silenceMs: options.silenceMs,
     log: (line) => logs.push(line),
+    clock: options.clock,
   });
   const relayPort = portOf(socket);
   const ana = udp();
@@ -137,25 +141,24 @@ Deno.test("serveMedia() sends nothing to an address that never registered", asyn
   await teardown(s);
 });
 
-Deno.test("serveMedia() forgets a silent member and takes it out of the call", async () => {
-  const s = await setup({ silenceMs: 150 });
-  // Bea keeps sending keepalives; Ana says nothing.
+Deno.test("serveMedia() forgets a silent member and takes it out of the call (fake clock)", async () => {
+  const clock = new FakeClock(1_000_000);
+  const s = await setup({ silenceMs: 10_000, clock });
+  // Bea sends a keepalive every 2 s of fake time; Ana says nothing.
   const keepalive = encodeMediaPacket({
     kind: MediaKind.Keepalive,
     clientId: 1_000_002,
     seq: 0,
     ts: 0,
   });
-  let beating = true;
-  const beat = (async () => {
-    while (beating) {
-      await s.bea.send(keepalive, to(s.relayPort));
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  })();
+  const received = () => s.server.stats().received;
+  for (let second = 0; second < 12 && s.room.left.length === 0; second += 2) {
+    const before = received();
+    await s.bea.send(keepalive, to(s.relayPort));
+    await until(() => received() > before, "the relay to receive Bea's keepalive");
+    clock.advance(2_000);
+  }
   await until(() => s.room.left.length > 0, "Ana's media timeout");
-  beating = false;
-  await beat;
   assert.deepEqual(s.room.left, [["Ana", "media_timeout"]]);
   assert.deepEqual(s.server.stats().members.map((m) => m.name), ["Bea"]);
   await teardown(s);

@@ -12,7 +12,7 @@
  *
  * Views never keep a frozen picture: a member that leaves (setMembers) loses
  * its tile at once, and one silent for `STALE_MS` (call_stats.ts) shows "sin vídeo".
- * Time comes from an injected {@link MediaClock} (the real one by default).
+ * Time comes from an injected {@link Clock} (the real one by default).
  *
  * @module
  */
@@ -26,7 +26,7 @@ import {
 } from "./call_capture.ts";
 import { fpsOf, PeerStats, SendStats } from "./call_stats.ts";
 import { type CallMember, type CallScene, CallViews, othersOf } from "./call_views.ts";
-import { type MediaClock, systemClock, type TimerId } from "./media_clock.ts";
+import { type Clock, systemClock, type TimerId } from "../protocol/clock.ts";
 import { MediaLink } from "./media_link.ts";
 import type { CaptureError, VideoCapture } from "./video_capture.ts";
 import { VIDEO_TEXT } from "./video_text.ts";
@@ -54,7 +54,7 @@ export interface CallMediaOptions {
   paint?(lines: string[] | null): void;
   paneSize?(): { columns: number; rows: number };
   /** Time and timers (default the real ones; tests pass a fake clock). */
-  clock?: MediaClock;
+  clock?: Clock;
 }
 
 /** How often registration, keepalives and stale pictures are checked (ms). */
@@ -64,7 +64,7 @@ const TICK_MS = 250;
 export class CallMedia {
   #o: CallMediaOptions;
   #t: VideoTranslator;
-  #clock: MediaClock;
+  #clock: Clock;
   #link!: MediaLink;
   #peers = new PeerStats();
   #sent = new SendStats();

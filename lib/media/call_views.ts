@@ -8,7 +8,7 @@
  */
 import type { Lang } from "../protocol/i18n.ts";
 import { translator } from "../protocol/i18n.ts";
-import type { MediaClock } from "./media_clock.ts";
+import type { Clock } from "../protocol/clock.ts";
 import { VIDEO_TEXT } from "./video_text.ts";
 import { TerminalView, type ViewTile } from "./video_terminal.ts";
 import { VideoWindow, type WindowTile } from "./video_window.ts";
@@ -34,7 +34,7 @@ export interface CallScene {
 export interface CallViewsOptions {
   view: "window" | "terminal" | "none";
   lang: Lang;
-  clock: MediaClock;
+  clock: Clock;
   log(line: string): void;
   /** The user closed the window or pressed q. */
   onLeave(): void;

@@ -6,7 +6,7 @@
  * queued), and a receive loop that hands video packets up and counts
  * everything else as bad.
  *
- * Time comes from an injected {@link MediaClock}; the owner calls
+ * Time comes from an injected {@link Clock}; the owner calls
  * {@link MediaLink.tick} on its own timer.
  *
  * @module
@@ -18,7 +18,7 @@ import {
   MediaKind,
   tokenToBytes,
 } from "../protocol/media_packet.ts";
-import type { MediaClock } from "./media_clock.ts";
+import type { Clock } from "../protocol/clock.ts";
 
 /** Register datagrams are repeated this often until acknowledged (ms). */
 const REGISTER_EVERY_MS = 1000;
@@ -37,7 +37,7 @@ export interface MediaLinkOptions {
   /** The media token of `call_joined`, 32 hex digits. */
   token: string;
   clientId: number;
-  clock: MediaClock;
+  clock: Clock;
   /** The relay acknowledged our register (called once). */
   onRegistered(): void;
   /** The relay has not answered for {@link WAITING_WARN_MS} (called once). */

@@ -12,7 +12,7 @@
  * @module
  */
 import jpeg from "jpeg-js";
-import { type MediaClock, systemClock, type TimerId } from "./media_clock.ts";
+import { type Clock, systemClock, type TimerId } from "../protocol/clock.ts";
 
 /** A decoded image: RGBA bytes, row by row. */
 export interface DecodedImage {
@@ -142,7 +142,7 @@ export interface TerminalViewOptions {
   /** Repaints per second at most (default 4). */
   fps?: number;
   /** Timers of the repaint (default the real ones; tests drive a fake clock). */
-  clock?: MediaClock;
+  clock?: Clock;
 }
 
 /** One participant as the view shows it, in order. */
@@ -160,7 +160,7 @@ export class TerminalView {
   #tiles: ViewTile[] = [];
   #decoded = new Map<number, { jpeg: Uint8Array; image: DecodedImage | undefined }>();
   #dirty = false;
-  #clock: MediaClock;
+  #clock: Clock;
   #timer: TimerId;
   #closed = false;
   #painted = false;

@@ -24,7 +24,7 @@
  */
 import type { Lang } from "../protocol/i18n.ts";
 import { translator } from "../protocol/i18n.ts";
-import { type MediaClock, systemClock, type TimerId } from "./media_clock.ts";
+import { type Clock, systemClock, type TimerId } from "../protocol/clock.ts";
 import { VIDEO_TEXT } from "./video_text.ts";
 import { windowPage } from "./video_window_page.ts";
 
@@ -51,7 +51,7 @@ export interface VideoWindowOptions {
   /** Receives user-facing lines (the URL, failures to open the browser). */
   log?(line: string): void;
   /** Timers of the leave grace (default the real ones; tests drive a fake clock). */
-  clock?: MediaClock;
+  clock?: Clock;
 }
 
 /** Frames queued in a page socket beyond which new frames are skipped. */
@@ -92,7 +92,7 @@ export class VideoWindow {
   #sockets = new Set<WebSocket>();
   #tiles: WindowTile[] = [];
   #last = new Map<number, Uint8Array>();
-  #clock: MediaClock;
+  #clock: Clock;
   #grace: TimerId;
   #left = false;
   #closed = false;

@@ -28,7 +28,7 @@
 
 import type { ClientEvent, TransferInfo } from "../client/events.ts";
 import { clientText } from "../client/text.ts";
-import { type MediaClock, systemClock, type TimerId } from "../media/media_clock.ts";
+import { type Clock, systemClock, type TimerId } from "../protocol/clock.ts";
 import { translator } from "../protocol/i18n.ts";
 import {
   type Block,
@@ -68,7 +68,7 @@ export interface InteractiveOptions extends TerminalOptions {
 }
 
 /** The clock of {@link InteractiveTerminal}: the part of a media clock it uses. */
-export type TerminalClock = Pick<MediaClock, "now" | "setTimeout" | "clearTimeout">;
+export type TerminalClock = Pick<Clock, "now" | "setTimeout" | "clearTimeout">;
 
 const CLEAR_SCREEN = `${CSI}2J${CSI}H`;
 

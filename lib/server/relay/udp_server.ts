@@ -6,6 +6,7 @@
  * @module
  */
 
+import { type Clock, systemClock, type TimerId } from "../../protocol/clock.ts";
 import { Relay } from "./relay.ts";
 import type { MediaServerStats } from "./report.ts";
 import { type CallRoom, DEFAULT_SILENCE_MS, type Outgoing } from "./types.ts";
@@ -24,6 +25,8 @@ export interface MediaServerOptions {
   silenceMs?: number;
   /** Where unexpected failures are reported (default: console.error). */
   log?: (line: string) => void;
+  /** Time and the expiry timer (default: the system clock); tests inject a fake one. */
+  clock?: Clock;
 }
 
 /** A running media relay. */
@@ -52,7 +55,8 @@ class UdpRelay implements MediaServer {
   readonly #relay: Relay;
   readonly #log: (line: string) => void;
   readonly #buffer = new Uint8Array(RECEIVE_BUFFER);
-  readonly #timer: ReturnType<typeof setInterval>;
+  readonly #clock: Clock;
+  readonly #timer: TimerId;
   readonly #running: Promise<void>;
   #closed = false;
   #closing: Promise<void> | null = null;
@@ -64,6 +68,7 @@ class UdpRelay implements MediaServer {
   constructor(socket: Deno.DatagramConn, options: MediaServerOptions) {
     this.#socket = socket;
     this.#log = options.log ?? ((line: string) => console.error(line));
+    this.#clock = options.clock ?? systemClock;
     this.#relay = new Relay(options.room, {
       acceptV1: options.acceptV1,
       maxDatagram: options.maxDatagram,
@@ -72,10 +77,10 @@ class UdpRelay implements MediaServer {
     });
     const silenceMs = options.silenceMs ?? DEFAULT_SILENCE_MS;
     const period = Math.max(10, Math.min(1000, Math.floor(silenceMs / 4)));
-    this.#timer = setInterval(() => this.#tick(), period);
+    this.#timer = this.#clock.setInterval(() => this.#tick(), period);
     // If the socket is closed under us, stop the timer too so nothing keeps running.
     this.#running = this.#loop().finally(() => {
-      clearInterval(this.#timer);
+      this.#clock.clearInterval(this.#timer);
       this.#relay.close();
     });
   }
@@ -95,7 +100,7 @@ class UdpRelay implements MediaServer {
 
   async #shutdown(): Promise<void> {
     this.#closed = true;
-    clearInterval(this.#timer);
+    this.#clock.clearInterval(this.#timer);
     this.#relay.close();
     try {
       this.#socket.close();
@@ -129,7 +134,7 @@ class UdpRelay implements MediaServer {
       }
       if (from.transport !== "udp") continue;
       try {
-        const out = this.#relay.receive(data, from, performance.now());
+        const out = this.#relay.receive(data, from, this.#clock.now());
         if (out.length > 0) this.#send(out, data);
       } catch (error) {
         // A room hook failed: drop this datagram, keep serving everyone else.
@@ -177,7 +182,7 @@ class UdpRelay implements MediaServer {
 
   #tick(): void {
     try {
-      this.#relay.tick(performance.now());
+      this.#relay.tick(this.#clock.now());
     } catch (error) {
       this.#log(`Media relay tick failed: ${describe(error)}`);
     }

@@ -1,11 +1,11 @@
 /**
- * The clock and timers of call media, injected so tests can drive time by
- * hand: a participant goes stale after 3 s of silence and the registration is
- * retried every second, and a test must see both without waiting them out.
+ * A clock and its timers, injected wherever code waits for time to pass (call
+ * media, the relay's silence limit, the terminal's redraws), so tests drive
+ * time by hand instead of waiting timeouts out.
  *
  * @example
  * ```ts
- * import { systemClock } from "./media_clock.ts";
+ * import { systemClock } from "./clock.ts";
  *
  * const started = systemClock.now();
  * const id = systemClock.setInterval(() => {}, 250);
@@ -20,21 +20,21 @@
 export type TimerId = unknown;
 
 /** A source of time in Unix milliseconds with its timers (`globalThis` in production). */
-export interface MediaClock {
+export interface Clock {
   /** The current time in Unix milliseconds. */
   now(): number;
   /** Calls `fn` every `ms` until cleared; returns the timer's id. */
   setInterval(fn: () => void, ms: number): TimerId;
-  /** Stops a timer made by {@link MediaClock.setInterval}; unknown ids are ignored. */
+  /** Stops a timer made by {@link Clock.setInterval}; unknown ids are ignored. */
   clearInterval(id: TimerId): void;
   /** Calls `fn` once after `ms`; returns the timer's id. */
   setTimeout(fn: () => void, ms: number): TimerId;
-  /** Cancels a timer made by {@link MediaClock.setTimeout}; unknown ids are ignored. */
+  /** Cancels a timer made by {@link Clock.setTimeout}; unknown ids are ignored. */
   clearTimeout(id: TimerId): void;
 }
 
 /** The real clock: `Date.now` and the global timers. */
-export const systemClock: MediaClock = {
+export const systemClock: Clock = {
   now: () => Date.now(),
   setInterval: (fn, ms) => setInterval(fn, ms),
   clearInterval: (id) => clearInterval(id as number | undefined),
