@@ -15,7 +15,8 @@
  */
 
 import { parseArgs } from "node:util";
-import { CallMedia, listCameras } from "./lib/media/call_media.ts";
+import { listCameras } from "./lib/media/call_capture.ts";
+import { CallMedia } from "./lib/media/call_media.ts";
 import type { MediaParams, MediaSession } from "./lib/client/call_flow.ts";
 import { ChatClient } from "./lib/client/chat_client.ts";
 import { parseCommand } from "./lib/client/commands.ts";
@@ -203,7 +204,7 @@ export async function main(args: string[] = Deno.args): Promise<number> {
     return 0;
   }
   if (flags.listCameras) {
-    const cameras = await listCameras(flags.lang);
+    const cameras = await listCameras();
     writeOut(
       cameras.length === 0
         ? t("noCameras")

@@ -31,8 +31,8 @@ import {
   MediaKind,
   tokenToBytes,
 } from "../lib/protocol/media_packet.ts";
-import { serveMedia } from "../lib/server/relay_server.ts";
-import type { CallMemberRef, CallRoom } from "../lib/server/relay.ts";
+import { serveMedia } from "../lib/server/relay/udp_server.ts";
+import type { CallMemberRef, CallRoom } from "../lib/server/relay/types.ts";
 
 type Udp = Deno.DatagramConn;
 

@@ -1,13 +1,13 @@
 /**
- * The real relay (lib/server/relay_server.ts) with the real Room and the real call
+ * The real relay (lib/server/relay/udp_server.ts) with the real Room and the real call
  * client (lib/media/call_media.ts, ffmpeg's test source): the pieces the other tests
  * exercise against fakes, put together.
  */
 import assert from "node:assert/strict";
 import { CallMedia, type CallMediaOptions } from "../lib/media/call_media.ts";
 import { decodeMessage, FrameDecoder, type Message } from "../lib/protocol/frame.ts";
-import { serveMedia } from "../lib/server/relay_server.ts";
-import { Room } from "../lib/server/room.ts";
+import { serveMedia } from "../lib/server/relay/udp_server.ts";
+import { Room } from "../lib/server/room/room.ts";
 import { waitFor } from "./wait.ts";
 
 const encoder = new TextEncoder();

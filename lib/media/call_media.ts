@@ -18,12 +18,7 @@
  */
 import type { Lang } from "../protocol/i18n.ts";
 import { translator } from "../protocol/i18n.ts";
-import {
-  captureFailureLine,
-  listCameras as listCameraNames,
-  startCallCapture,
-  type VideoTranslator,
-} from "./call_capture.ts";
+import { captureFailureLine, startCallCapture, type VideoTranslator } from "./call_capture.ts";
 import { fpsOf, PeerStats, SendStats } from "./call_stats.ts";
 import { type CallMember, type CallScene, CallViews, othersOf } from "./call_views.ts";
 import { type Clock, systemClock, type TimerId } from "../protocol/clock.ts";
@@ -287,13 +282,4 @@ export class CallMedia {
     this.#views = null;
     await this.#link?.close();
   }
-}
-
-/**
- * Names of the cameras ffmpeg can open on this machine (for --list-cameras).
- * TODO(integration): re-export; client.ts can call listCameras() of
- * call_capture.ts, which has no unused language parameter.
- */
-export function listCameras(_lang: Lang): Promise<string[]> {
-  return listCameraNames();
 }
