@@ -410,6 +410,7 @@ Deno.test("serveFiles() a stalled upload is cut and stays resumable", async () =
     const c = await RawClient.connect(s.port);
     await c.send({ type: "upload", token: TOKEN, filename: "big.bin", size: data.length });
     const ready = await c.next();
+    assert.equal(ready?.type, "upload_ready", `${JSON.stringify(ready)} ${s.logs.join("\n")}`);
     const uploadId = ready?.upload_id as string;
     await c.send(data.subarray(0, 100_000));
     // Then silence: once the bytes are in, the server closes the connection on its own.
