@@ -143,3 +143,26 @@ Deno.test("FrameDecoder survives random bytes: frames or a frame_too_large, noth
     }
   }
 });
+
+Deno.test("encodeFrame() writes the same bytes as TextEncoder for any text, lone surrogates included", () => {
+  for (
+    const text of ["", "hola", "año ñ", "😀 emoji", "\ud800 lone", "x\udc00", "€".repeat(30_000)]
+  ) {
+    const json = new TextEncoder().encode(JSON.stringify({ text }));
+    const expected = new Uint8Array(4 + json.length);
+    new DataView(expected.buffer).setUint32(0, json.length);
+    expected.set(json, 4);
+    assert.deepEqual(encodeFrame({ text }), expected);
+  }
+});
+
+Deno.test("FrameDecoder hands out a big payload intact after letting go of its grown buffer", () => {
+  const decoder = new FrameDecoder({ maxFrame: 1 << 20 });
+  const big = encodeFrame({ pad: "x".repeat(100_000) });
+  for (let at = 0; at < big.length; at += 4096) decoder.push(big.subarray(at, at + 4096));
+  const payload = decoder.next();
+  assert.ok(payload);
+  decoder.push(encodeFrame({ small: 1 }));
+  assert.deepEqual(decodeMessage(payload), { pad: "x".repeat(100_000) });
+  assert.deepEqual(drain(decoder), [{ small: 1 }]);
+});

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type ByteWriter, writeAll, WriteQueue } from "../lib/net/write_queue.ts";
+import { type ByteWriter, COALESCE_BYTES, writeAll, WriteQueue } from "../lib/net/write_queue.ts";
 
 /** A writer whose writes complete only when the test says so. */
 class ManualWriter implements ByteWriter {
@@ -84,21 +84,46 @@ Deno.test("WriteQueue writes at once when idle and coalesces what piles up behin
 Deno.test("WriteQueue finishes short writes and keeps the byte order", async () => {
   const w = new ManualWriter();
   w.maxPerWrite = 3;
-  const q = new WriteQueue(w, { coalesceBytes: 8 });
+  const q = new WriteQueue(w);
   const sent: number[] = [];
-  for (let i = 0; i < 20; i++) {
+  for (let i = 0; i < 2000; i++) {
     const item = Uint8Array.from({ length: (i % 5) + 1 }, (_, k) => (i * 7 + k) & 0xff);
     sent.push(...item);
     assert.equal(q.push(item), true);
   }
   const drained = q.drain();
-  for (let guard = 0; w.inFlight > 0 && guard < 1000; guard++) {
+  for (let guard = 0; w.inFlight > 0 && guard < 100_000; guard++) {
     w.complete();
     await settle();
   }
   await drained;
   assert.deepEqual(concat(w.writes), sent);
-  assert.ok(w.writes.every((p) => p.length <= 8));
+  assert.ok(w.writes.every((p) => p.length <= COALESCE_BYTES));
+});
+
+Deno.test("WriteQueue sends an item larger than the coalescing size alone and uncopied", async () => {
+  const seen: Uint8Array[] = [];
+  let release!: () => void;
+  const writer = {
+    write(p: Uint8Array) {
+      seen.push(p);
+      return seen.length === 1
+        ? new Promise<number>((r) => release = () => r(p.length))
+        : Promise.resolve(p.length);
+    },
+  };
+  const q = new WriteQueue(writer);
+  const small = Uint8Array.of(1);
+  const big = new Uint8Array(COALESCE_BYTES + 1);
+  q.push(small);
+  q.push(big);
+  q.push(Uint8Array.of(2));
+  release();
+  await q.drain();
+  assert.equal(seen.length, 3);
+  assert.equal(seen[0], small);
+  assert.equal(seen[1], big, "the big item is written from the caller's buffer");
+  assert.deepEqual([...seen[2]], [2]);
 });
 
 Deno.test("WriteQueue never reuses a coalescing buffer while its write is in flight", async () => {
