@@ -2,6 +2,7 @@
  * A raw frame client for the chat server tests (not a test file itself).
  */
 import { decodeMessage, encodeFrame, FrameDecoder, type Message } from "../lib/protocol/frame.ts";
+import { writeAll } from "../lib/net/write_queue.ts";
 
 /** Speaks frames over a real socket; `next()` gives the next message or null at EOF. */
 export class RawClient {
@@ -27,9 +28,8 @@ export class RawClient {
     await this.write(encodeFrame(message));
   }
 
-  async write(bytes: Uint8Array): Promise<void> {
-    let n = 0;
-    while (n < bytes.length) n += await this.conn.write(bytes.subarray(n));
+  write(bytes: Uint8Array): Promise<void> {
+    return writeAll(this.conn, bytes);
   }
 
   /** The next message, or null at EOF; fails after `timeoutMs`. */
@@ -64,19 +64,21 @@ export class RawClient {
     }
   }
 
-  /** Skips frames until one matches; null at EOF. */
+  /** Skips frames until one matches; null at EOF. Fails after `timeoutMs` in all. */
   async until(match: (m: Message) => boolean, timeoutMs = 5000): Promise<Message | null> {
+    const end = Date.now() + timeoutMs;
     while (true) {
-      const m = await this.next(timeoutMs);
+      const m = await this.next(Math.max(1, end - Date.now()));
       if (m === null || match(m)) return m;
     }
   }
 
-  /** Reads everything up to EOF. */
+  /** Reads everything up to EOF. Fails after `timeoutMs` in all. */
   async rest(timeoutMs = 5000): Promise<Message[]> {
+    const end = Date.now() + timeoutMs;
     const out: Message[] = [];
     let m: Message | null;
-    while ((m = await this.next(timeoutMs)) !== null) out.push(m);
+    while ((m = await this.next(Math.max(1, end - Date.now()))) !== null) out.push(m);
     return out;
   }
 

@@ -17,7 +17,7 @@
 import { encodeFrame, ProtocolError } from "../protocol/frame.ts";
 import { type Lang, translator } from "../protocol/i18n.ts";
 import { DEFAULT_MAX_QUEUE, FramedConnection } from "../net/framed_conn.ts";
-import { ConnectionListener, type PeerInfo } from "../net/listener.ts";
+import { type AcceptSource, ConnectionListener, type PeerInfo } from "../net/listener.ts";
 import { writeAll } from "../net/write_queue.ts";
 import type { Room, RoomConnection } from "./room.ts";
 import { serverText } from "./text.ts";
@@ -61,7 +61,8 @@ interface Peer {
 }
 
 /**
- * Serves the chat on `listener` (owned from now on).
+ * Serves the chat on `listener` (owned from now on): a `Deno.Listener`, or
+ * anything that accepts TCP connections the same way.
  *
  * @example
  * ```ts
@@ -72,7 +73,10 @@ interface Peer {
  * await chat.close();
  * ```
  */
-export function serveChat(listener: Deno.Listener, options: ChatServerOptions): ChatServer {
+export function serveChat(
+  listener: AcceptSource<Deno.Conn>,
+  options: ChatServerOptions,
+): ChatServer {
   const room = options.room;
   const t = translator(serverText, options.lang ?? room.lang);
   const maxFrame = options.maxFrame ?? room.maxFrame;
