@@ -11,7 +11,8 @@
  * 2. Upload of a <mib> MiB file with lib/client/transfers.ts uploadFile()
  *    through the real file server (lib/server/file_server.ts in a subprocess, so it
  *    has a core of its own): read from disk, hashed on both sides, written
- *    and synced by the server, indexed.
+ *    and synced by the server (a background sync every 64 MiB overlaps the
+ *    receiving, so the last one only flushes the tail), indexed.
  * 3. Download of the same file with downloadFile(): streamed from disk,
  *    hashed and written by the client, verified, renamed.
  * 4. For context: SHA-256 speed of node:crypto over 1 MiB chunks in memory,

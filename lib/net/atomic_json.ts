@@ -174,7 +174,7 @@ export class AtomicJsonFile<T> {
 }
 
 /** A one-line English description of a problem, for logs. */
-export function describeProblem(problem: JsonFileProblem): string {
+function describeProblem(problem: JsonFileProblem): string {
   return problem.kind === "corrupt"
     ? `PC3: ${problem.file} is corrupt (${problem.detail}); set aside as ${problem.aside}`
     : `PC3: cannot save ${problem.file}: ${problem.detail}`;

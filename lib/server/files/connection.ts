@@ -63,7 +63,7 @@ export class FileConnection {
 
   /** Sends an error frame (at most 2 s), ignoring a peer that is gone. */
   async refuse(frame: Uint8Array): Promise<void> {
-    this.link.watch(REFUSE_MS);
+    this.link.watch(REFUSE_MS, { refresh: false });
     try {
       await this.send(frame);
     } catch { /* peer gone */ }
