@@ -13,30 +13,17 @@
  * @module
  */
 
+import { type Clock, systemClock } from "../protocol/clock.ts";
 import { FrameDecoder } from "../protocol/frame.ts";
 
-/** The time source and timers a {@link FileLink} uses (`globalThis` by default). */
-export interface LinkClock {
-  /** Milliseconds since some fixed origin. */
-  now(): number;
-  /** Runs `fn` once after `ms`; returns an id for {@link LinkClock.clearTimeout}. */
-  setTimeout(fn: () => void, ms: number): unknown;
-  /** Cancels a timer from {@link LinkClock.setTimeout}. */
-  clearTimeout(id: unknown): void;
-}
-
-/** The real clock. */
-export const SYSTEM_CLOCK: LinkClock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (id) => clearTimeout(id as number | undefined),
-};
+/** The part of the shared {@link Clock} a {@link FileLink} uses (`systemClock` by default). */
+export type LinkClock = Pick<Clock, "now" | "setTimeout" | "clearTimeout">;
 
 /** Options of {@link FileLink}. */
 export interface FileLinkOptions {
   /** Largest header frame accepted from the peer, in bytes. */
   maxFrame: number;
-  /** Time source for the stall timer (default {@link SYSTEM_CLOCK}). */
+  /** Time source for the stall timer (default `systemClock`). */
   clock?: LinkClock;
 }
 
@@ -84,7 +71,7 @@ export class FileLink {
   constructor(conn: Deno.Conn, options: FileLinkOptions) {
     this.conn = conn;
     this.decoder = new FrameDecoder({ maxFrame: options.maxFrame });
-    this.#clock = options.clock ?? SYSTEM_CLOCK;
+    this.#clock = options.clock ?? systemClock;
     this.#since = this.#clock.now();
   }
 

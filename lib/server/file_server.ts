@@ -20,7 +20,7 @@ import type { FileInfo, FileStore } from "./file_store.ts";
 import { FileConnection } from "./files/connection.ts";
 import { handleDownload } from "./files/download.ts";
 import type { SyncFile } from "./files/receive.ts";
-import { parseUpload, Refusal } from "./files/request.ts";
+import { parseUpload, Refusal, type UploadRules } from "./files/request.ts";
 import { fileServerText, type FileTextKey } from "./files/text.ts";
 import { handleUpload, type UploadContext } from "./files/upload.ts";
 
@@ -81,68 +81,38 @@ const SWEEP_EVERY_MS = 3600_000;
  */
 export function serveFiles(listener: Deno.Listener, options: FileServerOptions): FileServer {
   const t = translator(fileServerText, options.lang ?? "es");
-  const errorFrame = (code: string, key: FileTextKey, params = {}) =>
-    encodeFrame({ type: "error", code, message: t(key, params) });
   const log = options.log ?? ((line: string) => console.error(line));
   const store = options.store;
   const headerMs = options.helloTimeoutMs ?? 10_000;
+  const errorFrame = (code: string, key: FileTextKey, params = {}) =>
+    encodeFrame({ type: "error", code, message: t(key, params) });
   const timeoutFrame = errorFrame("hello_timeout", "file_hello_timeout");
-  const context: UploadContext = {
-    store,
-    headerMs,
-    stallMs: options.stallTimeoutMs ?? 30_000,
-    timeoutFrame,
-    onPublished: options.onPublished,
-    log,
-    ...(options.syncFile ? { sync: options.syncFile } : {}),
+  const server: ServerContext = {
+    upload: {
+      store,
+      headerMs,
+      stallMs: options.stallTimeoutMs ?? 30_000,
+      timeoutFrame,
+      onPublished: options.onPublished,
+      log,
+      ...(options.syncFile ? { sync: options.syncFile } : {}),
+    },
+    rules: {
+      maxUpload: store.maxUpload,
+      acceptV1: options.acceptV1 ?? true,
+      sessionName: options.sessionName,
+    },
+    maxFrame: options.maxFrame ?? DEFAULT_MAX_FRAME,
+    ...(options.clock ? { clock: options.clock } : {}),
+    errorFrame,
+    connections: new Set(),
+    stopping: () => accepting.stopping,
   };
-  const rules = {
-    maxUpload: store.maxUpload,
-    acceptV1: options.acceptV1 ?? true,
-    sessionName: options.sessionName,
-  };
-  const connections = new Set<FileConnection>();
-
-  async function session(c: FileConnection): Promise<void> {
-    const req = await c.readMessage(headerMs, timeoutFrame);
-    if (req === null) return;
-    if (accepting.stopping) throw new Refusal("server_shutdown", "file_server_shutdown");
-    if (req.type === "upload") await handleUpload(c, parseUpload(req, rules), context);
-    else if (req.type === "download") await handleDownload(c, req, context);
-    else throw new Refusal("unknown_type", "file_unknown_type");
-  }
-
-  async function handle(conn: Deno.Conn, peer: PeerInfo): Promise<void> {
-    const c = new FileConnection(conn, peer.ip, {
-      maxFrame: options.maxFrame ?? DEFAULT_MAX_FRAME,
-      ...(options.clock ? { clock: options.clock } : {}),
-    });
-    connections.add(c);
-    try {
-      if (peer.overLimit) throw new Refusal("too_many_connections", "file_too_many_connections");
-      await session(c);
-      await c.linger();
-    } catch (e) {
-      if (e instanceof Refusal) {
-        if (!c.link.closed) {
-          await c.refuse(errorFrame(e.code, e.key, e.params));
-          await c.linger();
-        }
-      } else if (!c.link.closed) {
-        log(`PC3 files: ${peer.ip}: ${(e as Error)?.stack ?? e}`);
-        await c.refuse(errorFrame("server_error", "file_server_error"));
-      }
-    } finally {
-      c.close();
-      connections.delete(c);
-    }
-  }
-
-  const accepting = new ConnectionListener(listener, handle, {
-    maxPerIp: options.maxPerIp ?? 64,
-    log,
-    name: "PC3 files",
-  });
+  const accepting = new ConnectionListener(
+    listener,
+    (conn, peer) => handleConnection(conn, peer, server),
+    { maxPerIp: options.maxPerIp ?? 64, log, name: "PC3 files" },
+  );
   // Interrupted uploads expire after 24 h even if the server never restarts.
   const sweeper = setInterval(() => {
     store.sweepParts().catch((e) => log(`PC3 files: part sweep failed: ${(e as Error).message}`));
@@ -154,11 +124,67 @@ export function serveFiles(listener: Deno.Listener, options: FileServerOptions):
       closed ??= (async () => {
         await accepting.stop();
         const bye = errorFrame("server_shutdown", "file_server_shutdown");
-        for (const c of connections) c.shutdown(bye);
+        for (const c of server.connections) c.shutdown(bye);
         await accepting.settled();
         clearInterval(sweeper);
       })();
       return closed;
     },
   };
+}
+
+/** What every connection of one file server shares. */
+interface ServerContext {
+  upload: UploadContext;
+  rules: UploadRules;
+  maxFrame: number;
+  clock?: LinkClock;
+  /** An error frame in the server's language. */
+  errorFrame(code: string, key: FileTextKey, params?: Record<string, string | number>): Uint8Array;
+  /** Open connections (told `server_shutdown` when the server stops). */
+  connections: Set<FileConnection>;
+  /** Whether the server is stopping. */
+  stopping(): boolean;
+}
+
+/** One connection, from accept to close: its request, or the refusal. */
+async function handleConnection(
+  conn: Deno.Conn,
+  peer: PeerInfo,
+  server: ServerContext,
+): Promise<void> {
+  const c = new FileConnection(conn, peer.ip, {
+    maxFrame: server.maxFrame,
+    ...(server.clock ? { clock: server.clock } : {}),
+  });
+  server.connections.add(c);
+  try {
+    if (peer.overLimit) throw new Refusal("too_many_connections", "file_too_many_connections");
+    await session(c, server);
+    await c.linger();
+  } catch (e) {
+    if (e instanceof Refusal) {
+      if (!c.link.closed) {
+        await c.refuse(server.errorFrame(e.code, e.key, e.params));
+        await c.linger();
+      }
+    } else if (!c.link.closed) {
+      server.upload.log(`PC3 files: ${peer.ip}: ${(e as Error)?.stack ?? e}`);
+      await c.refuse(server.errorFrame("server_error", "file_server_error"));
+    }
+  } finally {
+    c.close();
+    server.connections.delete(c);
+  }
+}
+
+/** Reads the request and runs it; throws a {@link Refusal}. */
+async function session(c: FileConnection, server: ServerContext): Promise<void> {
+  const req = await c.readMessage(server.upload.headerMs, server.upload.timeoutFrame);
+  if (req === null) return;
+  if (server.stopping()) throw new Refusal("server_shutdown", "file_server_shutdown");
+  if (req.type === "upload") {
+    await handleUpload(c, parseUpload(req, server.rules), server.upload);
+  } else if (req.type === "download") await handleDownload(c, req, server.upload);
+  else throw new Refusal("unknown_type", "file_unknown_type");
 }

@@ -18,7 +18,8 @@
 import { randomBytes, randomInt } from "node:crypto";
 import { join } from "node:path";
 import { AtomicJsonFile, type JsonFileProblem } from "../net/atomic_json.ts";
-import { FileStoreError } from "./files/store_error.ts";
+import { sweepPartFiles } from "./files/part_files.ts";
+import { checkResume, FileStoreError } from "./files/store_error.ts";
 import {
   type FileInfo,
   type IndexData,
@@ -133,34 +134,18 @@ export class FileStore {
    * open and periodically by the file server.
    */
   async sweepParts(): Promise<void> {
-    const tmp = join(this.dir, "tmp");
-    const now = this.#now();
-    const seen = new Set<string>();
+    const kept = await sweepPartFiles(join(this.dir, "tmp"), {
+      now: this.#now(),
+      lifetimeMs: PART_LIFETIME_MS,
+      isActive: (id) => this.#active.has(id),
+      isKnown: (id) => this.#parts.has(id),
+    });
     let changed = false;
-    for await (const entry of Deno.readDir(tmp)) {
-      const path = join(tmp, entry.name);
-      const id = entry.name.endsWith(".part") ? entry.name.slice(0, -5) : "";
-      if (this.#active.has(id)) {
-        seen.add(id);
-        continue;
-      }
-      let old = true;
-      try {
-        const mtime = (await Deno.lstat(path)).mtime?.getTime() ?? 0;
-        old = now - mtime > PART_LIFETIME_MS;
-      } catch { /* vanished */ }
-      if (!entry.isFile || !this.#parts.has(id) || old) {
-        await Deno.remove(path, { recursive: true }).catch(() => {});
-        changed = this.#dropPart(id) || changed;
-      } else {
-        seen.add(id);
-        try {
-          this.#parts.get(id)!.have = (await Deno.lstat(path)).size;
-        } catch { /* vanished */ }
-      }
-    }
-    for (const id of [...this.#parts.keys()]) {
-      if (!seen.has(id) && !this.#active.has(id)) changed = this.#dropPart(id) || changed;
+    for (const [id, record] of [...this.#parts]) {
+      if (this.#active.has(id)) continue;
+      const size = kept.get(id);
+      if (size === undefined) changed = this.#dropPart(id) || changed;
+      else record.have = size;
     }
     if (changed) await this.#save();
   }
@@ -243,23 +228,7 @@ export class FileStore {
     this.#ensureOpen();
     if (request.resume !== undefined) {
       const p = this.#parts.get(request.resume);
-      if (p === undefined || p.owner !== owner) {
-        throw new FileStoreError("not_found", `No such upload: ${request.resume}`, {
-          id: request.resume,
-        });
-      }
-      if (p.size !== request.size) {
-        throw new FileStoreError("resume_size", `Resume size differs: ${request.size}`, {
-          size: request.size,
-          limit: p.size,
-          id: p.upload_id,
-        });
-      }
-      if (this.#active.has(p.upload_id)) {
-        throw new FileStoreError("upload_running", `Upload already running: ${p.upload_id}`, {
-          id: p.upload_id,
-        });
-      }
+      checkResume(p, { owner, size: request.size, id: request.resume }, this.#active);
       // Running again, the upload counts with its whole size.
       this.#checkSize(p.size, Math.min(p.have ?? p.size, p.size));
       const path = this.#partPath(p.upload_id);
@@ -283,13 +252,10 @@ export class FileStore {
     // Registered before the first await: concurrent checks and sweeps see it at once.
     this.#parts.set(uploadId, record);
     this.#active.add(uploadId);
-    try {
-      (await Deno.open(path, { write: true, createNew: true })).close();
-    } catch (e) {
+    await createPart(path, () => {
       this.#parts.delete(uploadId);
       this.#active.delete(uploadId);
-      throw e;
-    }
+    });
     await this.#save();
     return { uploadId, path, filename: request.filename, size: request.size, offset: 0 };
   }
@@ -313,13 +279,10 @@ export class FileStore {
     // Registered before the first await: a second upload with the same id sees it at once.
     this.#activeV1.set(fileId, request.size);
     this.#active.add(uploadId);
-    try {
-      (await Deno.open(path, { write: true, createNew: true })).close();
-    } catch (e) {
+    await createPart(path, () => {
       this.#activeV1.delete(fileId);
       this.#active.delete(uploadId);
-      throw e;
-    }
+    });
     return {
       uploadId,
       path,
@@ -430,5 +393,15 @@ export class FileStore {
       await this.#save();
     }
     await this.#index.flushed();
+  }
+}
+
+/** Creates an empty part file; if that fails, `undo` runs before the error is thrown. */
+async function createPart(path: string, undo: () => void): Promise<void> {
+  try {
+    (await Deno.open(path, { write: true, createNew: true })).close();
+  } catch (e) {
+    undo();
+    throw e;
   }
 }

@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { PartRecord } from "./store_records.ts";
+
 /**
  * Why the store refused a request. Each reason maps to one error code of
  * PROTOCOL.md section 6 ({@link FileStoreError.protocolCode}): both
@@ -48,5 +50,32 @@ export class FileStoreError extends Error {
     return this.code === "resume_size" || this.code === "upload_running"
       ? "bad_request"
       : this.code;
+  }
+}
+
+/**
+ * Checks that `part` (the record named by a resume request) can be resumed
+ * by `request.owner` with `request.size` bytes; throws `not_found`,
+ * `resume_size` or `upload_running`.
+ */
+export function checkResume(
+  part: PartRecord | undefined,
+  request: { owner: string; size: number; id: string },
+  running: ReadonlySet<string>,
+): asserts part is PartRecord {
+  if (part === undefined || part.owner !== request.owner) {
+    throw new FileStoreError("not_found", `No such upload: ${request.id}`, { id: request.id });
+  }
+  if (part.size !== request.size) {
+    throw new FileStoreError("resume_size", `Resume size differs: ${request.size}`, {
+      size: request.size,
+      limit: part.size,
+      id: part.upload_id,
+    });
+  }
+  if (running.has(part.upload_id)) {
+    throw new FileStoreError("upload_running", `Upload already running: ${part.upload_id}`, {
+      id: part.upload_id,
+    });
   }
 }

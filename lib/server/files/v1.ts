@@ -9,7 +9,7 @@
  */
 
 import type { UploadRequest } from "./request.ts";
-import type { UploadVariant } from "./upload.ts";
+import type { UploadVariant } from "./variant.ts";
 
 /** How a v1 upload from `ip` runs (see {@link UploadVariant}). */
 export function v1Variant(req: Extract<UploadRequest, { version: 1 }>, ip: string): UploadVariant {
