@@ -37,7 +37,8 @@ export const NULL_SINK: ByteSink = { write: (bytes) => Promise.resolve(bytes.len
  * ```ts
  * import { createHash } from "node:crypto";
  * import { pump } from "./bulk_copy.ts";
- * const conn = await Deno.connect({ hostname: "127.0.0.1", port: 9010 });
+ * import { DEFAULT_FILE_PORT } from "../protocol/limits.ts";
+ * const conn = await Deno.connect({ hostname: "127.0.0.1", port: DEFAULT_FILE_PORT });
  * using file = await Deno.open("copy.bin", { write: true, create: true });
  * const hash = createHash("sha256");
  * const copied = await pump(conn, file, 1024, { hash, onProgress: (n) => console.log(n) });

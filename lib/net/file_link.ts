@@ -45,7 +45,8 @@ export interface WatchOptions {
  * @example
  * ```ts
  * import { FileLink } from "./file_link.ts";
- * const conn = await Deno.connect({ hostname: "127.0.0.1", port: 9010 });
+ * import { DEFAULT_FILE_PORT } from "../protocol/limits.ts";
+ * const conn = await Deno.connect({ hostname: "127.0.0.1", port: DEFAULT_FILE_PORT });
  * const link = new FileLink(conn, { maxFrame: 1024 * 1024 });
  * link.watch(30_000); // closed after 30 s without a byte moving
  * await link.pausedDuring(() => Promise.resolve()); // e.g. a disk sync

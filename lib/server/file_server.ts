@@ -1,5 +1,5 @@
 /**
- * The file port (TCP 9010, PROTOCOL.md section 3): one request per
+ * The file port (TCP, 9010 by default, PROTOCOL.md section 3): one request per
  * connection, a header frame, then raw bytes in one direction.
  *
  * This module is the server loop: it accepts connections

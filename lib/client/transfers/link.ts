@@ -10,10 +10,8 @@
 import { decodeMessage, type Message, ProtocolError } from "../../protocol/frame.ts";
 import { FileLink, type LinkClock } from "../../net/file_link.ts";
 import { writeAll } from "../../net/write_queue.ts";
+import { SERVER_MAX_FRAME } from "../../protocol/limits.ts";
 import { checkAborted, DEFAULT_STALL_MS, TransferError } from "./common.ts";
-
-/** Server frames may be larger than what servers accept (PROTOCOL.md 1). */
-const MAX_REPLY_FRAME = 1024 * 1024;
 
 /** Options of {@link TransferLink.open}. */
 export interface TransferLinkOptions {
@@ -54,7 +52,7 @@ export class TransferLink {
       });
     }
     const link = new FileLink(conn, {
-      maxFrame: MAX_REPLY_FRAME,
+      maxFrame: SERVER_MAX_FRAME,
       ...(options.clock ? { clock: options.clock } : {}),
     });
     link.watch(options.stallMs ?? DEFAULT_STALL_MS);

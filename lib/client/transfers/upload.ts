@@ -61,7 +61,8 @@ export interface UploadResult {
  * @example
  * ```ts
  * import { uploadFile } from "./upload.ts";
- * const r = await uploadFile("video.mp4", { host: "192.168.1.10", port: 9010, token: "t" });
+ * import { DEFAULT_FILE_PORT } from "../../protocol/limits.ts";
+ * const r = await uploadFile("video.mp4", { host: "192.168.1.10", port: DEFAULT_FILE_PORT, token: "t" });
  * console.log(r.file_id);
  * ```
  */
