@@ -40,7 +40,7 @@ const UPLOAD_BYTES = Number(values["upload-mib"]) * 1024 * 1024;
 const SERVER = fileURLToPath(new URL("../server.ts", import.meta.url));
 const LOAD = fileURLToPath(new URL("./chat_load.ts", import.meta.url));
 const NGIRCD = "/usr/sbin/ngircd";
-const CAPACITY_RATES = [25, 35, 50, 70, 100, 140, 200, 280, 400, 560];
+const CAPACITY_RATES = [25, 35, 50, 70, 100, 140, 200, 280, 400, 560, 800, 1120, 1600];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
