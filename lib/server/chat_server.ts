@@ -77,24 +77,64 @@ export function serveChat(
   listener: AcceptSource<Deno.Conn>,
   options: ChatServerOptions,
 ): ChatServer {
-  const room = options.room;
-  const t = translator(serverText, options.lang ?? room.lang);
-  const maxFrame = options.maxFrame ?? room.maxFrame;
-  const maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
-  const deadline = options.shutdownDeadlineMs ?? 2_000;
-  const log = options.log ?? ((line: string) => console.error(line));
-  const peers = new Set<Peer>();
-  let closing = false;
-  const sweep = startSweep(
-    peers,
-    options.helloTimeoutMs ?? 10_000,
-    options.idleTimeoutMs ?? 60_000,
-  );
+  return new ChatService(listener, options);
+}
 
-  async function serveConn(conn: Deno.TcpConn, peer: PeerInfo): Promise<void> {
+/** The running service behind {@link serveChat}. */
+class ChatService implements ChatServer {
+  #room: Room;
+  #tooMany: (ip: string) => string;
+  #maxFrame: number;
+  #maxQueue: number;
+  #deadline: number;
+  #log: (line: string) => void;
+  #peers = new Set<Peer>();
+  #closing = false;
+  #closed: Promise<void> | null = null;
+  #sweep: ReturnType<typeof setInterval>;
+  #accepting: ConnectionListener<Deno.Conn>;
+
+  constructor(listener: AcceptSource<Deno.Conn>, options: ChatServerOptions) {
+    this.#room = options.room;
+    const t = translator(serverText, options.lang ?? options.room.lang);
+    this.#tooMany = (ip) => t("too_many_connections", { ip });
+    this.#maxFrame = options.maxFrame ?? options.room.maxFrame;
+    this.#maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
+    this.#deadline = options.shutdownDeadlineMs ?? 2_000;
+    this.#log = options.log ?? ((line: string) => console.error(line));
+    this.#sweep = startSweep(
+      this.#peers,
+      options.helloTimeoutMs ?? 10_000,
+      options.idleTimeoutMs ?? 60_000,
+    );
+    this.#accepting = new ConnectionListener(
+      listener,
+      (conn, peer) => this.#serveConn(conn as Deno.TcpConn, peer),
+      { maxPerIp: options.maxPerIp ?? 64, log: this.#log, name: "chat" },
+    );
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#closing = true;
+      clearInterval(this.#sweep);
+      await this.#accepting.stop();
+      this.#room.shutdown();
+      // Connections still before their hello are not members: close them too.
+      for (const p of this.#peers) p.rc.timeout("hello");
+      if (!(await this.#accepting.settled(this.#deadline + 500))) {
+        for (const p of this.#peers) p.fc.close();
+        await this.#accepting.settled();
+      }
+    })();
+    return this.#closed;
+  }
+
+  async #serveConn(conn: Deno.TcpConn, peer: PeerInfo): Promise<void> {
     if (peer.overLimit) {
-      const message = t("too_many_connections", { ip: peer.ip });
-      await refuse(conn, encodeFrame({ type: "error", code: "too_many_connections", message }));
+      const message = this.#tooMany(peer.ip);
+      const frame = encodeFrame({ type: "error", code: "too_many_connections", message });
+      await refuse(conn, frame, this.#deadline);
       return;
     }
     try {
@@ -103,14 +143,15 @@ export function serveChat(
     } catch {
       // Not fatal: some platforms refuse socket options on odd sockets.
     }
-    await runPeer(conn, peer);
+    await this.#runPeer(conn, peer);
   }
 
-  async function runPeer(conn: Deno.TcpConn, { ip, port }: PeerInfo): Promise<void> {
-    const fc = new FramedConnection(conn, { maxFrame, maxQueue });
+  async #runPeer(conn: Deno.TcpConn, { ip, port }: PeerInfo): Promise<void> {
+    const fc = new FramedConnection(conn, { maxFrame: this.#maxFrame, maxQueue: this.#maxQueue });
     const now = Date.now();
     const peer = { fc, opened: now, lastSeen: now, ending: null } as unknown as Peer;
-    peer.rc = room.connect({
+    const deadline = this.#deadline;
+    peer.rc = this.#room.connect({
       ip,
       port,
       // A connection already closed by its peer is not a slow consumer: the
@@ -120,84 +161,67 @@ export function serveChat(
         if (peer.ending === null) peer.ending = fc.end(deadline);
       },
     });
-    peers.add(peer);
-    if (closing) peer.rc.timeout("hello");
+    this.#peers.add(peer);
+    if (this.#closing) peer.rc.timeout("hello");
     try {
-      await readLoop(conn, peer, `${ip}:${port}`);
+      await readLoop(
+        conn,
+        peer,
+        (e) => this.#log(`chat: unexpected failure from ${ip}:${port}: ${e}`),
+      );
     } finally {
       peer.rc.disconnect();
       if (peer.ending !== null) await peer.ending;
       fc.close();
-      peers.delete(peer);
+      this.#peers.delete(peer);
     }
   }
+}
 
-  /** Feeds the room until EOF, a socket error or the room closing the connection. */
-  async function readLoop(conn: Deno.TcpConn, peer: Peer, who: string): Promise<void> {
-    const { fc, rc } = peer;
-    const buf = new Uint8Array(READ_BUFFER);
-    // Bytes after a quit or a fatal error are not read.
-    while (!fc.closed && rc.closing === null) {
-      let n: number | null;
-      try {
-        n = await conn.read(buf);
-      } catch {
-        return;
-      }
-      if (n === null) return;
-      peer.lastSeen = Date.now();
-      fc.decoder.push(buf.subarray(0, n));
-      try {
-        let payload: Uint8Array | null;
-        while (rc.closing === null && (payload = fc.decoder.next()) !== null) rc.receive(payload);
-      } catch (e) {
-        if (e instanceof ProtocolError && e.code === "frame_too_large") {
-          rc.frameTooLarge(e.size!, e.limit!);
-        } else {
-          log(`chat: unexpected failure from ${who}: ${e}`);
-          rc.disconnect();
-        }
-      }
-    }
-  }
-
-  /** Sends one error frame (with a deadline) and closes: for connections never framed. */
-  async function refuse(conn: Deno.Conn, frame: Uint8Array): Promise<void> {
-    const timer = setTimeout(() => closeQuietly(conn), deadline);
+/** Feeds the room until EOF, a socket error or the room closing the connection. */
+async function readLoop(
+  conn: Deno.TcpConn,
+  peer: Peer,
+  onFailure: (error: unknown) => void,
+): Promise<void> {
+  const { fc, rc } = peer;
+  const buf = new Uint8Array(READ_BUFFER);
+  // Bytes after a quit or a fatal error are not read.
+  while (!fc.closed && rc.closing === null) {
+    let n: number | null;
     try {
-      await writeAll(conn, frame);
+      n = await conn.read(buf);
     } catch {
-      // The peer is gone already.
-    } finally {
-      clearTimeout(timer);
-      closeQuietly(conn);
+      return;
+    }
+    if (n === null) return;
+    peer.lastSeen = Date.now();
+    fc.decoder.push(buf.subarray(0, n));
+    try {
+      let payload: Uint8Array | null;
+      while (rc.closing === null && (payload = fc.decoder.next()) !== null) rc.receive(payload);
+    } catch (e) {
+      if (e instanceof ProtocolError && e.code === "frame_too_large") {
+        rc.frameTooLarge(e.size!, e.limit!);
+      } else {
+        onFailure(e);
+        rc.disconnect();
+      }
     }
   }
+}
 
-  const accepting = new ConnectionListener(
-    listener,
-    (conn, peer) => serveConn(conn as Deno.TcpConn, peer),
-    { maxPerIp: options.maxPerIp ?? 64, log, name: "chat" },
-  );
-
-  let closed: Promise<void> | null = null;
-  return {
-    close(): Promise<void> {
-      closed ??= (async () => {
-        closing = true;
-        clearInterval(sweep);
-        await accepting.stop();
-        room.shutdown();
-        // Connections still before their hello are not members: close them too.
-        for (const p of peers) p.rc.timeout("hello");
-        if (!(await accepting.settled(deadline + 500))) {
-          for (const p of peers) p.fc.close();
-          await accepting.settled();
-        }
-      })();
-      return closed;
-    },
-  };
+/** Sends one error frame (with a deadline) and closes: for connections never framed. */
+async function refuse(conn: Deno.Conn, frame: Uint8Array, deadlineMs: number): Promise<void> {
+  const timer = setTimeout(() => closeQuietly(conn), deadlineMs);
+  try {
+    await writeAll(conn, frame);
+  } catch {
+    // The peer is gone already.
+  } finally {
+    clearTimeout(timer);
+    closeQuietly(conn);
+  }
 }
 
 /** One timer for every hello and idle timeout: cheap with thousands of idle connections. */
