@@ -1,8 +1,8 @@
 /**
  * Runs every benchmark under bench/ in turn (`deno task bench`), each in its own
  * process so one cannot disturb the next. Each prints its figures and its ratio to
- * a reference measured in the same run (dd, a raw socket loop, a raw UDP
- * forwarder); BENCHMARKS.md records a run. Nothing is asserted.
+ * a reference measured in the same run (dd for files, ngircd for the chat, a raw
+ * UDP forwarder for the relay); BENCHMARKS.md records a run. Nothing is asserted.
  *
  * `deno task bench chat relay` runs only the named ones.
  *
