@@ -11,8 +11,6 @@ import {
   storeRefusal,
   type UploadRules,
 } from "../lib/server/files/request.ts";
-import { fileServerText } from "../lib/server/files/text.ts";
-import { catalogueProblems } from "./catalogue_check.ts";
 
 const rules: UploadRules = {
   maxUpload: 1000,
@@ -45,14 +43,14 @@ Deno.test("parseUpload() types a v1 upload by its client-chosen id", () => {
 
 Deno.test("parseUpload() checks the session before the file name and the size", () => {
   const bad = { type: "upload", token: "nobody", filename: "", size: -1 };
-  assert.throws(() => parseUpload(bad, rules), refusedWith("unauthorized", "file_unauthorized"));
+  assert.throws(() => parseUpload(bad, rules), refusedWith("unauthorized", "unauthorized"));
   const badName = { type: "upload", token: "t", filename: "", size: -1 };
   assert.throws(() => parseUpload(badName, rules), refusedWith("bad_filename"));
   const badSize = { type: "upload", token: "t", filename: "a", size: 1001 };
   assert.throws(() => parseUpload(badSize, rules), refusedWith("upload_too_large"));
   assert.throws(
     () => parseUpload({ type: "upload", token: 5, filename: "a", size: 1 }, rules),
-    refusedWith("bad_message", "file_bad_message"),
+    refusedWith("bad_message", "bad_message"),
   );
 });
 
@@ -60,7 +58,7 @@ Deno.test("parseUpload() refuses v1 uploads when they are off, and bad v1 ids", 
   const v1 = { type: "upload", file_id: "x", filename: "a", size: 1 };
   assert.throws(
     () => parseUpload(v1, { ...rules, acceptV1: false }),
-    refusedWith("unauthorized", "file_v1_disabled"),
+    refusedWith("unauthorized", "v1_disabled"),
   );
   assert.throws(
     () => parseUpload({ ...v1, file_id: "../x" }, rules),
@@ -68,7 +66,7 @@ Deno.test("parseUpload() refuses v1 uploads when they are off, and bad v1 ids", 
   );
   assert.throws(
     () => parseUpload({ type: "upload", filename: "a", size: 1 }, rules),
-    refusedWith("unauthorized", "file_unauthorized"),
+    refusedWith("unauthorized", "unauthorized"),
   );
 });
 
@@ -95,7 +93,7 @@ Deno.test("checkUploadEnd() accepts the right SHA-256 in any case and refuses th
   );
   assert.throws(
     () => checkUploadEnd({ type: "download" }, sha),
-    refusedWith("size_mismatch", "file_size_extra"),
+    refusedWith("size_mismatch", "size_extra"),
   );
   assert.throws(() => checkUploadEnd({ type: "upload_end" }, sha), refusedWith("bad_message"));
 });
@@ -107,7 +105,7 @@ Deno.test("frameRefusal() maps the decoder's codes and rethrows anything else", 
   );
   assert.equal(
     frameRefusal(new ProtocolError("bad_message", "Not an object")).key,
-    "file_not_object",
+    "not_object",
   );
   const other = new Error("Connection reset");
   assert.throws(() => frameRefusal(other), (e: unknown) => e === other);
@@ -117,15 +115,11 @@ Deno.test("storeRefusal() sends bad_request for a resume of another size or one 
   const size = storeRefusal(new FileStoreError("resume_size", "Resume size differs: 5"), 5, 100);
   assert.deepEqual([size.code, size.key, size.params], [
     "bad_request",
-    "file_resume_size",
+    "resume_size",
     { detail: 5 },
   ]);
   const quota = storeRefusal(new FileStoreError("quota_exceeded", "Quota exceeded: 9"), 9, 100);
   assert.deepEqual([quota.code, quota.params], ["quota_exceeded", { detail: 9 }]);
   const other = new Error("Disk on fire");
   assert.throws(() => storeRefusal(other, 1, 100), (e: unknown) => e === other);
-});
-
-Deno.test("the file server's catalogue has every text in both languages with the same placeholders", () => {
-  assert.deepEqual(catalogueProblems(fileServerText), []);
 });

@@ -126,6 +126,15 @@ Deno.test("wrong hello version, non-hello first frame and bad JSON close the con
   assert.equal(fake.take()[0].code, "bad_utf8");
 });
 
+Deno.test("a frame that is JSON but not an object is explained with no placeholder left", () => {
+  const { room } = setup();
+  const fake = new Fake();
+  room.connect(fake).receive(payload("[1,2]"));
+  const [reply] = fake.take();
+  assert.equal(reply.code, "bad_message");
+  assert.equal(reply.message, "El mensaje debe ser un objeto JSON");
+});
+
 Deno.test("v1 hello is repaired and suffixed, and told its final name", () => {
   const { join } = setup();
   join("Ana", 1);

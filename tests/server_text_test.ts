@@ -11,3 +11,11 @@ Deno.test("serverText holds the relay's report texts", () => {
     assert.ok(key in serverText, key);
   }
 });
+
+Deno.test("serverText holds the file port's texts, with the v1 strings pinned in English", () => {
+  assert.equal(serverText.v1_file_not_found.es, "file not found");
+  assert.equal(serverText.v1_unknown_request.es, "unknown request");
+  for (const key of ["request_timeout", "upload_too_large", "hash_mismatch", "resume_size"]) {
+    assert.ok(key in serverText, key);
+  }
+});

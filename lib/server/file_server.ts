@@ -21,7 +21,7 @@ import { FileConnection } from "./files/connection.ts";
 import { handleDownload } from "./files/download.ts";
 import type { SyncFile } from "./files/receive.ts";
 import { parseUpload, Refusal, type UploadRules } from "./files/request.ts";
-import { fileServerText, type FileTextKey } from "./files/text.ts";
+import { serverText, type ServerTextKey } from "./text.ts";
 import { handleUpload, type UploadContext } from "./files/upload.ts";
 
 /** Options of {@link serveFiles}. */
@@ -80,13 +80,13 @@ const SWEEP_EVERY_MS = 3600_000;
  * ```
  */
 export function serveFiles(listener: Deno.Listener, options: FileServerOptions): FileServer {
-  const t = translator(fileServerText, options.lang ?? "es");
+  const t = translator(serverText, options.lang ?? "es");
   const log = options.log ?? ((line: string) => console.error(line));
   const store = options.store;
   const headerMs = options.helloTimeoutMs ?? 10_000;
-  const errorFrame = (code: string, key: FileTextKey, params = {}) =>
+  const errorFrame = (code: string, key: ServerTextKey, params = {}) =>
     encodeFrame({ type: "error", code, message: t(key, params) });
-  const timeoutFrame = errorFrame("hello_timeout", "file_hello_timeout");
+  const timeoutFrame = errorFrame("hello_timeout", "request_timeout");
   const server: ServerContext = {
     upload: {
       store,
@@ -123,7 +123,7 @@ export function serveFiles(listener: Deno.Listener, options: FileServerOptions):
     close() {
       closed ??= (async () => {
         await accepting.stop();
-        const bye = errorFrame("server_shutdown", "file_server_shutdown");
+        const bye = errorFrame("server_shutdown", "server_shutdown");
         for (const c of server.connections) c.shutdown(bye);
         await accepting.settled();
         clearInterval(sweeper);
@@ -140,7 +140,11 @@ interface ServerContext {
   maxFrame: number;
   clock?: LinkClock;
   /** An error frame in the server's language. */
-  errorFrame(code: string, key: FileTextKey, params?: Record<string, string | number>): Uint8Array;
+  errorFrame(
+    code: string,
+    key: ServerTextKey,
+    params?: Record<string, string | number>,
+  ): Uint8Array;
   /** Open connections (told `server_shutdown` when the server stops). */
   connections: Set<FileConnection>;
   /** Whether the server is stopping. */
@@ -159,7 +163,9 @@ async function handleConnection(
   });
   server.connections.add(c);
   try {
-    if (peer.overLimit) throw new Refusal("too_many_connections", "file_too_many_connections");
+    if (peer.overLimit) {
+      throw new Refusal("too_many_connections", "too_many_connections", { ip: peer.ip });
+    }
     await session(c, server);
     await c.linger();
   } catch (e) {
@@ -170,7 +176,7 @@ async function handleConnection(
       }
     } else if (!c.link.closed) {
       server.upload.log(`PC3 files: ${peer.ip}: ${(e as Error)?.stack ?? e}`);
-      await c.refuse(server.errorFrame("server_error", "file_server_error"));
+      await c.refuse(server.errorFrame("server_error", "server_error"));
     }
   } finally {
     c.close();
@@ -182,9 +188,9 @@ async function handleConnection(
 async function session(c: FileConnection, server: ServerContext): Promise<void> {
   const req = await c.readMessage(server.upload.headerMs, server.upload.timeoutFrame);
   if (req === null) return;
-  if (server.stopping()) throw new Refusal("server_shutdown", "file_server_shutdown");
+  if (server.stopping()) throw new Refusal("server_shutdown", "server_shutdown");
   if (req.type === "upload") {
     await handleUpload(c, parseUpload(req, server.rules), server.upload);
   } else if (req.type === "download") await handleDownload(c, req, server.upload);
-  else throw new Refusal("unknown_type", "file_unknown_type");
+  else throw new Refusal("unknown_type", "v1_unknown_request");
 }

@@ -28,14 +28,14 @@ export async function handleDownload(
   const fileId = parseDownloadId(req);
   const info = context.store.get(fileId);
   const path = context.store.blobPath(fileId);
-  if (info === undefined || path === undefined) throw new Refusal("not_found", "file_not_found");
+  if (info === undefined || path === undefined) throw new Refusal("not_found", "v1_file_not_found");
   const offset = parseDownloadOffset(req, info.size);
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { read: true });
   } catch (e) {
     context.log(`PC3 files: cannot open ${path}: ${(e as Error).message}`);
-    throw new Refusal("not_found", "file_not_found");
+    throw new Refusal("not_found", "v1_file_not_found");
   }
   try {
     if (offset > 0) await file.seek(offset, Deno.SeekMode.Start);

@@ -7,11 +7,11 @@
  * @module
  */
 
-import type { Message } from "../../protocol/frame.ts";
+import type { Message, ProtocolError } from "../../protocol/frame.ts";
 import { sanitizeFilename, validateV1FileId } from "../../protocol/file_names.ts";
 import { utf8Length } from "../../protocol/utf8.ts";
 import { FileStoreError } from "./store_error.ts";
-import type { FileTextKey } from "./text.ts";
+import type { ServerTextKey } from "../text.ts";
 
 /**
  * A request refused: sent to the peer as an error frame with `code`
@@ -23,11 +23,11 @@ export class Refusal extends Error {
   /** Error code on the wire. */
   readonly code: string;
   /** Text of the error frame's message. */
-  readonly key: FileTextKey;
+  readonly key: ServerTextKey;
   /** Values for the text's placeholders. */
   readonly params: Record<string, string | number>;
 
-  constructor(code: string, key: FileTextKey, params: Record<string, string | number> = {}) {
+  constructor(code: string, key: ServerTextKey, params: Record<string, string | number> = {}) {
     super(`File request refused: ${code}`);
     this.code = code;
     this.key = key;
@@ -67,7 +67,7 @@ export function parseUpload(req: Message, rules: UploadRules): UploadRequest {
   if (req.token !== undefined) {
     if (typeof req.token !== "string") throw malformed("token");
     const owner = rules.sessionName(req.token) ?? "";
-    if (owner === "") throw new Refusal("unauthorized", "file_unauthorized");
+    if (owner === "") throw new Refusal("unauthorized", "unauthorized");
     const filename = checkFilename(req.filename);
     const size = checkSize(req.size, rules.maxUpload);
     if (req.resume !== undefined && typeof req.resume !== "string") throw malformed("resume");
@@ -79,13 +79,13 @@ export function parseUpload(req: Message, rules: UploadRules): UploadRequest {
       ...(req.resume !== undefined ? { resume: req.resume } : {}),
     };
   }
-  if (req.file_id === undefined) throw new Refusal("unauthorized", "file_unauthorized");
-  if (!rules.acceptV1) throw new Refusal("unauthorized", "file_v1_disabled");
+  if (req.file_id === undefined) throw new Refusal("unauthorized", "unauthorized");
+  if (!rules.acceptV1) throw new Refusal("unauthorized", "v1_disabled");
   let fileId: string;
   try {
     fileId = validateV1FileId(req.file_id);
   } catch {
-    throw new Refusal("bad_file_id", "file_bad_file_id");
+    throw new Refusal("bad_file_id", "bad_file_id");
   }
   const filename = checkFilename(req.filename);
   const size = checkSize(req.size, rules.maxUpload);
@@ -109,7 +109,7 @@ export function parseDownloadOffset(req: Message, size: number): number {
     throw malformed("offset");
   }
   if (offset > size) {
-    throw new Refusal("bad_request", "file_bad_request", { detail: `offset ${offset}` });
+    throw new Refusal("bad_request", "bad_request", { detail: `offset ${offset}` });
   }
   return offset;
 }
@@ -119,9 +119,9 @@ export function parseDownloadOffset(req: Message, size: number): number {
  * the one computed (`sha256`, lower-case hex); throws a {@link Refusal}.
  */
 export function checkUploadEnd(end: Message, sha256: string): void {
-  if (end.type !== "upload_end") throw new Refusal("size_mismatch", "file_size_extra");
+  if (end.type !== "upload_end") throw new Refusal("size_mismatch", "size_extra");
   if (typeof end.sha256 !== "string") throw malformed("sha256");
-  if (end.sha256.toLowerCase() !== sha256) throw new Refusal("hash_mismatch", "file_hash_mismatch");
+  if (end.sha256.toLowerCase() !== sha256) throw new Refusal("hash_mismatch", "hash_mismatch");
 }
 
 /**
@@ -131,14 +131,16 @@ export function checkUploadEnd(end: Message, sha256: string): void {
 export function frameRefusal(error: unknown): Refusal {
   const code = (error as { code?: unknown })?.code;
   switch (code) {
-    case "frame_too_large":
-      return new Refusal(code, "file_frame_too_large");
+    case "frame_too_large": {
+      const { size, limit } = error as ProtocolError;
+      return new Refusal(code, "frame_too_large", { size: size ?? "?", limit: limit ?? "?" });
+    }
     case "bad_utf8":
-      return new Refusal(code, "file_bad_utf8");
+      return new Refusal(code, "bad_utf8");
     case "bad_json":
-      return new Refusal(code, "file_bad_json");
+      return new Refusal(code, "bad_json");
     case "bad_message":
-      return new Refusal(code, "file_not_object");
+      return new Refusal(code, "not_object");
     default:
       throw error;
   }
@@ -150,30 +152,30 @@ export function storeRefusal(error: unknown, size: number, maxUpload: number): R
   const code = error.protocolCode;
   switch (error.code) {
     case "not_found":
-      return new Refusal(code, "file_upload_not_found", { detail: error.id ?? "" });
+      return new Refusal(code, "upload_not_found", { detail: error.id ?? "" });
     case "upload_too_large":
-      return new Refusal(code, "file_upload_too_large", { limit: maxUpload, detail: String(size) });
+      return new Refusal(code, "upload_too_large", { limit: maxUpload, detail: String(size) });
     case "quota_exceeded":
-      return new Refusal(code, "file_quota_exceeded", { detail: size });
+      return new Refusal(code, "quota_exceeded", { detail: size });
     case "resume_size":
-      return new Refusal(code, "file_resume_size", { detail: size });
+      return new Refusal(code, "resume_size", { detail: size });
     case "upload_running":
-      return new Refusal(code, "file_upload_running", { detail: size });
+      return new Refusal(code, "upload_running", { detail: size });
     case "file_exists":
       return new Refusal(code, "file_exists", { detail: error.message });
     case "server_shutdown":
-      return new Refusal(code, "file_server_shutdown");
+      return new Refusal(code, "server_shutdown");
   }
 }
 
 function malformed(field: string): Refusal {
-  return new Refusal("bad_message", "file_bad_message", { detail: field });
+  return new Refusal("bad_message", "bad_message", { detail: field });
 }
 
 function checkSize(size: unknown, maxUpload: number): number {
   if (typeof size !== "number") throw malformed("size");
   if (!Number.isSafeInteger(size) || size < 0 || size > maxUpload) {
-    throw new Refusal("upload_too_large", "file_upload_too_large", {
+    throw new Refusal("upload_too_large", "upload_too_large", {
       limit: maxUpload,
       detail: String(size),
     });
@@ -185,11 +187,11 @@ function checkFilename(name: unknown): string {
   if (typeof name !== "string") throw malformed("filename");
   const bytes = utf8Length(name);
   if (bytes < 1 || bytes > 255) {
-    throw new Refusal("bad_filename", "file_bad_filename", { detail: `${bytes} bytes` });
+    throw new Refusal("bad_filename", "bad_filename", { detail: `${bytes} bytes` });
   }
   try {
     return sanitizeFilename(name);
   } catch {
-    throw new Refusal("bad_filename", "file_bad_filename", { detail: JSON.stringify(name) });
+    throw new Refusal("bad_filename", "bad_filename", { detail: JSON.stringify(name) });
   }
 }

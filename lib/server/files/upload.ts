@@ -87,7 +87,7 @@ async function receiveSlot(
     file.close();
   }
   if (got < need) {
-    throw new Refusal("size_mismatch", "file_size_mismatch", {
+    throw new Refusal("size_mismatch", "size_mismatch", {
       got: slot.offset + got,
       size: slot.size,
     });
@@ -108,10 +108,10 @@ async function awaitEnd(
     end = await c.readMessage(context.headerMs, context.timeoutFrame);
   } catch {
     outcome.keep = false;
-    throw new Refusal("size_mismatch", "file_size_extra");
+    throw new Refusal("size_mismatch", "size_extra");
   }
   c.link.watch(context.stallMs);
-  if (end === null) throw new Refusal("size_mismatch", "file_size_mismatch", { got: size, size });
+  if (end === null) throw new Refusal("size_mismatch", "size_mismatch", { got: size, size });
   try {
     checkUploadEnd(end, sha256);
   } catch (e) {

@@ -267,7 +267,9 @@ export class Room implements RoomSettings {
       } catch (e) {
         if (!(e instanceof ProtocolError)) throw e;
         const code = decodeErrorCode(e.code);
-        this.#core.errors.badFrame(m, code, this.#core.t(code));
+        // decodeMessage's bad_message is always "valid JSON, not an object".
+        const text = this.#core.t(code === "bad_message" ? "not_object" : code);
+        this.#core.errors.badFrame(m, code, text);
         return;
       }
       if (m.name === null) handleHello(this.#core, m, msg);
