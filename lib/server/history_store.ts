@@ -12,7 +12,7 @@
 
 import { join } from "node:path";
 import { AtomicJsonFile, type JsonFileProblem } from "../net/atomic_json.ts";
-import type { RoomHistory } from "./room.ts";
+import type { RoomHistory } from "./room/types.ts";
 
 /** File name inside the storage folder. */
 export const HISTORY_FILE = "history.json";
