@@ -7,7 +7,7 @@
  * (EMFILE, ENFILE, ENOBUFS, ENOMEM) pauses accepting briefly, with one log line
  * per episode; an error about one connection (reset or aborted before it was
  * accepted) is skipped at once, so a connect-then-reset flood cannot stall the
- * service.
+ * service. Any other accept error is skipped too, and the first one is logged.
  *
  * @module
  */
