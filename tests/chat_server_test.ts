@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type ChatServerOptions, serveChat } from "../lib/server/chat_server.ts";
-import { Room, type RoomOptions } from "../lib/server/room.ts";
+import { Room, type RoomOptions } from "../lib/server/room/room.ts";
 import { RawClient } from "./chat_test_client.ts";
 
 async function withServer(

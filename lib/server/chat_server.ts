@@ -19,7 +19,7 @@ import { type Lang, translator } from "../protocol/i18n.ts";
 import { DEFAULT_MAX_QUEUE, FramedConnection } from "../net/framed_conn.ts";
 import { type AcceptSource, ConnectionListener, type PeerInfo } from "../net/listener.ts";
 import { writeAll } from "../net/write_queue.ts";
-import type { Room, RoomConnection } from "./room.ts";
+import type { Room, RoomConnection } from "./room/room.ts";
 import { serverText } from "./text.ts";
 
 /** Options of {@link serveChat}. */
@@ -67,7 +67,7 @@ interface Peer {
  * @example
  * ```ts
  * import { serveChat } from "./chat_server.ts";
- * import { Room } from "./room.ts";
+ * import { Room } from "./room/room.ts";
  * const listener = Deno.listen({ hostname: "0.0.0.0", port: 9009 });
  * const chat = serveChat(listener, { room: new Room() });
  * await chat.close();
