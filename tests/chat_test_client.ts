@@ -3,6 +3,7 @@
  */
 import { decodeMessage, encodeFrame, FrameDecoder, type Message } from "../lib/protocol/frame.ts";
 import { writeAll } from "../lib/net/write_queue.ts";
+import { withDeadline } from "./wait.ts";
 
 /** Speaks frames over a real socket; `next()` gives the next message or null at EOF. */
 export class RawClient {
@@ -33,16 +34,8 @@ export class RawClient {
   }
 
   /** The next message, or null at EOF; fails after `timeoutMs`. */
-  async next(timeoutMs = 5000): Promise<Message | null> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error("Timed out waiting for a frame")), timeoutMs);
-    });
-    try {
-      return await Promise.race([this.#next(), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  next(timeoutMs = 5000): Promise<Message | null> {
+    return withDeadline(this.#next(), timeoutMs, "a frame");
   }
 
   async #next(): Promise<Message | null> {

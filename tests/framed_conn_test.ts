@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { FramedConnection } from "../lib/net/framed_conn.ts";
 import { decodeMessage, encodeFrame } from "../lib/protocol/frame.ts";
+import { withDeadline } from "./wait.ts";
+
+/** Every payload until the peer's EOF, within a deadline. */
+function collect(conn: FramedConnection): Promise<Uint8Array[]> {
+  return withDeadline(Array.fromAsync(conn.payloads()), 5_000, "the peer's frames and EOF");
+}
 
 async function pair(): Promise<[Deno.Conn, Deno.Conn, Deno.Listener]> {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -14,12 +20,9 @@ Deno.test("FramedConnection delivers queued frames in order and reads them back"
   const sender = new FramedConnection(a);
   const receiver = new FramedConnection(b);
   for (let i = 0; i < 500; i++) sender.send(encodeFrame({ i }));
-  await sender.flush();
+  await withDeadline(sender.flush(), 5_000, "the queue to flush");
   sender.close();
-  const got: number[] = [];
-  for await (const payload of receiver.payloads()) {
-    got.push(decodeMessage(payload).i as number);
-  }
+  const got = (await collect(receiver)).map((payload) => decodeMessage(payload).i as number);
   assert.deepEqual(got, Array.from({ length: 500 }, (_, i) => i));
   receiver.close();
   listener.close();
@@ -45,12 +48,11 @@ Deno.test("FramedConnection.end() flushes before closing and is safe twice", asy
   const [a, b, listener] = await pair();
   const sender = new FramedConnection(a);
   sender.send(encodeFrame({ type: "bye" }));
-  await sender.end();
-  await sender.end();
+  await withDeadline(sender.end(), 5_000, "end() to flush");
+  await withDeadline(sender.end(), 5_000, "a second end()");
   sender.close();
   const receiver = new FramedConnection(b);
-  const got = [];
-  for await (const payload of receiver.payloads()) got.push(decodeMessage(payload));
+  const got = (await collect(receiver)).map(decodeMessage);
   assert.deepEqual(got, [{ type: "bye" }]);
   receiver.close();
   listener.close();
@@ -62,8 +64,7 @@ Deno.test("FramedConnection.payloads() ends quietly when the peer resets mid-fra
   await a.write(frame.subarray(0, 7));
   a.close();
   const receiver = new FramedConnection(b);
-  const got = [];
-  for await (const payload of receiver.payloads()) got.push(payload);
+  const got = await collect(receiver);
   assert.equal(got.length, 0);
   assert.equal(receiver.decoder.buffered, 7);
   receiver.close();

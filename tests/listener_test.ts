@@ -5,6 +5,7 @@ import {
   isResourceExhaustion,
   type PeerInfo,
 } from "../lib/net/listener.ts";
+import { waitFor, withDeadline } from "./wait.ts";
 
 /** A listener whose accept() replays a script: errors to throw or connections to hand out. */
 class ScriptedListener {
@@ -52,13 +53,9 @@ function emfile(): Error {
   return Object.assign(new Error("Too many open files (os error 24)"), { code: "EMFILE" });
 }
 
-/** Resolves when `check()` holds, polling on macrotasks; fails after `ms`. */
-async function until(check: () => boolean, ms = 2000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("Condition not met in time");
-    await new Promise((r) => setTimeout(r, 1));
-  }
+/** Resolves when `check()` holds; fails after `ms`. */
+function until(check: () => boolean, ms = 2000): Promise<void> {
+  return waitFor(check, { message: "the listener to reach the expected state", timeoutMs: ms });
 }
 
 Deno.test("isResourceExhaustion() recognises EMFILE/ENFILE/ENOBUFS/ENOMEM and nothing else", () => {
@@ -185,7 +182,7 @@ Deno.test("ConnectionListener on a real socket serves clients and stop() ends ac
   for (let i = 0; i < 3; i++) {
     const c = await Deno.connect({ hostname: "127.0.0.1", port });
     const buf = new Uint8Array(1);
-    assert.equal(await c.read(buf), 1);
+    assert.equal(await withDeadline(c.read(buf), 5_000, "the handler's byte"), 1);
     assert.equal(buf[0], 1);
     c.close();
   }
@@ -227,9 +224,10 @@ Deno.test("ConnectionListener survives running out of descriptors (real process,
   const w = child.stdin.getWriter();
   await w.write(new TextEncoder().encode(script));
   await w.close();
-  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-  const out = await child.output();
-  clearTimeout(timer);
+  const out = await withDeadline(child.output(), 15_000, "the low-ulimit child").catch((e) => {
+    child.kill("SIGKILL");
+    throw e;
+  });
   const text = new TextDecoder().decode(out.stdout);
   const result = JSON.parse(/RESULT (.*)/.exec(text)?.[1] ?? "null");
   assert.ok(result, `no result: ${text} ${new TextDecoder().decode(out.stderr)}`);
