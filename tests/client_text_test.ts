@@ -26,3 +26,25 @@ Deno.test("placeholders() lists each {name} once, sorted", () => {
   assert.deepEqual(placeholders("{host}:{port} «{host}»"), ["host", "port"]);
   assert.deepEqual(placeholders("no placeholders {}"), []);
 });
+
+Deno.test("clientText's parts share no key, so none hides another", async () => {
+  const parts = await Promise.all(
+    ["session", "transfers", "calls", "failures"].map((name) =>
+      import(`../lib/client/text/${name}.ts`)
+    ),
+  );
+  const seen = new Map<string, number>();
+  for (const part of parts) {
+    for (const catalogue of Object.values(part) as object[]) {
+      for (const key of Object.keys(catalogue)) seen.set(key, (seen.get(key) ?? 0) + 1);
+    }
+  }
+  assert.deepEqual([...seen].filter(([, n]) => n > 1), []);
+  assert.equal(seen.size, Object.keys(clientText).length);
+});
+
+Deno.test("clientText holds the call window's and capture's texts", () => {
+  for (const key of ["no_ffmpeg", "window_title", "stats_header", "source_test"]) {
+    assert.ok(key in clientText, key);
+  }
+});

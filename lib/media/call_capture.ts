@@ -10,10 +10,10 @@ import { translator } from "../protocol/i18n.ts";
 import { MAX_PAYLOAD } from "../protocol/media_packet.ts";
 import { FfmpegNotFoundError, findFfmpeg } from "./ffmpeg_path.ts";
 import { CaptureError, defaultCamera, listCameraDevices, VideoCapture } from "./video_capture.ts";
-import { VIDEO_TEXT } from "./video_text.ts";
+import { clientText } from "../client/text.ts";
 
 /** The translator of the video texts. */
-export type VideoTranslator = ReturnType<typeof translator<typeof VIDEO_TEXT>>;
+export type VideoTranslator = ReturnType<typeof translator<typeof clientText>>;
 
 /** What {@link startCallCapture} needs. */
 export interface CallCaptureOptions {

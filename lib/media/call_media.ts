@@ -24,7 +24,7 @@ import { type CallMember, type CallScene, CallViews, othersOf } from "./call_vie
 import { type Clock, systemClock, type TimerId } from "../protocol/clock.ts";
 import { MediaLink } from "./media_link.ts";
 import type { CaptureError, VideoCapture } from "./video_capture.ts";
-import { VIDEO_TEXT } from "./video_text.ts";
+import { clientText } from "../client/text.ts";
 
 export type { CallMember } from "./call_views.ts";
 
@@ -74,7 +74,7 @@ export class CallMedia {
 
   private constructor(options: CallMediaOptions) {
     this.#o = options;
-    this.#t = translator(VIDEO_TEXT, options.lang);
+    this.#t = translator(clientText, options.lang);
     this.#clock = options.clock ?? systemClock;
   }
 

@@ -9,7 +9,7 @@
 import type { Lang } from "../protocol/i18n.ts";
 import { translator } from "../protocol/i18n.ts";
 import type { Clock } from "../protocol/clock.ts";
-import { VIDEO_TEXT } from "./video_text.ts";
+import { clientText } from "../client/text.ts";
 import { TerminalView, type ViewTile } from "./video_terminal.ts";
 import { VideoWindow, type WindowTile } from "./video_window.ts";
 
@@ -61,12 +61,12 @@ export function othersOf(
 
 /** The chosen view of a call; see the module docs. */
 export class CallViews {
-  #t: ReturnType<typeof translator<typeof VIDEO_TEXT>>;
+  #t: ReturnType<typeof translator<typeof clientText>>;
   #window: VideoWindow | null = null;
   #terminal: TerminalView | null = null;
 
   private constructor(lang: Lang) {
-    this.#t = translator(VIDEO_TEXT, lang);
+    this.#t = translator(clientText, lang);
   }
 
   /** Opens the view `options.view` names (the terminal pane only with paint and paneSize). */

@@ -25,7 +25,7 @@
 import type { Lang } from "../protocol/i18n.ts";
 import { translator } from "../protocol/i18n.ts";
 import { type Clock, systemClock, type TimerId } from "../protocol/clock.ts";
-import { VIDEO_TEXT } from "./video_text.ts";
+import { clientText } from "../client/text.ts";
 import { windowPage } from "./video_window_page.ts";
 
 /** One tile of the grid. */
@@ -86,7 +86,7 @@ export async function openInBrowser(url: string, os: string = Deno.build.os): Pr
 /** The browser view; see the module docs. */
 export class VideoWindow {
   #options: VideoWindowOptions;
-  #t: ReturnType<typeof translator<typeof VIDEO_TEXT>>;
+  #t: ReturnType<typeof translator<typeof clientText>>;
   #key = crypto.randomUUID().replaceAll("-", "");
   #server!: Deno.HttpServer<Deno.NetAddr>;
   #sockets = new Set<WebSocket>();
@@ -100,7 +100,7 @@ export class VideoWindow {
 
   private constructor(options: VideoWindowOptions) {
     this.#options = options;
-    this.#t = translator(VIDEO_TEXT, options.lang);
+    this.#t = translator(clientText, options.lang);
     this.#clock = options.clock ?? systemClock;
   }
 

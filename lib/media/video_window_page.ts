@@ -6,11 +6,11 @@
  */
 import type { Lang } from "../protocol/i18n.ts";
 import { translator } from "../protocol/i18n.ts";
-import { VIDEO_TEXT } from "./video_text.ts";
+import { clientText } from "../client/text.ts";
 
 /** The HTML of the call window in `lang` (texts escaped for HTML and for the script). */
 export function windowPage(lang: Lang): string {
-  const t = translator(VIDEO_TEXT, lang);
+  const t = translator(clientText, lang);
   const texts = {
     noVideo: t("no_video"),
     left: t("window_left"),

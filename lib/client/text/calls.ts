@@ -1,12 +1,49 @@
 /**
- * User-facing texts of the call video (capture, views, stats), Spanish and English.
+ * Part of the client's one catalogue ({@link ../text.ts}): call signalling, capture, the call views and `/call stats`.
  *
  * @module
  */
-import type { Catalog } from "../protocol/i18n.ts";
 
-/** Catalog of the video modules, used with `translator(VIDEO_TEXT, lang)`. */
-export const VIDEO_TEXT = {
+import type { Catalog } from "../../protocol/i18n.ts";
+
+/** Client texts: call signalling, capture, the call views and `/call stats`. */
+export const callText = {
+  // Calls.
+  callFirst: {
+    es: "{from} inició una videollamada — escribe /call start para unirte",
+    en: "{from} started a video call — type /call start to join",
+  },
+  callJoin: { es: "{from} se unió a la videollamada", en: "{from} joined the video call" },
+  callLeave: { es: "{from} salió de la videollamada", en: "{from} left the video call" },
+  callLeaveTimeout: {
+    es: "{from} salió de la videollamada (sin vídeo durante 10 s)",
+    en: "{from} left the video call (no video for 10 s)",
+  },
+  callEnded: { es: "La videollamada terminó", en: "The video call ended" },
+  callYouJoined: {
+    es: "Estás en la videollamada con: {names}. /call stop para salir",
+    en: "You are in the video call with: {names}. /call stop to leave",
+  },
+  callYouLeft: { es: "Saliste de la videollamada", en: "You left the video call" },
+  callYouTimedOut: {
+    es:
+      "Saliste de la videollamada: el servidor no recibió tu vídeo en 10 s (¿cortafuegos UDP? configurar_firewall.ps1)",
+    en:
+      "You left the video call: the server got no video from you for 10 s (UDP firewall? configurar_firewall.ps1)",
+  },
+  callAlready: { es: "Ya estás en la videollamada", en: "You are already in the video call" },
+  callNotIn: { es: "No estás en una videollamada", en: "You are not in a video call" },
+  callMediaStarting: {
+    es: "El vídeo de la llamada todavía se está iniciando; vuelve a probar en un momento",
+    en: "The call's video is still starting; try again in a moment",
+  },
+  callMediaFailed: {
+    es: "No se pudo iniciar el vídeo: {reason}",
+    en: "Could not start the video: {reason}",
+  },
+  callNobody: { es: "nadie más", en: "nobody else" },
+
+  // Call video: capture, views and statistics.
   no_ffmpeg: {
     es:
       "No se encontró ffmpeg (buscado en: {detail}). Instálalo o pon ffmpeg junto a pc3-client — entras a la llamada solo para ver",

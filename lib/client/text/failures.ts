@@ -1,0 +1,144 @@
+/**
+ * Part of the client's one catalogue ({@link ../text.ts}): connection failures and the command line.
+ *
+ * @module
+ */
+
+import type { Catalog } from "../../protocol/i18n.ts";
+
+/** Client texts: connection failures and the command line. */
+export const failureText = {
+  // Connection failures (the client exits with a non-zero code after them).
+  connRefused: {
+    es:
+      "No se pudo conectar a {host}:{port}: conexión rechazada. ¿Está el servidor en marcha? ¿Son correctos la IP y el puerto? ¿Abriste los puertos con configurar_firewall.ps1?",
+    en:
+      "Could not connect to {host}:{port}: connection refused. Is the server running? Are the IP address and port right? Did you open the ports with configurar_firewall.ps1?",
+  },
+  connUnresolved: {
+    es:
+      "No se pudo conectar a {host}:{port}: no se encuentra el equipo «{host}». Revisa la dirección (por ejemplo --host 192.168.1.10)",
+    en:
+      "Could not connect to {host}:{port}: the host «{host}» was not found. Check the address (for example --host 192.168.1.10)",
+  },
+  connTimeout: {
+    es:
+      "No se pudo conectar a {host}:{port}: sin respuesta en {seconds} s. ¿Es correcta la IP? ¿Abriste los puertos con configurar_firewall.ps1?",
+    en:
+      "Could not connect to {host}:{port}: no answer in {seconds} s. Is the IP address right? Did you open the ports with configurar_firewall.ps1?",
+  },
+  connFailed: {
+    es: "No se pudo conectar a {host}:{port}: {detail}",
+    en: "Could not connect to {host}:{port}: {detail}",
+  },
+  nameTaken: {
+    es: "El nombre «{name}» ya está en uso. Elige otro con --name",
+    en: "The name «{name}» is already taken. Choose another one with --name",
+  },
+  nameInvalid: {
+    es:
+      "El nombre «{name}» no es válido: {message}. Usa de 1 a 32 caracteres, sin caracteres de control",
+    en: "The name «{name}» is not valid: {message}. Use 1 to 32 characters, no control characters",
+  },
+  helloRefused: {
+    es: "El servidor {host}:{port} rechazó la conexión: {message}",
+    en: "The server {host}:{port} refused the connection: {message}",
+  },
+  helloClosed: {
+    es: "El servidor {host}:{port} cerró la conexión sin responder. ¿Es un servidor PC3 en marcha?",
+    en:
+      "The server {host}:{port} closed the connection without answering. Is it a running PC3 server?",
+  },
+  helloTimeout: {
+    es: "El servidor {host}:{port} no respondió al saludo en {seconds} s. ¿Es un servidor PC3?",
+    en: "The server {host}:{port} did not answer the hello in {seconds} s. Is it a PC3 server?",
+  },
+  badReply: {
+    es: "Respuesta inesperada de {host}:{port}: {detail}. ¿Es un servidor PC3 v2?",
+    en: "Unexpected reply from {host}:{port}: {detail}. Is it a PC3 v2 server?",
+  },
+  closedShutdown: {
+    es: "El servidor se cerró. Vuelve a conectarte cuando esté en marcha otra vez",
+    en: "The server shut down. Connect again when it is running again",
+  },
+  closedIdle: {
+    es: "El servidor cerró la conexión por inactividad ({message})",
+    en: "The server closed the connection for inactivity ({message})",
+  },
+  closedSlow: {
+    es: "El servidor cerró la conexión: este equipo no recibía los mensajes a tiempo",
+    en: "The server closed the connection: this computer did not take the messages in time",
+  },
+  closedError: {
+    es: "El servidor cerró la conexión: {message}",
+    en: "The server closed the connection: {message}",
+  },
+  closedLost: {
+    es:
+      "Se perdió la conexión con el servidor {host}:{port}. ¿Se cerró el servidor o se cortó la red?",
+    en:
+      "The connection to the server {host}:{port} was lost. Did the server stop or the network fail?",
+  },
+
+  // Command line.
+  namePrompt: { es: "Tu nombre: ", en: "Your name: " },
+  nameRequired: {
+    es: "Falta --name (obligatorio cuando la entrada no es una terminal)",
+    en: "Missing --name (required when the input is not a terminal)",
+  },
+  badFlag: { es: "Opción no válida: {detail}", en: "Invalid option: {detail}" },
+  badValue: {
+    es: "Valor no válido para --{flag}: {value} ({expected})",
+    en: "Invalid value for --{flag}: {value} ({expected})",
+  },
+  seeHelp: {
+    es: "Ejecuta con --help para ver las opciones",
+    en: "Run with --help to see the options",
+  },
+  noCameras: { es: "No se encontró ninguna cámara", en: "No camera found" },
+  cameras: { es: "Cámaras:", en: "Cameras:" },
+  usage: {
+    es: [
+      "Uso: pc3-client --name <nombre> [--host <ip>] [opciones]",
+      "",
+      "  --name <nombre>          tu nombre en el chat (se pregunta si falta y hay terminal)",
+      "  --host <ip>              dirección del servidor (por defecto 127.0.0.1)",
+      "  --chat-port <n>          puerto del chat (por defecto 9009)",
+      "  --file-port <n>          puerto de archivos (por defecto el que indique el servidor, o 9010)",
+      "  --media-port <n>         puerto UDP de vídeo (por defecto el que indique el servidor, o 9020)",
+      "  --downloads <carpeta>    carpeta de descargas (por defecto downloads)",
+      "  --lang es|en             idioma (por defecto es)",
+      "  --camera <dispositivo>   cámara a usar en las videollamadas",
+      "  --list-cameras           lista las cámaras y sale",
+      "  --video-source <s>       camera | test | none (por defecto camera)",
+      "  --video-view <v>         window | terminal | none (por defecto window; terminal sin pantalla)",
+      "  --video-size <AxB>       tamaño del vídeo (por defecto 320x240)",
+      "  --fps <n>                imágenes por segundo (por defecto 15)",
+      "  --help                   esta ayuda",
+      "",
+      "Sin terminal (entrada por tubería) el cliente lee un comando por línea y escribe una",
+      "línea por evento; al acabar la entrada espera a las transferencias y sale.",
+    ].join("\n"),
+    en: [
+      "Usage: pc3-client --name <name> [--host <ip>] [options]",
+      "",
+      "  --name <name>            your chat name (asked for when missing and on a terminal)",
+      "  --host <ip>              server address (default 127.0.0.1)",
+      "  --chat-port <n>          chat port (default 9009)",
+      "  --file-port <n>          file port (default: what the server says, else 9010)",
+      "  --media-port <n>         UDP video port (default: what the server says, else 9020)",
+      "  --downloads <folder>     downloads folder (default downloads)",
+      "  --lang es|en             language (default es)",
+      "  --camera <device>        camera used in video calls",
+      "  --list-cameras           lists the cameras and exits",
+      "  --video-source <s>       camera | test | none (default camera)",
+      "  --video-view <v>         window | terminal | none (default window; terminal without a display)",
+      "  --video-size <WxH>       video size (default 320x240)",
+      "  --fps <n>                frames per second (default 15)",
+      "  --help                   this help",
+      "",
+      "Without a terminal (input from a pipe) the client reads one command per line and prints",
+      "one line per event; at the end of the input it waits for transfers and exits.",
+    ].join("\n"),
+  },
+} satisfies Catalog;
