@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { LinkClock } from "../../net/file_link.ts";
+
 /** Bytes done so far out of the total. */
 export interface Progress {
   done: number;
@@ -25,6 +27,26 @@ export class TransferError extends Error {
     super(message, options);
     this.code = code;
   }
+}
+
+/** What every transfer takes: where the file port is, progress, cancellation, retries. */
+export interface TransferOptions {
+  host: string;
+  port: number;
+  onProgress?: (p: Progress) => void;
+  signal?: AbortSignal;
+  /** Time without a byte moving before giving up with `stalled` (default 60 s). */
+  stallMs?: number;
+  /**
+   * How many times a lost or stalled transfer goes on from the bytes already
+   * moved (an upload resumes, PROTOCOL.md 3.4; a download continues with an
+   * offset) before giving up (default 3).
+   */
+  retries?: number;
+  /** Called before each retry, with the attempt number and the code that caused it. */
+  onRetry?: (attempt: number, code: string) => void;
+  /** Clock of the stall timer (tests inject one). */
+  clock?: LinkClock;
 }
 
 /** Default time without a byte in either direction before a transfer is given up. */

@@ -16,16 +16,15 @@ import { pump } from "../../net/bulk_copy.ts";
 import { writeAll } from "../../net/write_queue.ts";
 import {
   checkAborted,
-  type Progress,
   type ProgressThrottle,
   RETRYABLE,
   retryDelayMs,
   sleep,
   throttle,
   TransferError,
+  type TransferOptions,
 } from "./common.ts";
 import { TransferLink } from "./link.ts";
-import type { LinkClock } from "../../net/file_link.ts";
 
 async function listNames(dir: string): Promise<string[]> {
   const names: string[] = [];
@@ -77,23 +76,9 @@ async function moveUnique(
 }
 
 /** Options of {@link downloadFile}. */
-export interface DownloadOptions {
-  host: string;
-  port: number;
+export interface DownloadOptions extends TransferOptions {
   /** Folder the file lands in (created if missing). */
   dir: string;
-  onProgress?: (p: Progress) => void;
-  signal?: AbortSignal;
-  /** Time without a byte moving before giving up with `stalled` (default 60 s). */
-  stallMs?: number;
-  /** How many times a lost or stalled download continues from the bytes it has (default 3). */
-  retries?: number;
-  /** Called before each continuation, with the attempt number and the code that caused it. */
-  onRetry?: (
-    attempt: number,
-    code: string,
-  ) => void; /** Clock of the stall timer (tests inject one). */
-  clock?: LinkClock;
 }
 
 /** What a download has so far, kept across the connections that carry it. */

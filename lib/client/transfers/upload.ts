@@ -10,37 +10,19 @@ import { encodeFrame, type Message } from "../../protocol/frame.ts";
 import { baseName } from "../../protocol/file_names.ts";
 import { NULL_SINK, pump } from "../../net/bulk_copy.ts";
 import {
-  type Progress,
   RETRYABLE,
   retryDelayMs,
   sleep,
   throttle,
   TransferError,
+  type TransferOptions,
 } from "./common.ts";
 import { TransferLink } from "./link.ts";
-import type { LinkClock } from "../../net/file_link.ts";
 
 /** Options of {@link uploadFile}. */
-export interface UploadOptions {
-  host: string;
-  port: number;
+export interface UploadOptions extends TransferOptions {
   /** The chat session's token (welcome.token). */
   token: string;
-  onProgress?: (p: Progress) => void;
-  signal?: AbortSignal;
-  /** Time without a byte moving before giving up with `stalled` (default 60 s). */
-  stallMs?: number;
-  /**
-   * How many times a lost or stalled upload is resumed from the bytes the server
-   * already has (PROTOCOL.md 3.4) before giving up (default 3).
-   */
-  retries?: number;
-  /** Called before each resume, with the attempt number and the code that caused it. */
-  onRetry?: (
-    attempt: number,
-    code: string,
-  ) => void; /** Clock of the stall timer (tests inject one). */
-  clock?: LinkClock;
 }
 
 /** What the server published. */
