@@ -7,6 +7,7 @@
  */
 
 import type { CallPeer, Member, SharedFile, Welcome } from "../protocol/wire.ts";
+import type { CallNotice } from "../protocol/wire_chat.ts";
 import type { ClientTextKey } from "./text.ts";
 
 /** A running or finished transfer, as the UI shows it. */
@@ -56,15 +57,7 @@ export type ClientEvent =
   | { type: "shutdown" }
   | { type: "system"; text: string }
   | { type: "server_error"; code: string; message: string }
-  | {
-    type: "call";
-    action: "start" | "stop" | "media";
-    from: string;
-    first: boolean;
-    ended: boolean;
-    reason: string;
-    members: CallPeer[];
-  }
+  | (Omit<CallNotice, "clientId" | "members"> & { members: CallPeer[] })
   | { type: "call_joined"; members: CallPeer[] }
   | { type: "call_left"; reason: CallLeftReason }
   | { type: "call_log"; line: string }

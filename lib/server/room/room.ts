@@ -52,16 +52,7 @@ import type {
   RoomOptions,
 } from "./types.ts";
 
-export type {
-  CallListener,
-  CallMemberRef,
-  LeaveReason,
-  MemberHandle,
-  RoomFile,
-  RoomFiles,
-  RoomHistory,
-  RoomOptions,
-} from "./types.ts";
+export type * from "./types.ts";
 export { RoomConnection } from "./connection.ts";
 
 /** Default largest upload announced in `welcome.limits`: 16 GiB. */
