@@ -107,6 +107,20 @@ Deno.test("lib/ imports point down the layers only", () => {
   assert.deepEqual(problems, []);
 });
 
+Deno.test("the protocol layer, the room and the relay's rules never touch Deno.*", () => {
+  const pure = libModules().filter((p) => {
+    const rel = relative(LIB, p).replaceAll("\\", "/");
+    return rel.startsWith("protocol/") || rel.startsWith("server/room/") ||
+      rel === "server/relay/relay.ts" || rel === "server/relay/types.ts";
+  });
+  assert.ok(pure.length > 10);
+  const impure = pure.filter((p) => {
+    const code = Deno.readTextFileSync(p).replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
+    return /\bDeno\./.test(code);
+  });
+  assert.deepEqual(impure.map((p) => relative(ROOT, p)), []);
+});
+
 Deno.test("lib/ has no import cycles", () => {
   const graph = new Map(libModules().map((p) => [p, importsOf(p)]));
   const state = new Map<string, "open" | "done">();
