@@ -1,18 +1,21 @@
 import assert from "node:assert/strict";
-import { decodeMessage, type Message } from "../lib/protocol/frame.ts";
+import { decodeMessage, FrameDecoder, type Message } from "../lib/protocol/frame.ts";
 import { payload, Room, type RoomFile, type RoomOptions } from "../lib/server/room/room.ts";
 
-/** A fake connection: decodes everything the room sends it. */
+/** A fake connection: decodes everything the room sends it (a frame may come in pieces). */
 class Fake {
   frames: Message[] = [];
   raw: Uint8Array[] = [];
+  #decoder = new FrameDecoder({ maxFrame: 16 << 20 });
   closedWith: string | null = null;
   full = false;
   constructor(readonly ip = "10.0.0.5", readonly port = 40000) {}
   send = (bytes: Uint8Array): boolean => {
     if (this.full) return false;
     this.raw.push(bytes);
-    this.frames.push(decodeMessage(bytes.subarray(4)));
+    this.#decoder.push(bytes);
+    let p: Uint8Array | null;
+    while ((p = this.#decoder.next()) !== null) this.frames.push(decodeMessage(p));
     return true;
   };
   close = (reason: string): void => {

@@ -44,6 +44,10 @@ export class Member {
   errors = 0;
   /** Frames refused by the rate limit so far (flood past the limit). */
   refused = 0;
+  /** This member's `members` list entry out of the call, encoded once by `Members`. */
+  listEntry: Uint8Array | null = null;
+  /** The same entry with `in_call: true`, encoded the first time it is needed. */
+  listEntryInCall: Uint8Array | null = null;
 
   /** A record for `handle`, rate-limited by `bucket`. */
   constructor(handle: MemberHandle, bucket: TokenBucket) {

@@ -31,7 +31,7 @@ export function handleHello(core: RoomCore, member: Member, msg: Message): void 
   member.since = core.now();
   member.token = core.randomHex(16);
   core.members.add(member);
-  core.send(member, welcome(core, member));
+  sendWelcome(core, member);
   sendHistory(core, member);
   core.emit({ type: "system", event: "join", name, text: core.t("joined", { name }) });
 }
@@ -64,10 +64,15 @@ function checkHelloV2(core: RoomCore, member: Member, msg: Message): string | nu
   return check.name;
 }
 
-/** The `welcome` frame of a v2 member that just joined. */
-function welcome(core: RoomCore, member: Member): Uint8Array {
+/**
+ * Sends the `welcome` of a v2 member that just joined. Its `members` list is
+ * written from each member's cached entry (see `Members.sendListFrame`), so
+ * a join costs no garbage in proportion to the room.
+ */
+function sendWelcome(core: RoomCore, member: Member): void {
   const { settings } = core;
-  return encodeFrame({
+  const call = core.call.list();
+  const message = {
     type: "welcome",
     version: 2,
     name: member.name,
@@ -81,10 +86,12 @@ function welcome(core: RoomCore, member: Member): Uint8Array {
       max_name: MAX_NAME,
       max_upload: settings.maxUpload,
     },
-    members: core.members.list((name) => core.call.has(name)),
+    members: [],
     files: fileList(core.files()),
-    call: core.call.list(),
-  });
+    call,
+  };
+  const inCall = new Set(call.map((peer) => peer.name));
+  core.members.sendListFrame(message, inCall, (bytes) => core.send(member, bytes));
 }
 
 /** A v1 hello: any name is repaired into a free one, and the member is told when it changed. */

@@ -1,14 +1,28 @@
 /**
  * Who is in the room: members after their hello, by name key (case- and
  * normalisation-blind, see lib/protocol/names.ts) in join order, and by
- * session token.
+ * session token; and the frames that list them all.
+ *
+ * A `welcome` lists every member, so a thousand members joining at once used
+ * to build a thousand lists of a thousand objects, their JSON text and their
+ * bytes (~33 MB in all, which the V8 heap and the allocator kept as resident
+ * memory). Each member's list entry is now encoded once, and a list frame is
+ * sent as its header and text around the cached entries
+ * ({@link Members.sendListFrame}), byte for byte the JSON of the whole object.
  *
  * @module
  */
 
-import type { Message } from "../../protocol/frame.ts";
+import { HEADER_BYTES, type Message } from "../../protocol/frame.ts";
 import { nameKey } from "../../protocol/names.ts";
+import { utf8Length } from "../../protocol/utf8.ts";
+import { encodeMember } from "../../protocol/wire.ts";
 import type { Member } from "./connection.ts";
+
+const encoder = new TextEncoder();
+
+/** Where an empty `members` list stands in a frame's JSON (keys are never user text). */
+const EMPTY_LIST = '"members":[]';
 
 /** The room's member registry. */
 export class Members {
@@ -63,12 +77,41 @@ export class Members {
 
   /** The `members` list of `welcome` and `who`, in join order. */
   list(inCall: (name: string) => boolean): Message[] {
-    return [...this.#byKey.values()].map((m) => ({
-      name: m.name,
-      since: m.since,
-      protocol: m.protocol,
-      in_call: inCall(m.name!),
-    }));
+    return [...this.#byKey.values()].map((m) => entry(m, inCall(m.name!)));
+  }
+
+  /**
+   * Sends `message`, whose `members` is an empty array, as one frame listing
+   * every member in join order (`inCall` holds the names of the call's
+   * members). The bytes are those of `encodeFrame` with {@link list} in
+   * place; `send` gets them in pieces, in order: a fresh header and text
+   * before the list, each member's cached entry, the text after it.
+   */
+  sendListFrame(
+    message: Message,
+    inCall: ReadonlySet<string>,
+    send: (bytes: Uint8Array) => void,
+  ): void {
+    const text = JSON.stringify(message);
+    const at = text.indexOf(EMPTY_LIST);
+    if (at < 0) throw new TypeError("sendListFrame needs a message with members: []");
+    const split = at + EMPTY_LIST.length - 1;
+    let length = utf8Length(text);
+    for (const m of this.#byKey.values()) length += cachedEntry(m, inCall.has(m.name!)).length;
+    // Each cached entry starts with a comma: the first one's is left out.
+    if (this.#byKey.size > 0) length -= 1;
+    const head = text.slice(0, split);
+    const start = new Uint8Array(HEADER_BYTES + utf8Length(head));
+    new DataView(start.buffer).setUint32(0, length);
+    encoder.encodeInto(head, start.subarray(HEADER_BYTES));
+    send(start);
+    let first = true;
+    for (const m of this.#byKey.values()) {
+      const bytes = cachedEntry(m, inCall.has(m.name!));
+      send(first ? bytes.subarray(1) : bytes);
+      first = false;
+    }
+    send(encoder.encode(text.slice(split)));
   }
 
   /** Forgets everyone (shutdown). */
@@ -76,4 +119,15 @@ export class Members {
     this.#byKey.clear();
     this.#byToken.clear();
   }
+}
+
+/** One entry of the `members` list. */
+function entry(m: Member, inCall: boolean): Message {
+  return encodeMember({ name: m.name!, since: m.since, protocol: m.protocol!, inCall });
+}
+
+/** The member's entry as `,{...}` bytes, encoded the first time it is asked for. */
+function cachedEntry(m: Member, inCall: boolean): Uint8Array {
+  if (inCall) return m.listEntryInCall ??= encoder.encode("," + JSON.stringify(entry(m, true)));
+  return m.listEntry ??= encoder.encode("," + JSON.stringify(entry(m, false)));
 }
