@@ -15,6 +15,8 @@
  *     file port.
  * Ratios PC3 / ngircd close the run. Every process is started and stopped here,
  * each wait with a deadline. SKIP_NGIRCD=1 and SKIP_UPLOADS=1 leave parts out.
+ * The PC3 server runs with the V8 flags of the `serve` task in deno.json;
+ * `PC3_V8_FLAGS=<flags>` replaces them (`PC3_V8_FLAGS=` for none), to compare.
  *
  * ```sh
  * deno run -A bench/chat_bench.ts [--members 1000] [--seconds 6] [--upload-mib 1024]
@@ -32,16 +34,35 @@ const { values } = parseArgs({
     members: { type: "string", default: "1000" },
     seconds: { type: "string", default: "6" },
     "upload-mib": { type: "string", default: "1024" },
+    help: { type: "boolean", default: false },
   },
 });
+if (values.help) {
+  console.log(
+    "deno run -A bench/chat_bench.ts [--members 1000] [--seconds 6] [--upload-mib 1024]\n" +
+      "env: SKIP_NGIRCD=1, SKIP_UPLOADS=1, PC3_V8_FLAGS=<v8 flags> (default: the serve task's)",
+  );
+  Deno.exit(0);
+}
 const MEMBERS = Number(values.members);
 const SECONDS = Number(values.seconds);
 const UPLOAD_BYTES = Number(values["upload-mib"]) * 1024 * 1024;
 const SERVER = fileURLToPath(new URL("../server.ts", import.meta.url));
 const LOAD = fileURLToPath(new URL("./chat_load.ts", import.meta.url));
 const NGIRCD = "/usr/sbin/ngircd";
+/** The `--v8-flags=…` argument the server runs with (see the module doc). */
+const V8_FLAGS = serverV8Flags();
 // Capacity steps: 25 msg/s up by 1.2× to ~1700 (stops at the first failure).
 const CAPACITY_RATES = Array.from({ length: 24 }, (_, i) => Math.round(25 * 1.2 ** i));
+
+/** The `serve` task's `--v8-flags=…` (or `PC3_V8_FLAGS`), as a list of zero or one argument. */
+function serverV8Flags(): string[] {
+  const override = Deno.env.get("PC3_V8_FLAGS");
+  if (override !== undefined) return override === "" ? [] : [`--v8-flags=${override}`];
+  const config = JSON.parse(Deno.readTextFileSync(new URL("../deno.json", import.meta.url)));
+  const flag = /--v8-flags=\S+/.exec(String(config.tasks?.serve ?? ""));
+  return flag === null ? [] : [flag[0]];
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -100,7 +121,18 @@ interface Server {
 
 async function startPc3(storage: string, maxPerIp: number): Promise<Server> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", SERVER, "--chat-port", "0", "--file-port", "0", "--media-port", "0"]
+    args: [
+      "run",
+      "-A",
+      ...V8_FLAGS,
+      SERVER,
+      "--chat-port",
+      "0",
+      "--file-port",
+      "0",
+      "--media-port",
+      "0",
+    ]
       .concat(["--storage", storage, "--max-per-ip", String(maxPerIp), "--quota", "8G"])
       .concat(["--idle-timeout", "3600"]),
     stdout: "piped",
@@ -352,7 +384,8 @@ async function main(): Promise<void> {
   const loads: Load[] = [];
   try {
     console.log(
-      `${MEMBERS} members; load average ${loadavg()} on ${navigator.hardwareConcurrency} cores`,
+      `${MEMBERS} members; load average ${loadavg()} on ${navigator.hardwareConcurrency} cores; ` +
+        `PC3 server flags: ${V8_FLAGS.join(" ") || "none"}`,
     );
     const rawPer = await rawDenoPerConnection();
     console.log(`(a) bare Deno accept loop: ${rawPer.toFixed(1)} KiB RSS per idle connection`);
