@@ -229,3 +229,21 @@ Deno.test("WriteQueue over a real socket delivers everything to a slow reader", 
   b.close();
   listener.close();
 });
+
+Deno.test("WriteQueue sends a frame pushed in a thousand small pieces in few full writes", async () => {
+  // The room sends a welcome as its header and text, then one cached entry per member.
+  const w = new ManualWriter();
+  const q = new WriteQueue(w);
+  const pieces = [Uint8Array.of(0, 0, 0xea, 0x60)];
+  for (let i = 0; i < 1000; i++) pieces.push(new Uint8Array(60).fill(i & 0xff));
+  for (const p of pieces) assert.equal(q.push(p), true);
+  const drained = q.drain();
+  for (let guard = 0; w.inFlight > 0 && guard < 1000; guard++) {
+    w.complete();
+    await settle();
+  }
+  await drained;
+  assert.deepEqual(concat(w.writes), concat(pieces));
+  // The first piece alone (the queue was idle), then 60 000 bytes in 4 KiB writes.
+  assert.equal(w.writes.length, 1 + Math.ceil(60_000 / (COALESCE_BYTES - COALESCE_BYTES % 60)));
+});
