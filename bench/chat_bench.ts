@@ -27,6 +27,15 @@
 
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
+import {
+  deadline,
+  lines,
+  rawDenoPerConnection,
+  rssKiB,
+  sleep,
+  stop,
+  v1Upload,
+} from "./chat_procs.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -62,53 +71,6 @@ function serverV8Flags(): string[] {
   const config = JSON.parse(Deno.readTextFileSync(new URL("../deno.json", import.meta.url)));
   const flag = /--v8-flags=\S+/.exec(String(config.tasks?.serve ?? ""));
   return flag === null ? [] : [flag[0]];
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function deadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms: ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function rssKiB(pid: number): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]);
-}
-
-/** Reads a child's stdout line by line. */
-async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  let text = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    text += chunk;
-    let nl: number;
-    while ((nl = text.indexOf("\n")) >= 0) {
-      yield text.slice(0, nl);
-      text = text.slice(nl + 1);
-    }
-  }
-}
-
-/** SIGINT (or SIGTERM), then SIGKILL after 5 s; resolves when the process is gone. */
-async function stop(child: Deno.ChildProcess, signal: Deno.Signal = "SIGINT"): Promise<void> {
-  try {
-    child.kill(signal);
-  } catch { /* ended */ }
-  try {
-    await deadline(child.status, 5000, "process exit");
-  } catch {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* ended */ }
-    await child.status;
-  }
 }
 
 interface Server {
@@ -273,67 +235,6 @@ class Load {
   }
 }
 
-// A bare Deno accept loop: the floor of what one connection costs in Deno.
-const RAW_SERVER = `
-const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-console.log("RAW ready " + l.addr.port);
-for await (const c of l) {
-  (async () => {
-    const b = new Uint8Array(4096);
-    try { while ((await c.read(b)) !== null) { /* discard */ } } catch { /* closed */ }
-    try { c.close(); } catch { /* closed */ }
-  })();
-}
-`;
-
-async function rawDenoPerConnection(): Promise<number> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["eval", RAW_SERVER],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const out = lines(child.stdout);
-  const first = await deadline(out.next(), 30_000, "raw server ready");
-  const port = Number(/RAW ready (\d+)/.exec(String(first.value))![1]);
-  await sleep(500);
-  const before = rssKiB(child.pid);
-  const conns: Deno.Conn[] = [];
-  for (let i = 0; i < MEMBERS; i++) conns.push(await Deno.connect({ hostname: "127.0.0.1", port }));
-  await sleep(2000);
-  const per = (rssKiB(child.pid) - before) / MEMBERS;
-  for (const c of conns) c.close();
-  await stop(child, "SIGTERM");
-  return per;
-}
-
-/** One raw v1 upload of `size` zero bytes in a child process; returns MB/s. */
-async function v1Upload(port: number, id: string, size: number): Promise<number> {
-  const script = `
-const [port, id, size] = Deno.args.map((a, i) => i === 1 ? a : Number(a));
-const head = new TextEncoder().encode(JSON.stringify({ type: "upload", file_id: id, filename: id + ".bin", size }));
-const frame = new Uint8Array(4 + head.length);
-new DataView(frame.buffer).setUint32(0, head.length);
-frame.set(head, 4);
-const c = await Deno.connect({ hostname: "127.0.0.1", port });
-const start = performance.now();
-const writeAll = async (b) => { let n = 0; while (n < b.length) n += await c.write(b.subarray(n)); };
-await writeAll(frame);
-const chunk = new Uint8Array(1024 * 1024);
-for (let left = size; left > 0; left -= chunk.length) await writeAll(chunk.subarray(0, Math.min(left, chunk.length)));
-const buf = new Uint8Array(65536);
-while ((await c.read(buf)) !== null) { /* reply */ }
-console.log(JSON.stringify({ mbps: size / 1e6 / ((performance.now() - start) / 1000) }));`;
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["eval", script, String(port), id, String(size)],
-    stderr: "inherit",
-  }).output();
-  try {
-    return JSON.parse(new TextDecoder().decode(out.stdout)).mbps;
-  } catch {
-    return 0;
-  }
-}
-
 function loadavg(): string {
   return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
 }
@@ -387,7 +288,7 @@ async function main(): Promise<void> {
       `${MEMBERS} members; load average ${loadavg()} on ${navigator.hardwareConcurrency} cores; ` +
         `PC3 server flags: ${V8_FLAGS.join(" ") || "none"}`,
     );
-    const rawPer = await rawDenoPerConnection();
+    const rawPer = await rawDenoPerConnection(MEMBERS);
     console.log(`(a) bare Deno accept loop: ${rawPer.toFixed(1)} KiB RSS per idle connection`);
     servers.push(await startPc3(`${dir}/pc3`, MEMBERS + 100));
     if (!Deno.env.get("SKIP_NGIRCD")) servers.push(await startNgircd(`${dir}/ngircd`));
