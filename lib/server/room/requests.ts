@@ -58,12 +58,11 @@ export function handleRequest(core: RoomCore, member: Member, msg: Message): voi
     case "ping":
       core.send(member, encodeFrame({ type: "pong" }));
       return;
-    case "who":
-      core.send(
-        member,
-        encodeFrame({ type: "who", members: core.members.list((n) => core.call.has(n)) }),
-      );
+    case "who": {
+      const inCall = new Set(core.call.list().map((peer) => peer.name));
+      core.members.sendListFrame({ type: "who", members: [] }, inCall, (b) => core.send(member, b));
       return;
+    }
     case "files":
       core.send(member, encodeFrame({ type: "files", files: fileList(core.files()) }));
       return;

@@ -77,7 +77,11 @@ export interface MemberHandle {
   ip: string;
   /** Peer TCP port (names nameless v1 users). */
   port: number;
-  /** Queues encoded frame bytes; returns false when the peer's queue overflowed. */
+  /**
+   * Queues encoded frame bytes, in order; one frame may arrive in several calls
+   * (a welcome or a `who` list is sent as a header and cached pieces). Returns
+   * false when the peer's queue overflowed.
+   */
   send(bytes: Uint8Array): boolean;
   /** Flushes what is queued and closes the connection. Called once. */
   close(reason: string): void;
