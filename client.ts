@@ -26,7 +26,7 @@ import { clientText } from "./lib/client/text.ts";
 import type { TransferFunctions } from "./lib/client/transfer_jobs.ts";
 import { downloadFile, uploadFile } from "./lib/client/transfers.ts";
 import { type Lang, langFromArgs, translator } from "./lib/protocol/i18n.ts";
-import { DEFAULT_CHAT_PORT } from "./lib/protocol/limits.ts";
+import { DEFAULT_CHAT_PORT, DEFAULT_PORTS } from "./lib/protocol/limits.ts";
 import { describeConnectError, renderLost } from "./lib/terminal/connect_text.ts";
 import { InteractiveTerminal } from "./lib/terminal/interactive_terminal.ts";
 import { PipeTerminal } from "./lib/terminal/pipe_terminal.ts";
@@ -200,7 +200,7 @@ export async function main(args: string[] = Deno.args): Promise<number> {
   }
   const t = translator(clientText, flags.lang);
   if (flags.help) {
-    writeOut(t("usage"));
+    writeOut(t("usage", { ...DEFAULT_PORTS }));
     return 0;
   }
   if (flags.listCameras) {

@@ -95,6 +95,8 @@ Deno.test("client.ts needs --name when its input is not a terminal", async () =>
 Deno.test("client.ts --help lists the options and exits with 0", async () => {
   const r = await runClient(["--help", "--lang", "en"]);
   assert.equal(r.code, 0);
+  assert.match(r.stdout, /chat port \(default 9009\)/);
+  assert.doesNotMatch(r.stdout, /\{\w+\}/, "no placeholder left unfilled");
   for (
     const flag of [
       "--name",

@@ -40,9 +40,9 @@ export interface ChatClientOptions {
   port: number;
   name: string;
   lang: Lang;
-  /** File port; default: the welcome's `file_port`, else 9010. */
+  /** File port; default: the welcome's `file_port`, else DEFAULT_FILE_PORT. */
   filePort?: number;
-  /** Media port; default: `call_joined.media_port`, the welcome's, else 9020. */
+  /** Media port; default: `call_joined.media_port`, the welcome's, else DEFAULT_MEDIA_PORT. */
   mediaPort?: number;
   /** Where downloads go. */
   downloads: string;
