@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { type ChatServerOptions, serveChat } from "../lib/server/chat_server.ts";
 import { Room, type RoomOptions } from "../lib/server/room/room.ts";
+import type { Message } from "../lib/protocol/frame.ts";
 import { RawClient } from "./chat_test_client.ts";
+import { FakeClock } from "./fake_clock.ts";
+import { settle, waitFor } from "./wait.ts";
 
 async function withServer(
   fn: (port: number, room: Room) => Promise<void>,
@@ -128,39 +131,53 @@ Deno.test("serveChat(): connections over the per-address limit get too_many_conn
   }, { chat: { maxPerIp: 2 } });
 });
 
-Deno.test("serveChat(): no hello in time closes with hello_timeout", async () => {
+Deno.test("serveChat(): no hello in time closes with hello_timeout (fake clock)", async () => {
+  const clock = new FakeClock(1_000_000);
   await withServer(async (port) => {
     const c = await RawClient.open(port);
     try {
-      const frames = await c.rest();
-      assert.deepEqual(frames.map((f) => f.code), ["hello_timeout"]);
+      let frames: Message[] | null = null;
+      const rest = c.rest().then((f) => frames = f);
+      // Time moves only here: the first advance may come before the accept.
+      await waitFor(() => {
+        clock.advance(5_000);
+        return frames !== null;
+      }, { message: "the hello timeout to close the connection", intervalMs: 5 });
+      await rest;
+      assert.deepEqual(frames!.map((f) => f.code), ["hello_timeout"]);
     } finally {
       c.close();
     }
-  }, { chat: { helloTimeoutMs: 100 } });
+  }, { chat: { helloTimeoutMs: 10_000, clock } });
 });
 
-Deno.test("serveChat(): a silent v2 client is closed with idle_timeout, pings keep it", async () => {
+Deno.test("serveChat(): a silent v2 client is closed with idle_timeout, pings keep it (fake clock)", async () => {
+  const clock = new FakeClock(1_000_000);
   await withServer(async (port) => {
     const { client: quiet } = await RawClient.hello(port, "Callado");
     const { client: talker } = await RawClient.hello(port, "Charla");
     try {
-      const pinger = setInterval(() => talker.send({ type: "ping" }).catch(() => {}), 30);
-      try {
-        const frames = await quiet.rest();
-        assert.equal(frames.at(-1)?.code, "idle_timeout");
-        const leave = await talker.until((m) => m.event === "leave");
-        assert.equal(leave?.reason, "timeout");
-      } finally {
-        clearInterval(pinger);
+      let frames: Message[] | null = null;
+      const rest = quiet.rest().then((f) => frames = f);
+      // Charla pings (and waits for the pong, so the server saw it) every 20 s
+      // of fake time; Callado says nothing for longer than the 60 s limit.
+      for (let step = 0; step < 20 && frames === null; step++) {
+        await talker.send({ type: "ping" });
+        await talker.until((m) => m.type === "pong");
+        clock.advance(20_000);
+        await settle();
       }
+      await rest;
+      assert.equal(frames!.at(-1)?.code, "idle_timeout");
+      const leave = await talker.until((m) => m.event === "leave");
+      assert.equal(leave?.reason, "timeout");
       await talker.send({ type: "message", text: "sigo aquí" });
       assert.equal((await talker.until((m) => m.type === "message"))?.text, "sigo aquí");
     } finally {
       quiet.close();
       talker.close();
     }
-  }, { chat: { idleTimeoutMs: 200 } });
+  }, { chat: { idleTimeoutMs: 60_000, clock } });
 });
 
 Deno.test("serveChat(): a frame over the limit gets frame_too_large and a close", async () => {

@@ -3,6 +3,7 @@ import { encodeFrame, FrameDecoder, type Message } from "../lib/protocol/frame.t
 import { TokenBucket } from "../lib/protocol/token_bucket.ts";
 import { Member } from "../lib/server/room/connection.ts";
 import { Members } from "../lib/server/room/members.ts";
+import { encodeMember } from "../lib/protocol/wire.ts";
 import { payload, Room, type RoomFile } from "../lib/server/room/room.ts";
 
 /** Joins pieces sent by the room into one byte string. */
@@ -14,6 +15,13 @@ function concat(pieces: Uint8Array[]): Uint8Array {
     at += p.length;
   }
   return out;
+}
+
+/** The `members` list as encodeFrame() would hold it: the oracle of sendListFrame(). */
+function wholeList(members: Members, inCall: (name: string) => boolean): Message[] {
+  return [...members.values()].map((m) =>
+    encodeMember({ name: m.name!, since: m.since, protocol: m.protocol!, inCall: inCall(m.name!) })
+  );
 }
 
 function member(name: string, since: number, protocol: 1 | 2): Member {
@@ -39,7 +47,7 @@ Deno.test("sendListFrame() sends the bytes of encodeFrame() with the whole membe
   const members = new Members();
   const inCall = new Set<string>();
   const who = { type: "who", members: [] };
-  const expected = () => encodeFrame({ ...who, members: members.list((n) => inCall.has(n)) });
+  const expected = () => encodeFrame({ ...who, members: wholeList(members, (n) => inCall.has(n)) });
   assert.deepEqual(listFrame(members, who, inCall).bytes, expected());
   const names = ["Ana", 'Be"to\\', "ñandú", "שלום", "😀".repeat(8), "members", "x"];
   names.forEach((name, i) => members.add(member(name, 1_000_000 + i, i % 2 === 0 ? 2 : 1)));
@@ -53,7 +61,7 @@ Deno.test("sendListFrame() sends the bytes of encodeFrame() with the whole membe
   const tricky = { type: "t", server: '"members":[]', members: [], files: [{ filename: "]" }] };
   assert.deepEqual(
     listFrame(members, tricky, inCall).bytes,
-    encodeFrame({ ...tricky, members: members.list(() => false) }),
+    encodeFrame({ ...tricky, members: wholeList(members, () => false) }),
   );
   assert.throws(() => listFrame(members, { type: "who" }, inCall), TypeError);
 });

@@ -14,6 +14,7 @@
  * @module
  */
 
+import { type Clock, systemClock, type TimerId } from "../protocol/clock.ts";
 import { encodeFrame, ProtocolError } from "../protocol/frame.ts";
 import { type Lang, translator } from "../protocol/i18n.ts";
 import { DEFAULT_MAX_QUEUE, FramedConnection } from "../net/framed_conn.ts";
@@ -41,6 +42,8 @@ export interface ChatServerOptions {
   shutdownDeadlineMs?: number;
   /** Where unexpected failures are reported (default console.error). */
   log?: (line: string) => void;
+  /** Time for the hello and idle timeouts (default: the system clock); tests inject a fake one. */
+  clock?: Clock;
 }
 
 /** A running chat service. */
@@ -91,7 +94,8 @@ class ChatService implements ChatServer {
   #peers = new Set<Peer>();
   #closing = false;
   #closed: Promise<void> | null = null;
-  #sweep: ReturnType<typeof setInterval>;
+  #clock: Clock;
+  #sweep: TimerId;
   #accepting: ConnectionListener<Deno.Conn>;
 
   constructor(listener: AcceptSource<Deno.Conn>, options: ChatServerOptions) {
@@ -102,11 +106,11 @@ class ChatService implements ChatServer {
     this.#maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
     this.#deadline = options.shutdownDeadlineMs ?? 2_000;
     this.#log = options.log ?? ((line: string) => console.error(line));
-    this.#sweep = startSweep(
-      this.#peers,
-      options.helloTimeoutMs ?? 10_000,
-      options.idleTimeoutMs ?? 60_000,
-    );
+    this.#clock = options.clock ?? systemClock;
+    this.#sweep = startSweep(this.#peers, this.#clock, {
+      helloTimeout: options.helloTimeoutMs ?? 10_000,
+      idleTimeout: options.idleTimeoutMs ?? 60_000,
+    });
     this.#accepting = new ConnectionListener(
       listener,
       (conn, peer) => this.#serveConn(conn as Deno.TcpConn, peer),
@@ -117,7 +121,7 @@ class ChatService implements ChatServer {
   close(): Promise<void> {
     this.#closed ??= (async () => {
       this.#closing = true;
-      clearInterval(this.#sweep);
+      this.#clock.clearInterval(this.#sweep);
       await this.#accepting.stop();
       this.#room.shutdown();
       // Connections still before their hello are not members: close them too.
@@ -148,7 +152,7 @@ class ChatService implements ChatServer {
 
   async #runPeer(conn: Deno.TcpConn, { ip, port }: PeerInfo): Promise<void> {
     const fc = new FramedConnection(conn, { maxFrame: this.#maxFrame, maxQueue: this.#maxQueue });
-    const now = Date.now();
+    const now = this.#clock.now();
     const peer = { fc, opened: now, lastSeen: now, ending: null } as unknown as Peer;
     const deadline = this.#deadline;
     peer.rc = this.#room.connect({
@@ -164,11 +168,10 @@ class ChatService implements ChatServer {
     this.#peers.add(peer);
     if (this.#closing) peer.rc.timeout("hello");
     try {
-      await readLoop(
-        conn,
-        peer,
-        (e) => this.#log(`chat: unexpected failure from ${ip}:${port}: ${e}`),
-      );
+      await readLoop(conn, peer, {
+        now: () => this.#clock.now(),
+        onFailure: (e) => this.#log(`chat: unexpected failure from ${ip}:${port}: ${e}`),
+      });
     } finally {
       peer.rc.disconnect();
       if (peer.ending !== null) await peer.ending;
@@ -182,7 +185,7 @@ class ChatService implements ChatServer {
 async function readLoop(
   conn: Deno.TcpConn,
   peer: Peer,
-  onFailure: (error: unknown) => void,
+  { now, onFailure }: { now: () => number; onFailure: (error: unknown) => void },
 ): Promise<void> {
   const { fc, rc } = peer;
   const buf = new Uint8Array(READ_BUFFER);
@@ -195,7 +198,7 @@ async function readLoop(
       return;
     }
     if (n === null) return;
-    peer.lastSeen = Date.now();
+    peer.lastSeen = now();
     fc.decoder.push(buf.subarray(0, n));
     try {
       let payload: Uint8Array | null;
@@ -227,12 +230,12 @@ async function refuse(conn: Deno.Conn, frame: Uint8Array, deadlineMs: number): P
 /** One timer for every hello and idle timeout: cheap with thousands of idle connections. */
 function startSweep(
   peers: Set<Peer>,
-  helloTimeout: number,
-  idleTimeout: number,
-): ReturnType<typeof setInterval> {
+  clock: Clock,
+  { helloTimeout, idleTimeout }: { helloTimeout: number; idleTimeout: number },
+): TimerId {
   const every = Math.max(10, Math.min(1000, Math.floor(Math.min(helloTimeout, idleTimeout) / 4)));
-  return setInterval(() => {
-    const now = Date.now();
+  return clock.setInterval(() => {
+    const now = clock.now();
     for (const p of peers) {
       if (p.rc.closing !== null) continue;
       if (p.rc.name === null) {

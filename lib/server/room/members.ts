@@ -75,16 +75,11 @@ export class Members {
     return this.#byKey.values();
   }
 
-  /** The `members` list of `welcome` and `who`, in join order. */
-  list(inCall: (name: string) => boolean): Message[] {
-    return [...this.#byKey.values()].map((m) => entry(m, inCall(m.name!)));
-  }
-
   /**
    * Sends `message`, whose `members` is an empty array, as one frame listing
    * every member in join order (`inCall` holds the names of the call's
-   * members). The bytes are those of `encodeFrame` with {@link list} in
-   * place; `send` gets them in pieces, in order: a fresh header and text
+   * members). The bytes are those of `encodeFrame` with the whole list (each
+   * member as `encodeMember` gives it, in join order) in place; `send` gets them in pieces, in order: a fresh header and text
    * before the list, each member's cached entry, the text after it.
    */
   sendListFrame(
