@@ -4,7 +4,7 @@
  * reads the whole reply, and a walker to prove nothing landed outside.
  */
 
-import { join } from "node:path";
+import { join, sep } from "node:path";
 import { encodeFrame, type Message } from "../lib/protocol/frame.ts";
 import { type FileInfo, FileStore } from "../lib/server/file_store.ts";
 import { type FileServerOptions, serveFiles } from "../lib/server/file_server.ts";
@@ -172,7 +172,7 @@ export async function walk(dir: string): Promise<string[]> {
 /** Files under `parent` that are neither inside storage nor listed in `allowed`. */
 export async function strayFiles(s: TestServer, allowed: string[] = []): Promise<string[]> {
   return (await walk(s.parent)).filter((p) =>
-    !p.startsWith(s.storage + "/") && !allowed.includes(p)
+    !p.startsWith(s.storage + sep) && !allowed.includes(p)
   );
 }
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { join, sep } from "node:path";
 import { encodeFrame, type Message } from "../lib/protocol/frame.ts";
 import { downloadFile, type Progress, TransferError, uploadFile } from "../lib/client/transfers.ts";
 import {
@@ -346,7 +346,7 @@ Deno.test("downloadFile() keeps hostile server file names inside the directory",
       assert.equal(r.path, join(dir, safe));
     }
     const all = await walk(parent);
-    assert.ok(all.every((p) => p.startsWith(dir + "/")), all.join(", "));
+    assert.ok(all.every((p) => p.startsWith(dir + sep)), all.join(", "));
     assert.equal(all.length, cases.length);
   });
 });
