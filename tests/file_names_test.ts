@@ -62,6 +62,44 @@ Deno.test("sanitizeFilename() prefixes reserved Windows device names", () => {
   assert.equal(sanitizeFilename("com10.txt"), "com10.txt");
 });
 
+Deno.test("sanitizeFilename() prefixes device names followed by spaces or dots before the extension", () => {
+  // Windows ignores spaces (and dots) after a device name, so each of these opens the device.
+  const cases: Array<[string, string]> = [
+    ["con .txt", "_con .txt"],
+    ["Con . txt", "_Con . txt"],
+    ["aux .log", "_aux .log"],
+    ["COM1 .x", "_COM1 .x"],
+    ["lpt1 .txt", "_lpt1 .txt"],
+    ["prn  .pdf", "_prn  .pdf"],
+    ["nul .tar.gz", "_nul .tar.gz"],
+    ["conout$ .txt", "_conout$ .txt"],
+    ["CONIN$  . .log", "_CONIN$  . .log"],
+    ["com\u00b9 .txt", "_com\u00b9 .txt"],
+    ["COM\u00b2.txt", "_COM\u00b2.txt"],
+    ["lpt\u00b3  .doc", "_lpt\u00b3  .doc"],
+    ["nul  ", "_nul"],
+    ["aux . ", "_aux"],
+  ];
+  for (const [name, want] of cases) {
+    assert.equal(sanitizeFilename(name), want, JSON.stringify(name));
+  }
+  // Not devices: a longer stem, or a device name that is not the whole stem.
+  for (const name of ["con x.txt", "conx .txt", "prnt .pdf", "com10 .txt", "my con .txt"]) {
+    assert.equal(sanitizeFilename(name), name, JSON.stringify(name));
+  }
+});
+
+Deno.test("sanitizeFilename() strips bidirectional controls that disguise the extension", () => {
+  assert.equal(sanitizeFilename("tarea\u202efdp.exe"), "tareafdp.exe");
+  const controls = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069";
+  for (const c of controls) {
+    assert.equal(sanitizeFilename(`a${c}b.txt`), "ab.txt", `U+${c.codePointAt(0)!.toString(16)}`);
+  }
+  // A device name hidden behind a control is still a device name.
+  assert.equal(sanitizeFilename("c\u202eon.txt"), "_con.txt");
+  assert.throws(() => sanitizeFilename("\u202e\u202c"), RangeError);
+});
+
 Deno.test("sanitizeFilename() drops trailing dots and spaces that Windows would strip", () => {
   assert.equal(sanitizeFilename("report.txt. . "), "report.txt");
   assert.equal(sanitizeFilename("  spaced  "), "spaced");

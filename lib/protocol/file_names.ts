@@ -18,7 +18,11 @@ export const MAX_FILENAME_BYTES = 255;
 export const MAX_V1_FILE_ID = 200;
 
 // Device names Windows reserves with or without an extension (CON, con.txt, COM1.log...).
-const RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)(\..*)?$/i;
+// Windows ignores spaces after the device name, so `con .txt` and `Con . txt` are CON too.
+const RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$) *(\..*)?$/i;
+// Bidirectional controls (marks, embeddings, overrides, isolates): they reorder what a
+// name shows, so `tarea\u202efdp.exe` reads as `tareaexe.pdf`. Removed, not replaced.
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 // C0 and C1 control characters, DEL, and the characters Windows refuses in names.
 // deno-lint-ignore no-control-regex
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f<>:"|?*]/g;
@@ -45,9 +49,10 @@ export function baseName(path: string): string {
  * Cleans a file name received from a peer so it is safe as the last
  * component of a path on Windows, Linux and macOS.
  *
- * Keeps only the base name, replaces control and Windows-forbidden characters
- * with `_`, trims spaces and trailing dots, prefixes reserved device names
- * with `_`, and shortens to {@link MAX_FILENAME_BYTES} UTF-8 bytes keeping the
+ * Keeps only the base name, removes bidirectional controls, replaces control
+ * and Windows-forbidden characters with `_`, trims spaces and trailing dots,
+ * prefixes reserved device names with `_` (also when spaces or dots follow
+ * them: `con .txt` becomes `_con .txt`), and shortens to {@link MAX_FILENAME_BYTES} UTF-8 bytes keeping the
  * extension. Throws a `RangeError` when nothing usable remains (empty, `.`,
  * `..`).
  *
@@ -61,7 +66,7 @@ export function baseName(path: string): string {
 export function sanitizeFilename(name: string): string {
   // A peer's name ending in a separator names a directory, not a file.
   if (/[\\/]$/.test(name)) throw new RangeError(`Unusable file name: ${JSON.stringify(name)}`);
-  let clean = baseName(name.normalize("NFC")).replace(UNSAFE, "_");
+  let clean = baseName(name.normalize("NFC").replace(BIDI, "")).replace(UNSAFE, "_");
   clean = clean.trim().replace(/[. ]+$/, "");
   if (clean === "" || /^\.+$/.test(clean)) {
     throw new RangeError(`Unusable file name: ${JSON.stringify(name)}`);
