@@ -1,30 +1,26 @@
 /**
- * Text as a terminal shows it: untrusted text made safe to print, split into
+ * Text as a terminal shows it: split into
  * user-perceived characters (graphemes), and measured in columns (wide CJK
  * and emoji take two).
  *
  * @example
  * ```ts
- * import { displayWidth, sanitize, truncate } from "./width.ts";
+ * import { displayWidth, truncate } from "./width.ts";
  * displayWidth("a日本"); // 5
  * truncate("a日本", 3); // "a日"
- * sanitize("a\x1b[2J"); // "a [2J"
  * ```
  *
  * @module
  */
 
+import { safe, type SafeText } from "../protocol/safe_text.ts";
+
 /**
- * Makes untrusted text (names, messages, file names) safe to print: control
- * characters (C0, DEL, C1, so no escape sequences from other users) become
- * spaces, and bidirectional overrides are removed.
+ * The one sanitiser, under its old name: see {@link safe} in
+ * lib/protocol/safe_text.ts.
  */
-export function sanitize(text: string): string {
-  return text
-    // deno-lint-ignore no-control-regex
-    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, " ")
-    .replace(/[\u202a-\u202e\u2066-\u2069]/g, "");
-}
+// TODO(integration): re-export (callers should import `safe` from lib/protocol/safe_text.ts)
+export const sanitize: (text: string) => SafeText = safe;
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 
