@@ -1,0 +1,46 @@
+/**
+ * The server's texts for the room's defences (issue 7): look-alike names,
+ * limits per address, coalesced join/leave summaries, bounded file lists,
+ * incomplete frames, and the log lines of refusals and rate limits. Spanish
+ * and English; spread into `serverText` (lib/server/text.ts).
+ *
+ * @module
+ */
+
+import type { Catalog } from "../../protocol/i18n.ts";
+
+/** The room guard's part of the server catalogue. */
+export const roomGuardText = {
+  name_lookalike: {
+    es: "El nombre «{name}» se confunde con «{other}», que ya está en uso",
+    en: "The name «{name}» looks like «{other}», which is already taken",
+  },
+  rate_limited_ip: {
+    es: "Demasiados mensajes desde tu dirección ({ip}): espera un momento",
+    en: "Too many messages from your address ({ip}): wait a moment",
+  },
+  joins_limited: {
+    es: "Demasiadas entradas desde esta dirección ({ip}): espera unos segundos",
+    en: "Too many joins from this address ({ip}): wait a few seconds",
+  },
+  frame_timeout: {
+    es: "Trama incompleta durante más de {seconds} s",
+    en: "Incomplete frame for more than {seconds} s",
+  },
+  members_changed: {
+    es: "Entraron {joined} y salieron {left} ({count} en la sala)",
+    en: "{joined} joined and {left} left ({count} in the room)",
+  },
+  files_more: {
+    es: "… y {more} archivos más: /files {page} para ver más, /files TEXTO para buscar",
+    en: "… and {more} more files: /files {page} for more, /files TEXT to search",
+  },
+  log_refused: {
+    es: "Rechazado desde {ip}: {what} ({count})",
+    en: "Refused from {ip}: {what} ({count})",
+  },
+  log_rate_limited: {
+    es: "Límite de ritmo para {who}: {what} ({count})",
+    en: "Rate limit for {who}: {what} ({count})",
+  },
+} satisfies Catalog;
