@@ -57,5 +57,4 @@ Deno.test("the release workflow uploads, smoke-tests on its own OS and publishes
   assert.match(publish, /sha256sum pc3-\* > SHA256SUMS\.txt/);
   assert.match(publish, /windows-x64/);
   for (const t of TARGETS) assert.ok(publish.includes(t.name), `${t.name} is published`);
-  }
 });
