@@ -164,6 +164,7 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
       rate: config.rate,
       filePort,
       mediaPort,
+      graceMs: config.graceMs,
     });
     const store = await openFileStore(storage, config, t, out);
     cleanups.push(() => store.close());

@@ -142,6 +142,7 @@ Deno.test("welcome is byte for byte the frame of the whole object, in the docume
     ],
     files,
     call: [{ name: "Ana", client_id: call[0].client_id }],
+    resume_token: "ab".repeat(16),
   });
   assert.deepEqual(concat(carla.pieces).subarray(0, expected.length), expected);
 });

@@ -19,6 +19,7 @@ Deno.test("parseServerArgs() defaults match PROTOCOL.md section 7", () => {
     maxPerIp: 64,
     helloTimeoutMs: 10_000,
     idleTimeoutMs: 60_000,
+    graceMs: 30_000,
     rate: 20,
     acceptV1Files: true,
     acceptV1Media: true,

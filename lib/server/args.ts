@@ -12,6 +12,7 @@ import { isLang, type Lang, langFromArgs, translator } from "../protocol/i18n.ts
 import { DEFAULT_MAX_MESSAGE, DEFAULT_PORTS } from "../protocol/limits.ts";
 import { DEFAULT_MAX_UPLOAD, DEFAULT_QUOTA } from "./file_store.ts";
 import { DEFAULT_RATE } from "./room/room.ts";
+import { DEFAULT_GRACE_MS } from "./room/resume.ts";
 import { serverText } from "./text.ts";
 
 /** Everything the flags decide. */
@@ -42,12 +43,26 @@ export interface ServerConfig {
   helloTimeoutMs: number;
   /** Silence before a v2 client is closed, in ms (`--idle-timeout`, in seconds). */
   idleTimeoutMs: number;
+  /** Wait before a vanished member's leave is announced, in ms (`--grace`, in seconds; 0: none). */
+  graceMs: number;
   /** Frames per second per connection (`--rate`). */
   rate: number;
   /** Whether v1 clients may upload files (`--no-v1` turns it off). */
   acceptV1Files: boolean;
   /** Whether v1 video is relayed (`--v1-media on|off`). */
   acceptV1Media: boolean;
+  /** JSON-lines log file (`--log FILE`), appended to; null for the console only. */
+  logFile: string | null;
+  /** Room password (`--password`); null for an open room (or one read from `passwordFile`). */
+  password: string | null;
+  /** File whose first line is the room password (`--password-file`), read at start. */
+  passwordFile: string | null;
+  /** Whether v1 clients (who cannot give a password) may join a room with one (`--allow-v1`). */
+  allowV1: boolean;
+  /** Only the teacher posts and shares (`--students-read-only`). */
+  studentsReadOnly: boolean;
+  /** The teacher's admin key (`--admin-key`); null: a random one is printed in the banner. */
+  adminKey: string | null;
 }
 
 /** Result of {@link parseServerArgs}. */
@@ -69,9 +84,16 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   maxPerIp: 64,
   helloTimeoutMs: 10_000,
   idleTimeoutMs: 60_000,
+  graceMs: DEFAULT_GRACE_MS,
   rate: DEFAULT_RATE,
   acceptV1Files: true,
   acceptV1Media: true,
+  logFile: null,
+  password: null,
+  passwordFile: null,
+  allowV1: false,
+  studentsReadOnly: false,
+  adminKey: null,
 });
 
 const OPTIONS = {
@@ -88,9 +110,16 @@ const OPTIONS = {
   "max-per-ip": { type: "string" },
   "hello-timeout": { type: "string" },
   "idle-timeout": { type: "string" },
+  grace: { type: "string" },
   rate: { type: "string" },
   "no-v1": { type: "boolean" },
   "v1-media": { type: "string" },
+  log: { type: "string" },
+  password: { type: "string" },
+  "password-file": { type: "string" },
+  "allow-v1": { type: "boolean" },
+  "students-read-only": { type: "boolean" },
+  "admin-key": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -99,10 +128,13 @@ type Expected =
   | "expectPort"
   | "expectPositive"
   | "expectSeconds"
+  | "expectGrace"
   | "expectHost"
   | "expectPath"
   | "expectOnOff"
-  | "expectLang";
+  | "expectLang"
+  | "expectPassword"
+  | "expectAdminKey";
 
 /** A flag whose value was refused: what was given and what was expected. */
 interface BadValue {
@@ -233,12 +265,61 @@ const readTimeouts: Reader = (values, config) => {
   return null;
 };
 
+const readGrace: Reader = (values, config) => {
+  if (values.grace === undefined) return null;
+  const text = String(values.grace);
+  if (!/^\d+(\.\d+)?$/.test(text) || Number(text) > 3600) {
+    return { flag: "grace", value: text, expected: "expectGrace" };
+  }
+  config.graceMs = Math.round(Number(text) * 1000);
+  return null;
+};
+
 const readV1: Reader = (values, config) => {
   if (values["no-v1"]) config.acceptV1Files = false;
   if (values["v1-media"] === undefined) return null;
   const v = String(values["v1-media"]);
   if (v !== "on" && v !== "off") return { flag: "v1-media", value: v, expected: "expectOnOff" };
   config.acceptV1Media = v === "on";
+  return null;
+};
+
+/** The longest room password accepted (UTF-8 bytes). */
+export const MAX_PASSWORD_BYTES = 256;
+
+const readTeacher: Reader = (values, config) => {
+  if (values.log !== undefined) {
+    if (String(values.log).trim() === "") return { flag: "log", value: "", expected: "expectPath" };
+    config.logFile = String(values.log);
+  }
+  if (values.password !== undefined && values["password-file"] !== undefined) {
+    return {
+      flag: "password-file",
+      value: String(values["password-file"]),
+      expected: "expectPassword",
+    };
+  }
+  if (values.password !== undefined) {
+    const pw = String(values.password);
+    if (pw.length === 0 || new TextEncoder().encode(pw).length > MAX_PASSWORD_BYTES) {
+      return { flag: "password", value: "…", expected: "expectPassword" };
+    }
+    config.password = pw;
+  }
+  if (values["password-file"] !== undefined) {
+    const file = String(values["password-file"]);
+    if (file.trim() === "") return { flag: "password-file", value: "", expected: "expectPath" };
+    config.passwordFile = file;
+  }
+  if (values["allow-v1"]) config.allowV1 = true;
+  if (values["students-read-only"]) config.studentsReadOnly = true;
+  if (values["admin-key"] !== undefined) {
+    const key = String(values["admin-key"]);
+    if (!/^[\x21-\x7e]{8,64}$/.test(key)) {
+      return { flag: "admin-key", value: "…", expected: "expectAdminKey" };
+    }
+    config.adminKey = key;
+  }
   return null;
 };
 
@@ -256,7 +337,9 @@ const READERS: readonly Reader[] = [
   readSizes,
   readCounts,
   readTimeouts,
+  readGrace,
   readV1,
+  readTeacher,
   checkEnvelope,
 ];
 

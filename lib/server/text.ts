@@ -16,6 +16,9 @@
  */
 
 import type { Catalog } from "../protocol/i18n.ts";
+import { roomGuardText } from "./text/room_guard.ts";
+import { teacherText } from "./text/teacher.ts";
+import { reconnectServerText } from "./text/reconnect.ts";
 
 /** The server's catalog. */
 export const serverText = {
@@ -179,9 +182,16 @@ export const serverText = {
   --max-per-ip N       conexiones por dirección IP (64)
   --hello-timeout S    segundos para recibir el saludo (10)
   --idle-timeout S     segundos de silencio antes de cerrar un cliente v2 (60)
+  --grace S            segundos que se espera a quien perdió la conexión antes de anunciar su salida (30)
   --rate N             mensajes por segundo por conexión (20; ráfagas del doble)
   --no-v1              rechazar subidas de archivos de clientes v1
   --v1-media on|off    aceptar vídeo de clientes v1 (on)
+  --log ARCHIVO        añadir el registro de la sala a ARCHIVO (líneas JSON)
+  --password CLAVE     contraseña de la sala (sin ella, la sala es abierta)
+  --password-file F    leer la contraseña de la primera línea del archivo F
+  --allow-v1           con contraseña, dejar entrar igualmente a clientes v1
+  --students-read-only solo el profesor escribe y comparte archivos
+  --admin-key CLAVE    clave del profesor (por defecto, una al azar en el banner)
   --help               esta ayuda`,
     en: `Usage: pc3-server [options]
 
@@ -198,9 +208,16 @@ export const serverText = {
   --max-per-ip N       connections per IP address (64)
   --hello-timeout S    seconds to receive the hello (10)
   --idle-timeout S     seconds of silence before a v2 client is closed (60)
+  --grace S            seconds a member who lost the connection is awaited before its leave is announced (30)
   --rate N             messages per second per connection (20; bursts of twice that)
   --no-v1              refuse file uploads from v1 clients
   --v1-media on|off    accept video from v1 clients (on)
+  --log FILE           append the room's log to FILE (JSON lines)
+  --password WORD      room password (without it the room is open)
+  --password-file F    read the password from the first line of file F
+  --allow-v1           with a password, still let v1 clients in
+  --students-read-only only the teacher posts and shares files
+  --admin-key KEY      the teacher's key (default: a random one, in the banner)
   --help               this help`,
   },
   badFlag: {
@@ -225,6 +242,14 @@ export const serverText = {
   expectPath: { es: "una carpeta", en: "a folder" },
   expectOnOff: { es: "on u off", en: "on or off" },
   expectLang: { es: "es o en", en: "es or en" },
+  expectPassword: {
+    es: "una contraseña de 1 a 256 bytes, con --password o con --password-file (no ambas)",
+    en: "a password of 1 to 256 bytes, with --password or --password-file (not both)",
+  },
+  expectAdminKey: {
+    es: "de 8 a 64 caracteres visibles, sin espacios",
+    en: "8 to 64 visible characters, no spaces",
+  },
   portInUse: {
     es:
       "El puerto {kind} {port} ya está en uso: ¿hay otro servidor PC3 en marcha? Ciérralo o elige otro puerto con --{flag}",
@@ -315,6 +340,11 @@ export const serverText = {
     es: "  errores de red: {send} al enviar, {receive} al recibir",
     en: "  network errors: {send} sending, {receive} receiving",
   },
+
+  // Parts kept by topic under ./text/ (one spread line each).
+  ...teacherText,
+  ...roomGuardText,
+  ...reconnectServerText,
 } satisfies Catalog;
 
 /** A key of {@link serverText}. */

@@ -9,12 +9,14 @@
 import type { Message } from "../../protocol/frame.ts";
 import type { Params } from "../../protocol/i18n.ts";
 import type { serverText } from "../text.ts";
+import type { LogSink } from "../log_event.ts";
 import type { Call } from "./call.ts";
 import type { Member } from "./connection.ts";
 import type { ErrorPolicy } from "./errors.ts";
 import type { History } from "./history.ts";
 import type { Members } from "./members.ts";
-import type { LeaveReason, RoomFile, RoomFiles } from "./types.ts";
+import type { Resume } from "./resume.ts";
+import type { LeaveReason, RoomFiles } from "./types.ts";
 
 /** The server catalogue bound to the room's language. */
 export type RoomText = (key: keyof typeof serverText & string, params?: Params) => string;
@@ -61,16 +63,8 @@ export interface RoomCore {
   emit(event: Message, remember?: boolean): void;
   /** Makes a member leave once the current entry point is done. */
   leave(member: Member, reason: LeaveReason): void;
-}
-
-/** The listed files as `welcome` and `files` carry them (store records trimmed to the wire fields). */
-export function fileList(files: RoomFiles | undefined): RoomFile[] {
-  return (files?.list() ?? []).map((f) => ({
-    file_id: f.file_id,
-    filename: f.filename,
-    size: f.size,
-    sha256: f.sha256,
-    from: f.from,
-    ts: f.ts,
-  }));
+  /** The teacher's log (a no-op when nobody listens). */
+  log: LogSink;
+  /** Reconnect tokens, grace period and catch-up (resume.ts). */
+  readonly resume: Resume;
 }

@@ -9,10 +9,13 @@
 
 import { encodeFrame, type Message } from "../../protocol/frame.ts";
 import { checkName, MAX_NAME, nameKey, repairName } from "../../protocol/names.ts";
+import { SERVER_MAX_FRAME } from "../../protocol/limits.ts";
 import { VERSION } from "../../protocol/version.ts";
 import type { Member } from "./connection.ts";
-import { fileList, type RoomCore } from "./core.ts";
+import type { RoomCore } from "./core.ts";
 import type { RoomErrorCode } from "./errors.ts";
+import { welcomeFiles } from "./listing.ts";
+import { takeOver } from "./resume.ts";
 
 /** Handles the first frame of `member` (before it, the member is not in the room). */
 export function handleHello(core: RoomCore, member: Member, msg: Message): void {
@@ -26,14 +29,21 @@ export function handleHello(core: RoomCore, member: Member, msg: Message): void 
   }
   const name = checkHelloV2(core, member, msg);
   if (name === null) return;
+  // A holder of the name here proved its reconnect token (checkHelloV2): take it over.
+  const holder = core.members.get(name);
+  if (holder !== undefined) takeOver(core, holder);
   member.protocol = 2;
   member.name = name;
   member.since = core.now();
   member.token = core.randomHex(16);
   core.members.add(member);
-  sendWelcome(core, member);
-  sendHistory(core, member);
-  core.emit({ type: "system", event: "join", name, text: core.t("joined", { name }) });
+  const caught = core.resume.catchUp(core.history.messages(), msg.since, core.history.nextSeq);
+  const extra: Message = { resume_token: core.resume.issue(member) };
+  if (caught.missed > 0) extra.missed = caught.missed;
+  sendWelcome(core, member, extra);
+  sendHistory(core, member, caught.messages);
+  if (holder !== undefined) core.resume.reconnected(name);
+  else core.emit({ type: "system", event: "join", name, text: core.t("joined", { name }) });
 }
 
 /** The name a v2 hello may join with, or null after the error reply and close. */
@@ -58,8 +68,15 @@ function checkHelloV2(core: RoomCore, member: Member, msg: Message): string | nu
     });
     return fail("name_invalid", text);
   }
-  if (core.members.has(nameKey(check.name))) {
-    return fail("name_taken", core.t("name_taken", { name: check.name }));
+  const holder = core.members.atKey(nameKey(check.name));
+  if (holder !== undefined && !core.resume.matches(holder, msg.resume)) {
+    // Same letters (any case): taken; a different spelling that looks the same: a look-alike.
+    const other = holder.name!;
+    const plain = other.toLowerCase() === check.name.toLowerCase();
+    const text = plain
+      ? core.t("name_taken", { name: check.name })
+      : core.t("name_lookalike", { name: check.name, other });
+    return fail("name_taken", text);
   }
   return check.name;
 }
@@ -69,9 +86,10 @@ function checkHelloV2(core: RoomCore, member: Member, msg: Message): string | nu
  * written from each member's cached entry (see `Members.sendListFrame`), so
  * a join costs no garbage in proportion to the room.
  */
-function sendWelcome(core: RoomCore, member: Member): void {
+function sendWelcome(core: RoomCore, member: Member, extra: Message = {}): void {
   const { settings } = core;
   const call = core.call.list();
+  const files = welcomeFiles(core.files());
   const message = {
     type: "welcome",
     version: 2,
@@ -87,11 +105,18 @@ function sendWelcome(core: RoomCore, member: Member): void {
       max_upload: settings.maxUpload,
     },
     members: [],
-    files: fileList(core.files()),
+    members_total: core.members.size,
+    // The newest files and how many there are in all (listing.ts): bounded whatever the names.
+    files: files.files,
+    files_total: files.total,
     call,
+    ...extra,
   };
   const inCall = new Set(call.map((peer) => peer.name));
-  core.members.sendListFrame(message, inCall, (bytes) => core.send(member, bytes));
+  // Never past what a client accepts (SERVER_MAX_FRAME): members past it are left out.
+  core.members.sendListFrame(message, inCall, (bytes) => core.send(member, bytes), {
+    maxBytes: SERVER_MAX_FRAME,
+  });
 }
 
 /** A v1 hello: any name is repaired into a free one, and the member is told when it changed. */
@@ -109,7 +134,7 @@ function helloV1(core: RoomCore, member: Member, msg: Message): void {
     core.send(member, encodeFrame({ type: "system", text: core.t("renamed", { asked, name }) }));
   }
   sendHistory(core, member);
-  for (const f of fileList(core.files())) {
+  for (const f of welcomeFiles(core.files()).files) {
     core.send(
       member,
       encodeFrame({
@@ -128,6 +153,10 @@ function helloV1(core: RoomCore, member: Member, msg: Message): void {
 }
 
 /** Replays the kept messages, marked `history: true`. */
-function sendHistory(core: RoomCore, member: Member): void {
-  for (const m of core.history.messages()) core.send(member, encodeFrame({ ...m, history: true }));
+function sendHistory(
+  core: RoomCore,
+  member: Member,
+  messages: readonly Message[] = core.history.messages(),
+): void {
+  for (const m of messages) core.send(member, encodeFrame({ ...m, history: true }));
 }

@@ -41,6 +41,11 @@ export class History {
     if (this.#messages.length > this.#size) this.#messages.shift();
   }
 
+  /** The `seq` the next event gets. */
+  get nextSeq(): number {
+    return this.#nextSeq;
+  }
+
   /** The kept messages, oldest first (the live array: do not change it). */
   messages(): readonly Message[] {
     return this.#messages;

@@ -25,6 +25,7 @@ import {
   type Message,
   ProtocolError,
 } from "../../protocol/frame.ts";
+import { systemClock } from "../../protocol/clock.ts";
 import { type Lang, translator } from "../../protocol/i18n.ts";
 import {
   DEFAULT_FILE_PORT,
@@ -32,6 +33,7 @@ import {
   DEFAULT_MEDIA_PORT,
 } from "../../protocol/limits.ts";
 import { TokenBucket } from "../../protocol/token_bucket.ts";
+import { type LogSink, noLog } from "../log_event.ts";
 import { serverText } from "../text.ts";
 import { Call } from "./call.ts";
 import { type ConnectionEvents, Member, RoomConnection } from "./connection.ts";
@@ -40,7 +42,9 @@ import { decodeErrorCode, ErrorPolicy } from "./errors.ts";
 import { handleHello } from "./hello.ts";
 import { History } from "./history.ts";
 import { Members } from "./members.ts";
+import { Resume } from "./resume.ts";
 import { admit, announceFile, handleRequest } from "./requests.ts";
+import { logRoomEvent } from "./room_log.ts";
 import type {
   CallListener,
   CallMemberRef,
@@ -96,11 +100,13 @@ export class Room implements RoomSettings {
   readonly #events: ConnectionEvents;
   readonly #now: () => number;
   readonly #onHistory?: (history: RoomHistory) => void;
+  readonly #log: LogSink;
   readonly #rate: number;
   readonly #floodLimit: number;
   readonly #members = new Members();
   readonly #history: History;
   readonly #call: Call;
+  readonly #resume: Resume;
   #files: RoomFiles | undefined;
   #depth = 0;
   #pendingLeaves: Array<[Member, LeaveReason]> = [];
@@ -112,6 +118,7 @@ export class Room implements RoomSettings {
     this.#now = options.now ?? Date.now;
     this.#files = options.files;
     this.#onHistory = options.onHistory;
+    this.#log = options.log ?? noLog;
     this.maxMessage = options.maxMessage ?? DEFAULT_MAX_MESSAGE;
     this.maxFrame = options.maxFrame ?? DEFAULT_MAX_FRAME;
     this.maxUpload = options.maxUpload ?? DEFAULT_MAX_UPLOAD;
@@ -121,6 +128,14 @@ export class Room implements RoomSettings {
     this.#floodLimit = options.floodLimit ?? 200;
     this.#history = new History(options.history, options.historySize ?? 50);
     const randomHex = options.randomHex ?? ((n) => randomBytes(n).toString("hex"));
+    this.#resume = new Resume({
+      graceMs: options.graceMs ?? 0,
+      clock: options.clock ?? systemClock,
+      randomHex,
+      expire: (m) => this.#run(() => this.#announceLeave(m, "disconnect")),
+      log: this.#log,
+    });
+    for (const m of options.history?.messages ?? []) this.#resume.remembered(m.seq);
     const t = translator(serverText, this.lang);
     const send = (m: Member, bytes: Uint8Array) => this.#send(m, bytes);
     const emit = (event: Message, remember?: boolean) => this.#emit(event, remember);
@@ -131,6 +146,7 @@ export class Room implements RoomSettings {
       randomHex,
       send,
       emit,
+      now: this.#now,
     });
     const errors = new ErrorPolicy({
       send,
@@ -153,6 +169,8 @@ export class Room implements RoomSettings {
       send,
       emit,
       leave,
+      log: this.#log,
+      resume: this.#resume,
     };
     this.#events = {
       payload: (m, bytes) => this.#receive(m, bytes),
@@ -199,7 +217,9 @@ export class Room implements RoomSettings {
   }
 
   /** Media token -> the call member it was issued to, with its chat IP (the relay's check). */
-  callByToken(mediaToken: string): { name: string; clientId: number; ip: string } | undefined {
+  callByToken(
+    mediaToken: string,
+  ): (CallMemberRef & { clientId: number; ip: string }) | undefined {
     return this.#call.byToken(mediaToken);
   }
 
@@ -246,6 +266,7 @@ export class Room implements RoomSettings {
       }
       this.#members.clear();
       this.#call.clear();
+      this.#resume.clear();
     });
   }
 
@@ -321,8 +342,12 @@ export class Room implements RoomSettings {
     for (const m of this.#members.values()) {
       if (m.closing === null && !m.handle.send(bytes)) this.#requestLeave(m, "slow_consumer");
     }
-    if (remember) this.#history.remember(stamped);
+    if (remember) {
+      this.#history.remember(stamped);
+      this.#resume.remembered(stamped.seq);
+    }
     this.#onHistory?.(this.#history.state());
+    logRoomEvent(this.#log, stamped, (name) => this.#members.get(name)?.handle.ip);
   }
 
   /** Queues bytes for one member; an overflow makes it leave as a slow consumer. */
@@ -342,7 +367,14 @@ export class Room implements RoomSettings {
     m.handle.close(reason);
     if (m.name === null || this.#members.get(m.name) !== m) return;
     this.#call.leave(m, reason === "quit" ? "quit" : "disconnect");
-    this.#members.remove(m);
+    // A connection that vanished keeps its member for the grace period (resume.ts).
+    if (this.#resume.hold(m, reason)) return;
+    this.#announceLeave(m, reason);
+  }
+
+  /** Removes a member that left (or whose grace period ended) and announces it. */
+  #announceLeave(m: Member, reason: LeaveReason): void {
+    if (m.name === null || !this.#members.remove(m)) return;
     const name = m.name;
     this.#emit({
       type: "system",

@@ -5,9 +5,12 @@
  * @module
  */
 
+import type { VideoCodec } from "../../protocol/call_codecs.ts";
+import type { Clock } from "../../protocol/clock.ts";
 import type { Message } from "../../protocol/frame.ts";
 import type { Lang } from "../../protocol/i18n.ts";
 import type { FileInfo } from "../file_store.ts";
+import type { LogSink } from "../log_event.ts";
 
 /** A shared file as the room lists it: the file store's record (type only, no I/O). */
 export type RoomFile = FileInfo;
@@ -69,6 +72,12 @@ export interface RoomOptions {
   historySize?: number;
   /** Random hex source (default node:crypto); tests may make it predictable. */
   randomHex?: (bytes: number) => string;
+  /** The teacher's log (joins, leaves, files, calls, moderation); default none. */
+  log?: LogSink;
+  /** Grace period in ms before a vanished v2 member's leave is announced (default 0: at once; see resume.ts). */
+  graceMs?: number;
+  /** Timers of the grace period (default the system clock); tests inject a fake one. */
+  clock?: Pick<Clock, "setTimeout" | "clearTimeout">;
 }
 
 /** What the chat server gives the room for each connection. */
@@ -93,6 +102,12 @@ export interface CallMemberRef {
   name: string;
   /** Media client id, or null for a v1 member whose first datagram has not arrived. */
   clientId: number | null;
+  /** The video codec it receives (default `mjpeg`): the relay forwards only that kind to it. */
+  video?: VideoCodec;
+  /** The codecs it can send (default `["mjpeg"]`). */
+  offer?: readonly VideoCodec[];
+  /** Whether it takes part in audio. */
+  audio?: boolean;
 }
 
 /**
