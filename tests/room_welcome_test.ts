@@ -140,8 +140,10 @@ Deno.test("welcome is byte for byte the frame of the whole object, in the docume
       { name: "😀 Beto", since: 1_000_020, protocol: 2, in_call: false },
       { name: "Carla", since: 1_000_030, protocol: 2, in_call: false },
     ],
+    members_total: 4,
     files,
-    call: [{ name: "Ana", client_id: call[0].client_id }],
+    files_total: 1,
+    call,
     resume_token: "ab".repeat(16),
   });
   assert.deepEqual(concat(carla.pieces).subarray(0, expected.length), expected);

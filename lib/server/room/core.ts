@@ -10,13 +10,15 @@ import type { Message } from "../../protocol/frame.ts";
 import type { Params } from "../../protocol/i18n.ts";
 import type { serverText } from "../text.ts";
 import type { LogSink } from "../log_event.ts";
+import type { RoomAuth } from "./auth.ts";
+import type { Moderation } from "./moderation.ts";
 import type { Call } from "./call.ts";
 import type { Member } from "./connection.ts";
 import type { ErrorPolicy } from "./errors.ts";
 import type { History } from "./history.ts";
 import type { Members } from "./members.ts";
 import type { Resume } from "./resume.ts";
-import type { LeaveReason, RoomFiles } from "./types.ts";
+import type { LeaveReason, RoomFile, RoomFiles } from "./types.ts";
 
 /** The server catalogue bound to the room's language. */
 export type RoomText = (key: keyof typeof serverText & string, params?: Params) => string;
@@ -65,6 +67,26 @@ export interface RoomCore {
   leave(member: Member, reason: LeaveReason): void;
   /** The teacher's log (a no-op when nobody listens). */
   log: LogSink;
+  /** The room password and the attempt limit per address (auth.ts). */
+  readonly auth: RoomAuth;
+  /** The teacher's controls and their state (moderation.ts). */
+  readonly moderation: Moderation;
   /** Reconnect tokens, grace period and catch-up (resume.ts). */
   readonly resume: Resume;
+}
+
+/**
+ * Every listed file, trimmed to the wire fields: for the server's own
+ * console. Members get bounded pages instead (listing.ts), since this list
+ * has no bound.
+ */
+export function fileList(files: RoomFiles | undefined): RoomFile[] {
+  return (files?.list() ?? []).map((f) => ({
+    file_id: f.file_id,
+    filename: f.filename,
+    size: f.size,
+    sha256: f.sha256,
+    from: f.from,
+    ts: f.ts,
+  }));
 }

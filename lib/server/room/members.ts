@@ -80,31 +80,42 @@ export class Members {
    * every member in join order (`inCall` holds the names of the call's
    * members). The bytes are those of `encodeFrame` with the whole list (each
    * member as `encodeMember` gives it, in join order) in place; `send` gets them in pieces, in order: a fresh header and text
-   * before the list, each member's cached entry, the text after it.
+   * before the list, each member's cached entry, the text after it. With
+   * `maxBytes`, the list stops before the entry that would make the payload
+   * longer (the caller says the whole count in the message, e.g. `members_total`).
    */
   sendListFrame(
     message: Message,
     inCall: ReadonlySet<string>,
     send: (bytes: Uint8Array) => void,
+    options: { maxBytes?: number } = {},
   ): void {
     const text = JSON.stringify(message);
     const at = text.indexOf(EMPTY_LIST);
     if (at < 0) throw new TypeError("sendListFrame needs a message with members: []");
     const split = at + EMPTY_LIST.length - 1;
+    const maxBytes = options.maxBytes ?? Infinity;
+    // Entries that fit under maxBytes, in join order (each cached entry starts with a comma,
+    // the first one's is left out).
     let length = utf8Length(text);
-    for (const m of this.#byKey.values()) length += cachedEntry(m, inCall.has(m.name!)).length;
-    // Each cached entry starts with a comma: the first one's is left out.
-    if (this.#byKey.size > 0) length -= 1;
+    let count = 0;
+    for (const m of this.#byKey.values()) {
+      const size = cachedEntry(m, inCall.has(m.name!)).length - (count === 0 ? 1 : 0);
+      if (length + size > maxBytes) break;
+      length += size;
+      count++;
+    }
     const head = text.slice(0, split);
     const start = new Uint8Array(HEADER_BYTES + utf8Length(head));
     new DataView(start.buffer).setUint32(0, length);
     encoder.encodeInto(head, start.subarray(HEADER_BYTES));
     send(start);
-    let first = true;
+    let sent = 0;
     for (const m of this.#byKey.values()) {
+      if (sent === count) break;
       const bytes = cachedEntry(m, inCall.has(m.name!));
-      send(first ? bytes.subarray(1) : bytes);
-      first = false;
+      send(sent === 0 ? bytes.subarray(1) : bytes);
+      sent++;
     }
     send(encoder.encode(text.slice(split)));
   }

@@ -8,9 +8,12 @@
  */
 
 import { encodeFrame, type Message } from "../../protocol/frame.ts";
+import { SERVER_MAX_FRAME } from "../../protocol/limits.ts";
 import { utf8Length } from "../../protocol/utf8.ts";
+import { callRequest } from "./call_requests.ts";
 import type { Member } from "./connection.ts";
-import { fileList, type RoomCore } from "./core.ts";
+import type { RoomCore } from "./core.ts";
+import { filesReply, pageRequest } from "./listing.ts";
 import type { RoomFile } from "./types.ts";
 
 /** The rate-limit rules of a room. */
@@ -60,12 +63,19 @@ export function handleRequest(core: RoomCore, member: Member, msg: Message): voi
       return;
     case "who": {
       const inCall = new Set(core.call.list().map((peer) => peer.name));
-      core.members.sendListFrame({ type: "who", members: [] }, inCall, (b) => core.send(member, b));
+      const who = { type: "who", members: [], members_total: core.members.size };
+      core.members.sendListFrame(who, inCall, (b) => core.send(member, b), {
+        maxBytes: SERVER_MAX_FRAME,
+      });
       return;
     }
-    case "files":
-      core.send(member, encodeFrame({ type: "files", files: fileList(core.files()) }));
+    case "files": {
+      // One page (listing.ts): the newest by default, `offset`/`limit`/`query` for the rest.
+      const request = pageRequest(msg);
+      if ("bad" in request) bad(request.bad);
+      else core.send(member, encodeFrame(filesReply(core.files(), request)));
       return;
+    }
     case "quit":
       core.leave(member, "quit");
       return;
@@ -132,16 +142,4 @@ function announceV1(core: RoomCore, member: Member, msg: Message, ref?: string):
     return;
   }
   announceFile(core, info, member.name!);
-}
-
-/** `call` start or stop. */
-function callRequest(core: RoomCore, member: Member, msg: Message, ref?: string): void {
-  if (msg.action === "start") core.call.join(member);
-  else if (msg.action === "stop") {
-    if (!core.call.has(member.name!)) {
-      core.errors.reply(member, "not_in_call", core.t("not_in_call"), ref);
-    } else core.call.leave(member, "left");
-  } else {
-    core.errors.badFrame(member, "bad_message", core.t("bad_message", { detail: "action" }), ref);
-  }
 }
