@@ -116,7 +116,7 @@ Deno.test("CallMedia: two clients exchange test-source video through a relay, st
   relay.tokens.set([...tokenToBytes(TOKEN_A)].join(","), 1);
   relay.tokens.set([...tokenToBytes(TOKEN_B)].join(","), 2);
   const logsA: string[] = [];
-  const paints: (string[] | null)[] = [];
+  const paints: (readonly string[] | null)[] = [];
   const members = [{ name: "Ana", clientId: 1 }, { name: "Luis", clientId: 2 }];
   const a = await CallMedia.start(options(relay, {
     log: (l) => logsA.push(l),
@@ -207,7 +207,7 @@ async function testJpeg(): Promise<Uint8Array> {
 Deno.test("CallMedia: a silent participant shows no video after the stale delay (fake clock)", async () => {
   const relay = new FakeRelay();
   relay.tokens.set([...tokenToBytes(TOKEN_A)].join(","), 1);
-  const paints: (string[] | null)[] = [];
+  const paints: (readonly string[] | null)[] = [];
   const clock = new FakeClock();
   const a = await CallMedia.start(options(relay, {
     source: "none",

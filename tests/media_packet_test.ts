@@ -1,13 +1,17 @@
 import assert from "node:assert/strict";
 import {
   bytesToToken,
+  decodeH264Payload,
   decodeMediaPacket,
   decodeV1Packet,
+  encodeH264Payload,
   encodeMediaPacket,
   encodeV1Packet,
+  H264_KEYFRAME,
   HEADER_SIZE,
   isV2Datagram,
   MAX_DATAGRAM,
+  MAX_OPUS_PACKET,
   MAX_PAYLOAD,
   MediaKind,
   tokenToBytes,
@@ -40,6 +44,7 @@ Deno.test("decodeMediaPacket() reads back what encodeMediaPacket() wrote, for ev
     { kind: MediaKind.Audio, payload: Uint8Array.of(1, 2) },
     { kind: MediaKind.Keepalive, payload: new Uint8Array(0) },
     { kind: MediaKind.Bye, payload: new Uint8Array(0) },
+    { kind: MediaKind.H264, payload: Uint8Array.of(H264_KEYFRAME, 0, 0, 0, 1, 0x65) },
   ];
   for (const c of cases) {
     const bytes = encodeMediaPacket({ ...c, clientId: 4_294_967_295, seq: 9, ts: 77 });
@@ -103,7 +108,7 @@ Deno.test("decodeMediaPacket() names the reason for each malformed datagram", ()
   assert.equal(reasons(patch(0, 0x51)), "bad_magic");
   assert.equal(reasons(patch(2, 1)), "bad_version");
   assert.equal(reasons(patch(3, 0)), "bad_kind");
-  assert.equal(reasons(patch(3, 7)), "bad_kind");
+  assert.equal(reasons(patch(3, 8)), "bad_kind");
   assert.equal(reasons(good.subarray(0, HEADER_SIZE)), "bad_payload"); // empty video
   assert.equal(reasons(patch(3, MediaKind.Keepalive)), "bad_payload"); // bytes on keepalive
   assert.equal(reasons(patch(3, MediaKind.Register)), "bad_payload"); // 9-byte token
@@ -119,7 +124,7 @@ Deno.test("decodeMediaPacket() and decodeV1Packet() never throw on random bytes"
     if (i % 3 === 0 && bytes.length > 3) bytes.set([0x50, 0x33, 2]); // reach the deeper checks
     const v2 = decodeMediaPacket(bytes);
     const v1 = decodeV1Packet(bytes);
-    if (v2.ok) assert.ok(v2.packet.kind >= 1 && v2.packet.kind <= 6);
+    if (v2.ok) assert.ok(v2.packet.kind >= 1 && v2.packet.kind <= 7);
     if (v1.ok) assert.equal(v1.packet.payload[0], 0xff);
   }
 });
@@ -164,4 +169,43 @@ Deno.test("tokenToBytes() and bytesToToken() convert the 32-hex media token", ()
   assert.equal(bytesToToken(tokenToBytes(hex.toUpperCase())), hex);
   assert.throws(() => tokenToBytes("abc"), TypeError);
   assert.throws(() => tokenToBytes("zz".repeat(16)), /Media token must be 32 hex characters: z/);
+});
+
+Deno.test("audio payloads must be one Opus packet: 1..1275 bytes", () => {
+  const audio = (n: number) =>
+    decodeMediaPacket(
+      encodeMediaPacket({
+        kind: MediaKind.Audio,
+        clientId: 1,
+        seq: 0,
+        ts: 0,
+        payload: new Uint8Array(n),
+      }),
+    );
+  assert.ok(audio(1).ok);
+  assert.ok(audio(MAX_OPUS_PACKET).ok);
+  const empty = audio(0);
+  assert.ok(!empty.ok && empty.reason === "bad_payload");
+  const big = audio(MAX_OPUS_PACKET + 1);
+  assert.ok(!big.ok && big.reason === "bad_payload");
+});
+
+Deno.test("h264 payloads carry a flags byte then an access unit", () => {
+  const au = Uint8Array.of(0, 0, 0, 1, 0x65, 0x88, 0x84);
+  const key = encodeH264Payload(au, true);
+  assert.equal(key[0], H264_KEYFRAME);
+  assert.deepEqual(decodeH264Payload(key), { keyframe: true, accessUnit: au });
+  assert.deepEqual(decodeH264Payload(encodeH264Payload(au, false)).keyframe, false);
+  assert.equal(decodeH264Payload(Uint8Array.of(0xfe, 1)).keyframe, false); // unknown bits ignored
+  assert.throws(() => encodeH264Payload(new Uint8Array(0), true), RangeError);
+  const flagsOnly = decodeMediaPacket(
+    encodeMediaPacket({
+      kind: MediaKind.H264,
+      clientId: 1,
+      seq: 0,
+      ts: 0,
+      payload: Uint8Array.of(1),
+    }),
+  );
+  assert.ok(!flagsOnly.ok && flagsOnly.reason === "bad_payload");
 });

@@ -2,6 +2,7 @@
  * A stand-in for the room's call hooks (lib/server/room/room.ts), shared by the relay tests.
  * Not a test file itself.
  */
+import type { VideoCodec } from "../lib/protocol/call_codecs.ts";
 import type { CallMemberRef, CallRoom } from "../lib/server/relay/types.ts";
 
 interface FakeMember {
@@ -10,6 +11,7 @@ interface FakeMember {
   token: string;
   ip: string;
   v1: boolean;
+  offer: readonly VideoCodec[];
 }
 
 /** Implements the relay hooks over a plain map and records what the relay did. */
@@ -37,15 +39,28 @@ export class FakeRoom implements CallRoom {
   }
 
   /** Adds a v2 member and returns its media token. */
-  joinV2(name: string, clientId: number, ip = "127.0.0.1"): string {
+  joinV2(
+    name: string,
+    clientId: number,
+    ip = "127.0.0.1",
+    offer: readonly VideoCodec[] = ["mjpeg"],
+  ): string {
     const token = crypto.randomUUID().replaceAll("-", "");
-    this.members.set(name, { name, clientId, token, ip, v1: false });
+    this.members.set(name, { name, clientId, token, ip, v1: false, offer });
     this.#changed();
     return token;
   }
 
+  /** A fresh media token for a member already in the call (`call rebind`). */
+  rebind(name: string): string {
+    const m = this.members.get(name)!;
+    m.token = crypto.randomUUID().replaceAll("-", "");
+    this.#changed();
+    return m.token;
+  }
+
   joinV1(name: string, ip: string): void {
-    this.members.set(name, { name, clientId: null, token: "", ip, v1: true });
+    this.members.set(name, { name, clientId: null, token: "", ip, v1: true, offer: ["mjpeg"] });
     this.#changed();
   }
 
@@ -57,12 +72,13 @@ export class FakeRoom implements CallRoom {
   /** When true callByToken() also reports the member's IP address. */
   reportIp = false;
 
-  callByToken(mediaToken: string): { name: string; clientId: number; ip?: string } | undefined {
+  callByToken(
+    mediaToken: string,
+  ): (CallMemberRef & { clientId: number; ip?: string }) | undefined {
     for (const m of this.members.values()) {
       if (!m.v1 && m.token === mediaToken && m.clientId !== null) {
-        return this.reportIp
-          ? { name: m.name, clientId: m.clientId, ip: m.ip }
-          : { name: m.name, clientId: m.clientId };
+        const ref = { name: m.name, clientId: m.clientId, video: m.offer[0], offer: m.offer };
+        return this.reportIp ? { ...ref, ip: m.ip } : ref;
       }
     }
     return undefined;

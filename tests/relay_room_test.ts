@@ -125,10 +125,12 @@ Deno.test("Relay with the real Room: a v1 member's first datagram teaches its id
   const media = ana.frames.find((f) => f.type === "call" && f.action === "media");
   assert.ok(media, "a call media event");
   assert.deepEqual([media.from, media.client_id], ["Viejo", 424_242]);
-  assert.deepEqual(
-    room.callMembers().find((m) => m.name === "Viejo"),
-    { name: "Viejo", clientId: 424_242 },
-  );
+  const viejoRef = room.callMembers().find((m) => m.name === "Viejo");
+  assert.deepEqual([viejoRef?.name, viejoRef?.clientId, viejoRef?.video], [
+    "Viejo",
+    424_242,
+    "mjpeg",
+  ]);
   // Ana's frames now reach the v1 member too.
   const back = relay.receive(video(a.clientId), ANA, 6);
   assert.ok(back.some((o) => o.to.some((to) => to.port === VIEJO.port)));

@@ -231,12 +231,41 @@ Deno.test("Relay notices a departure even when the room does not notify it", () 
   relay.close();
 });
 
-Deno.test("Relay rebinds a member that registers again from a new address", () => {
-  const { relay, ana } = twoMembers();
+Deno.test("Relay moves a member to a new address only with a fresh token (call rebind)", () => {
+  const { room, relay, ana } = twoMembers();
   const moved: RelayAddress = { hostname: "127.0.0.1", port: 40111 };
-  assert.equal(relay.receive(register(ana, 1_000_001), moved, 5).length, 1);
-  assert.deepEqual([...sends(relay.receive(video(1_000_002), BEA, 6)).keys()], [moved.port]);
-  assert.deepEqual(relay.receive(video(1_000_001), ANA, 6), []); // old address forgotten
+  // A replayed register (the token already bound) never moves the binding.
+  assert.deepEqual(relay.receive(register(ana, 1_000_001), moved, 5), []);
+  assert.equal(relay.stats().dropped.replayed, 1);
+  assert.deepEqual([...sends(relay.receive(video(1_000_002), BEA, 6)).keys()], [ANA.port]);
+  // Repeating it from the bound address still refreshes and is acknowledged.
+  assert.equal(relay.receive(register(ana, 1_000_001), ANA, 6).length, 1);
+  // After a rebind the old token is dead and the fresh one moves the binding.
+  const fresh = room.rebind("Ana");
+  assert.deepEqual(relay.receive(register(ana, 1_000_001), moved, 7), []);
+  assert.equal(relay.receive(register(fresh, 1_000_001), moved, 7).length, 1);
+  assert.deepEqual([...sends(relay.receive(video(1_000_002), BEA, 8)).keys()], [moved.port]);
+  assert.deepEqual(relay.receive(video(1_000_001), ANA, 8), []); // old address forgotten
+  // The fresh token, once bound, cannot be replayed from elsewhere either.
+  assert.deepEqual(relay.receive(register(fresh, 1_000_001), EVE, 9), []);
+  assert.deepEqual([...sends(relay.receive(video(1_000_002), BEA, 9)).keys()], [moved.port]);
+  relay.close();
+});
+
+Deno.test("Relay refuses a replayed register after bye, and a register onto another's address", () => {
+  const { room, relay, ana } = twoMembers();
+  relay.receive(
+    encodeMediaPacket({ kind: MediaKind.Bye, clientId: 1_000_001, seq: 0, ts: 0 }),
+    ANA,
+    1,
+  );
+  assert.deepEqual(relay.receive(register(ana, 1_000_001), EVE, 2), []);
+  assert.equal(relay.stats().dropped.replayed, 1);
+  // A member's valid fresh register from Bea's bound address does not take it over.
+  const fresh = room.rebind("Ana");
+  assert.deepEqual(relay.receive(register(fresh, 1_000_001), BEA, 3), []);
+  assert.equal(relay.stats().dropped.spoofed, 1);
+  assert.equal(relay.receive(register(fresh, 1_000_001), ANA, 4).length, 1);
   relay.close();
 });
 
@@ -252,19 +281,11 @@ Deno.test("Relay unbinds a member on bye and forwards nothing more to it", () =>
   relay.close();
 });
 
-Deno.test("Relay drops kinds a client may not send (registered, audio for now)", () => {
+Deno.test("Relay drops kinds a client may not send (registered)", () => {
   const { relay } = twoMembers();
   const ack = encodeMediaPacket({ kind: MediaKind.Registered, clientId: 1_000_001, seq: 0, ts: 0 });
-  const audio = encodeMediaPacket({
-    kind: MediaKind.Audio,
-    clientId: 1_000_001,
-    seq: 0,
-    ts: 0,
-    payload: Uint8Array.of(1),
-  });
   assert.deepEqual(relay.receive(ack, ANA, 1), []);
-  assert.deepEqual(relay.receive(audio, ANA, 1), []);
-  assert.equal(relay.stats().dropped.unexpected_kind, 2);
+  assert.equal(relay.stats().dropped.unexpected_kind, 1);
   relay.close();
 });
 
@@ -320,8 +341,10 @@ Deno.test("Relay keeps a v1 client to its learned id and its address", () => {
     [],
   );
   assert.equal(relay.stats().dropped.spoofed, 3);
-  // The same client from a new port (restarted socket) keeps working.
-  assert.equal(relay.receive(encodeV1Packet(777, JPEG), other, 4).length, 1);
+  // Its own id from another port of its IP does not move the binding either.
+  assert.deepEqual(relay.receive(encodeV1Packet(777, JPEG), other, 4), []);
+  assert.equal(relay.stats().dropped.spoofed, 4);
+  assert.equal(relay.receive(encodeV1Packet(777, JPEG), V1, 5).length, 1);
   relay.close();
 });
 

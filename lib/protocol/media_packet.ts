@@ -11,7 +11,9 @@
  * 4   4   client_id u32 BE (the original sender's server-assigned id)
  * 8   4   seq u32 BE (per-sender counter)
  * 12  4   ts u32 BE (sender ms clock mod 2^32)
- * 16  ..  payload: register = 16 raw token bytes; video = one JPEG; others empty
+ * 16  ..  payload: register = 16 raw token bytes; video = one JPEG;
+ *           audio = one Opus packet; h264 = flags byte + one Annex B access unit;
+ *           others empty
  * ```
  *
  * v1 datagram (the original Python client): `room u32 BE | client_id u32 BE | JPEG`.
@@ -54,13 +56,21 @@ export const MediaKind = {
   Registered: 2,
   /** One whole JPEG frame. */
   Video: 3,
-  /** Reserved for audio; decoded but not yet relayed. */
+  /** One Opus packet (48 kHz, mono, 20 ms), 1..{@link MAX_OPUS_PACKET} bytes. */
   Audio: 4,
   /** Client -> relay: keeps the binding alive; empty payload. */
   Keepalive: 5,
   /** Client -> relay: the client stops sending and receiving media; empty payload. */
   Bye: 6,
+  /** One H.264 access unit: {@link H264_KEYFRAME} flags byte, then Annex B bytes. */
+  H264: 7,
 } as const;
+
+/** Largest Opus packet (RFC 6716, 3.4): an audio payload over this is malformed. */
+export const MAX_OPUS_PACKET = 1275;
+
+/** Bit 0 of the flags byte opening an `h264` payload: the access unit is a keyframe. */
+export const H264_KEYFRAME = 0x01;
 
 /** One of the {@link MediaKind} values. */
 export type MediaKind = typeof MediaKind[keyof typeof MediaKind];
@@ -98,7 +108,8 @@ export interface V1Packet {
  * - `bad_version`: version byte is not 2
  * - `bad_kind`: unknown kind
  * - `bad_payload`: payload does not suit the kind (register without 16 bytes,
- *   empty video, bytes on an empty kind, v1 image that is not a JPEG)
+ *   empty video, audio outside 1..1275 bytes, h264 without an access unit
+ *   after its flags byte, bytes on an empty kind, v1 image that is not a JPEG)
  */
 export type MediaDecodeError =
   | "too_large"
@@ -118,7 +129,7 @@ export type V1DecodeResult =
   | { ok: true; packet: V1Packet }
   | { ok: false; reason: MediaDecodeError };
 
-const KIND_MAX = MediaKind.Bye;
+const KIND_MAX = MediaKind.H264;
 
 function checkU32(name: string, value: number): void {
   if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff) {
@@ -197,8 +208,15 @@ export function decodeMediaPacket(bytes: Uint8Array): MediaDecodeResult {
       if (payload.length !== TOKEN_BYTES) return { ok: false, reason: "bad_payload" };
       break;
     case MediaKind.Video:
-    case MediaKind.Audio:
       if (payload.length === 0) return { ok: false, reason: "bad_payload" };
+      break;
+    case MediaKind.Audio:
+      if (payload.length === 0 || payload.length > MAX_OPUS_PACKET) {
+        return { ok: false, reason: "bad_payload" };
+      }
+      break;
+    case MediaKind.H264:
+      if (payload.length < 2) return { ok: false, reason: "bad_payload" };
       break;
     default:
       if (payload.length !== 0) return { ok: false, reason: "bad_payload" };
@@ -279,6 +297,39 @@ export function bytesToToken(bytes: Uint8Array): string {
   let out = "";
   for (const byte of bytes) out += byte.toString(16).padStart(2, "0");
   return out;
+}
+
+/**
+ * The payload of an `h264` datagram: the flags byte (keyframe bit) followed
+ * by one access unit in Annex B form. Throws a RangeError for an empty unit.
+ *
+ * @example
+ * ```ts
+ * import { encodeH264Payload, MediaKind, encodeMediaPacket } from "./media_packet.ts";
+ * const au = Uint8Array.of(0, 0, 0, 1, 0x65, 0x88);
+ * const payload = encodeH264Payload(au, true);
+ * encodeMediaPacket({ kind: MediaKind.H264, clientId: 1000001, seq: 0, ts: 0, payload });
+ * ```
+ */
+export function encodeH264Payload(accessUnit: Uint8Array, keyframe: boolean): Uint8Array {
+  if (accessUnit.length === 0) throw new RangeError("Empty H.264 access unit");
+  const out = new Uint8Array(1 + accessUnit.length);
+  out[0] = keyframe ? H264_KEYFRAME : 0;
+  out.set(accessUnit, 1);
+  return out;
+}
+
+/**
+ * Splits the payload of a decoded `h264` datagram into its keyframe flag and
+ * access unit (a view, no copy). Unknown flag bits are ignored.
+ */
+export function decodeH264Payload(
+  payload: Uint8Array,
+): { keyframe: boolean; accessUnit: Uint8Array } {
+  return {
+    keyframe: (payload[0] & H264_KEYFRAME) !== 0,
+    accessUnit: payload.subarray(1),
+  };
 }
 
 function readU32(b: Uint8Array, at: number): number {

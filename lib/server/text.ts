@@ -19,6 +19,9 @@ import type { Catalog } from "../protocol/i18n.ts";
 import { roomGuardText } from "./text/room_guard.ts";
 import { teacherText } from "./text/teacher.ts";
 import { reconnectServerText } from "./text/reconnect.ts";
+import { callsServerText } from "./text/calls.ts";
+import { labText } from "./text/lab.ts";
+import { filesText } from "./text/files.ts";
 
 /** The server's catalog. */
 export const serverText = {
@@ -186,6 +189,8 @@ export const serverText = {
   --rate N             mensajes por segundo por conexión (20; ráfagas del doble)
   --no-v1              rechazar subidas de archivos de clientes v1
   --v1-media on|off    aceptar vídeo de clientes v1 (on)
+  --room NOMBRE        nombre de la sala que ven los clientes al buscar servidores
+  --no-discovery       no responder a los clientes que buscan servidores en la red
   --log ARCHIVO        añadir el registro de la sala a ARCHIVO (líneas JSON)
   --password CLAVE     contraseña de la sala (sin ella, la sala es abierta)
   --password-file F    leer la contraseña de la primera línea del archivo F
@@ -212,6 +217,8 @@ export const serverText = {
   --rate N             messages per second per connection (20; bursts of twice that)
   --no-v1              refuse file uploads from v1 clients
   --v1-media on|off    accept video from v1 clients (on)
+  --room NAME          the room's name clients see when they look for servers
+  --no-discovery       do not answer clients looking for servers on the network
   --log FILE           append the room's log to FILE (JSON lines)
   --password WORD      room password (without it the room is open)
   --password-file F    read the password from the first line of file F
@@ -345,6 +352,9 @@ export const serverText = {
   ...teacherText,
   ...roomGuardText,
   ...reconnectServerText,
+  ...callsServerText,
+  ...labText,
+  ...filesText,
 } satisfies Catalog;
 
 /** A key of {@link serverText}. */

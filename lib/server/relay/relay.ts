@@ -10,15 +10,23 @@
  * - After that, media is accepted only from the bound address with the bound
  *   client id; anything else is dropped and counted. Nothing is ever sent to an
  *   address that is not bound, so the relay cannot reflect traffic.
- * - Each video datagram goes to every other bound member: the received bytes
- *   unchanged to v2 receivers, one translated v1 datagram to v1 receivers (and
- *   the reverse for v1 senders), each built once.
+ * - A binding never moves on a token it has already bound (a replayed
+ *   `register`): a v2 move needs a fresh token (`call rebind`); a v1 member
+ *   stays bound to the first address that sent for it, and receives at most
+ *   {@link V1_AMPLIFICATION} times the bytes that address sent.
+ * - Each video datagram (kind 3) goes to every other bound member that
+ *   receives MJPEG (and to H.264 receivers when its sender cannot send
+ *   H.264): the received bytes unchanged to v2 receivers, one translated v1
+ *   datagram to v1 receivers (and the reverse for v1 senders), each built
+ *   once. H.264 (kind 7) goes only to H.264 receivers; audio (kind 4) to
+ *   every other v2 member, never to v1 members.
  * - Bindings silent for `silenceMs` are forgotten and the member leaves the
  *   call (`media_timeout`); members that leave the call are unbound at once.
  *
  * @module
  */
 
+import type { VideoCodec } from "../../protocol/call_codecs.ts";
 import { TokenBucket } from "../../protocol/token_bucket.ts";
 import {
   bytesToToken,
@@ -29,10 +37,12 @@ import {
   isV2Datagram,
   MAX_DATAGRAM,
   MediaKind,
+  V1_HEADER_SIZE,
   V1_ROOM,
 } from "../../protocol/media_packet.ts";
 import {
   type CallRoom,
+  DEFAULT_MAX_AUDIO_RATE,
   DEFAULT_MAX_FPS,
   DEFAULT_SILENCE_MS,
   DROP_REASONS,
@@ -54,6 +64,14 @@ interface Binding {
   lastSeen: number;
   /** Video frames allowed: `maxFps` per second, bursts of one second's worth. */
   bucket: TokenBucket;
+  /** Audio packets allowed: `maxAudioRate` per second, bursts of one second's worth. */
+  audioBucket: TokenBucket;
+  /** The video codec this member receives. */
+  receives: VideoCodec;
+  /** Whether this member sends H.264 (else its MJPEG also goes to H.264 receivers). */
+  sendsH264: boolean;
+  /** v1 only: bytes the relay may still send to this address (refilled by what it sends). */
+  budget: number;
   framesIn: number;
   framesOut: number;
   /** v1 only: sequence counter of the v2 datagrams translated from this sender. */
@@ -61,6 +79,14 @@ interface Binding {
 }
 
 const NO_OUTPUT: Outgoing[] = [];
+
+/**
+ * A v1 address receives at most this many times the bytes it sent (it cannot
+ * authenticate, so this bounds what a spoofed source can draw to a victim).
+ */
+export const V1_AMPLIFICATION = 20;
+/** Most bytes a v1 binding may have banked, whatever it sent. */
+export const V1_BUDGET_CAP = 4 * 1024 * 1024;
 
 function addressKey(address: RelayAddress): string {
   return `${address.hostname}|${address.port}`;
@@ -99,15 +125,19 @@ export class Relay {
   readonly acceptV1: boolean;
   readonly maxDatagram: number;
   readonly maxFps: number;
+  readonly maxAudioRate: number;
   readonly silenceMs: number;
   #room: CallRoom;
   #byKey = new Map<string, Binding>();
   #byClientId = new Map<number, Binding>();
+  /** v2 client id -> the last token it bound with: that token can never move a binding. */
+  #spent = new Map<number, string>();
   #unwatch: (() => void) | undefined;
   #closed = false;
   #received = 0;
   #sent = 0;
   #frames = 0;
+  #audio = 0;
   #expired = 0;
   #dropped = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<
     RelayDropReason,
@@ -119,9 +149,13 @@ export class Relay {
     this.acceptV1 = options.acceptV1;
     this.maxDatagram = Math.min(options.maxDatagram ?? MAX_DATAGRAM, MAX_DATAGRAM);
     this.maxFps = options.maxFps ?? DEFAULT_MAX_FPS;
+    this.maxAudioRate = options.maxAudioRate ?? DEFAULT_MAX_AUDIO_RATE;
     this.silenceMs = options.silenceMs ?? DEFAULT_SILENCE_MS;
     if (!(this.maxDatagram > 0)) throw new RangeError(`Bad max datagram: ${options.maxDatagram}`);
     if (!(this.maxFps > 0)) throw new RangeError(`Bad max fps: ${options.maxFps}`);
+    if (!(this.maxAudioRate > 0)) {
+      throw new RangeError(`Bad max audio rate: ${options.maxAudioRate}`);
+    }
     if (!(this.silenceMs > 0)) throw new RangeError(`Bad silence: ${options.silenceMs}`);
     this.#unwatch = room.watchCall?.(() => this.syncMembers());
   }
@@ -170,9 +204,11 @@ export class Relay {
    * another client id). Runs on every change of the room's call and on every tick.
    */
   syncMembers(): void {
-    if (this.#closed || this.#byKey.size === 0) return;
+    if (this.#closed || (this.#byKey.size === 0 && this.#spent.size === 0)) return;
     const ids = new Map<string, number | null>();
     for (const m of this.#room.callMembers()) ids.set(m.name, m.clientId);
+    const live = new Set(ids.values());
+    for (const id of [...this.#spent.keys()]) if (!live.has(id)) this.#spent.delete(id);
     for (const b of [...this.#byKey.values()]) {
       if (!ids.has(b.name)) {
         this.#unbind(b);
@@ -193,6 +229,7 @@ export class Relay {
       received: this.#received,
       sent: this.#sent,
       frames: this.#frames,
+      audio: this.#audio,
       expired: this.#expired,
       dropped: { ...this.#dropped },
       droppedTotal,
@@ -215,6 +252,7 @@ export class Relay {
     this.#closed = true;
     this.#byKey.clear();
     this.#byClientId.clear();
+    this.#spent.clear();
     this.#unwatch?.();
     this.#unwatch = undefined;
   }
@@ -246,11 +284,16 @@ export class Relay {
         this.#unbind(b);
         return NO_OUTPUT;
       case MediaKind.Video:
+      case MediaKind.H264:
         b.lastSeen = now;
         if (!b.bucket.take(now)) return this.#drop("rate_limited");
-        return this.#forward(b, bytes, null, packet.payload);
+        return this.#forward(b, packet.kind, bytes, null, packet.payload);
+      case MediaKind.Audio:
+        b.lastSeen = now;
+        if (!b.audioBucket.take(now)) return this.#drop("rate_limited");
+        return this.#forwardAudio(b, bytes);
       default:
-        // `registered` is relay -> client only; audio is reserved for later.
+        // `registered` is relay -> client only.
         b.lastSeen = now;
         return this.#drop("unexpected_kind");
     }
@@ -272,17 +315,25 @@ export class Relay {
     }
     let b = this.#byClientId.get(clientId);
     if (b !== undefined && (b.key !== key || b.protocol !== 2)) {
-      // Same member from a new address (new socket, NAT rebinding): move it.
+      // A move (new socket, NAT rebinding) needs a token that never bound.
+      if (b.token === token) return this.#drop("replayed");
       this.#unbind(b);
       b = undefined;
     }
     if (b === undefined) {
-      const other = this.#byKey.get(key);
-      if (other !== undefined) this.#unbind(other); // that socket now speaks for someone else
+      if (this.#spent.get(clientId) === token) return this.#drop("replayed");
+      if (this.#byKey.has(key)) this.syncMembers(); // it may hold someone who just left
+      // An address bound to another current member is not taken over.
+      if (this.#byKey.has(key)) return this.#drop("spoofed");
       b = this.#bind(key, from, member.name, clientId, 2, token, now);
+      b.receives = member.video ?? "mjpeg";
+      b.sendsH264 = member.offer?.includes("h264") ?? false;
+      this.#spent.set(clientId, token);
+    } else if (b.token !== token) {
+      b.token = token; // a fresh token from the same address
+      this.#spent.set(clientId, token);
     }
     b.lastSeen = now;
-    b.token = token;
     const ack = encodeMediaPacket({
       kind: MediaKind.Registered,
       clientId,
@@ -321,18 +372,24 @@ export class Relay {
       const member = this.#room.callV1At(ip);
       if (member === undefined) return this.#drop("v1_not_in_call");
       if (member.clientId !== null && member.clientId !== clientId) return this.#drop("spoofed");
-      const holder = this.#byClientId.get(clientId);
-      if (holder !== undefined) {
-        // The same v1 client from a new port keeps its id; anyone else may not take it.
-        if (holder.protocol !== 1 || holder.name !== member.name) return this.#drop("spoofed");
-        this.#unbind(holder);
+      // The member's first sending address is its binding for as long as it
+      // is in the call: a datagram from another port (a same-IP eavesdropper
+      // or a spoofed source) never moves it, and an id is never taken over.
+      if (this.#boundV1(member.name) || this.#byClientId.has(clientId)) {
+        return this.#drop("spoofed");
       }
       if (member.clientId === null) this.#room.setV1ClientId(member.name, clientId);
       b = this.#bind(key, from, member.name, clientId, 1, "", now);
     }
     b.lastSeen = now;
     if (!b.bucket.take(now)) return this.#drop("rate_limited");
-    return this.#forward(b, null, room === V1_ROOM ? bytes : null, payload);
+    b.budget = Math.min(V1_BUDGET_CAP, b.budget + bytes.length * V1_AMPLIFICATION);
+    return this.#forward(b, MediaKind.Video, null, room === V1_ROOM ? bytes : null, payload);
+  }
+
+  #boundV1(name: string): boolean {
+    for (const b of this.#byKey.values()) if (b.protocol === 1 && b.name === name) return true;
+    return false;
   }
 
   #stillInCallV2(b: Binding): boolean {
@@ -344,19 +401,38 @@ export class Relay {
     return false;
   }
 
+  /** Whether a frame of `kind` from `sender` goes to the v2 member `b`. */
+  #wants(b: Binding, sender: Binding, kind: MediaKind): boolean {
+    if (kind === MediaKind.H264) return b.receives === "h264";
+    return b.receives === "mjpeg" || !sender.sendsH264;
+  }
+
   #forward(
     sender: Binding,
+    kind: MediaKind,
     v2Bytes: Uint8Array | null,
     v1Bytes: Uint8Array | null,
-    jpeg: Uint8Array,
+    frame: Uint8Array,
   ): Outgoing[] {
     sender.framesIn++;
     this.#frames++;
     const v2To: RelayAddress[] = [];
     const v1To: RelayAddress[] = [];
+    const v1Size = V1_HEADER_SIZE + frame.length;
     for (const b of this.#byKey.values()) {
       if (b === sender) continue;
-      (b.protocol === 2 ? v2To : v1To).push(b.address);
+      if (b.protocol === 2) {
+        if (!this.#wants(b, sender, kind)) continue;
+        v2To.push(b.address);
+      } else {
+        if (kind !== MediaKind.Video) continue;
+        if (b.budget < v1Size) {
+          this.#dropped.v1_budget++;
+          continue;
+        }
+        b.budget -= v1Size;
+        v1To.push(b.address);
+      }
       b.framesOut++;
     }
     const out: Outgoing[] = [];
@@ -366,16 +442,28 @@ export class Relay {
         clientId: sender.clientId,
         seq: sender.seqOut++,
         ts: sender.lastSeen,
-        payload: jpeg,
+        payload: frame,
       });
       out.push({ bytes: v2Bytes, to: v2To });
     }
     if (v1To.length > 0) {
-      v1Bytes ??= encodeV1Packet(sender.clientId, jpeg);
+      v1Bytes ??= encodeV1Packet(sender.clientId, frame);
       out.push({ bytes: v1Bytes, to: v1To });
     }
     this.#sent += v2To.length + v1To.length;
     return out;
+  }
+
+  /** An audio packet, unchanged, to every other bound v2 member (v1 has no audio). */
+  #forwardAudio(sender: Binding, bytes: Uint8Array): Outgoing[] {
+    this.#audio++;
+    const to: RelayAddress[] = [];
+    for (const b of this.#byKey.values()) {
+      if (b !== sender && b.protocol === 2) to.push(b.address);
+    }
+    if (to.length === 0) return NO_OUTPUT;
+    this.#sent += to.length;
+    return [{ bytes, to }];
   }
 
   #bind(
@@ -396,6 +484,10 @@ export class Relay {
       token,
       lastSeen: now,
       bucket: new TokenBucket(this.maxFps, this.maxFps, now),
+      audioBucket: new TokenBucket(this.maxAudioRate, this.maxAudioRate, now),
+      receives: "mjpeg",
+      sendsH264: false,
+      budget: 0,
       framesIn: 0,
       framesOut: 0,
       seqOut: 0,

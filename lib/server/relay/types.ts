@@ -23,7 +23,9 @@ export interface CallRoom {
    * come from that IP address, so a member cannot point the call's video at
    * someone else's address by spoofing the source of its register.
    */
-  callByToken(mediaToken: string): { name: string; clientId: number; ip?: string } | undefined;
+  callByToken(
+    mediaToken: string,
+  ): (CallMemberRef & { clientId: number; ip?: string }) | undefined;
   /** A v1 member of the call connected from that IP address. */
   callV1At(ip: string): CallMemberRef | undefined;
   /** Records a v1 member's media client id (the room announces it). */
@@ -49,6 +51,8 @@ export interface RelayOptions {
   maxDatagram?: number;
   /** Video frames per second accepted from one sender (default 60). */
   maxFps?: number;
+  /** Audio packets per second accepted from one sender (default 100, bursts of 100). */
+  maxAudioRate?: number;
   /** A binding silent this long is forgotten, in ms (default 10,000). */
   silenceMs?: number;
 }
@@ -70,7 +74,9 @@ export type RelayDropReason =
   | "rate_limited"
   | "v1_refused"
   | "v1_not_in_call"
-  | "unexpected_kind";
+  | "unexpected_kind"
+  | "replayed"
+  | "v1_budget";
 
 /** Every drop reason, in the order stats print them. */
 export const DROP_REASONS: readonly RelayDropReason[] = [
@@ -84,6 +90,8 @@ export const DROP_REASONS: readonly RelayDropReason[] = [
   "v1_refused",
   "v1_not_in_call",
   "unexpected_kind",
+  "replayed",
+  "v1_budget",
 ];
 
 /** Per-member counters. */
@@ -106,6 +114,8 @@ export interface RelayStats {
   sent: number;
   /** Video frames accepted for forwarding. */
   frames: number;
+  /** Audio packets accepted for forwarding. */
+  audio: number;
   /** Bindings forgotten after silence. */
   expired: number;
   /** Dropped datagrams per reason (every reason present, zero included). */
@@ -118,5 +128,7 @@ export interface RelayStats {
 
 /** Default per-sender video rate limit. */
 export const DEFAULT_MAX_FPS = 60;
+/** Default per-sender audio rate limit (Opus at 20 ms is 50 packets/s). */
+export const DEFAULT_MAX_AUDIO_RATE = 100;
 /** Default silence after which a binding is forgotten. */
 export const DEFAULT_SILENCE_MS = 10_000;

@@ -11,6 +11,7 @@ import { encodeFrame, type Message } from "../../protocol/frame.ts";
 import { SERVER_MAX_FRAME } from "../../protocol/limits.ts";
 import { utf8Length } from "../../protocol/utf8.ts";
 import { callRequest } from "./call_requests.ts";
+import { adminRequest, mayShare } from "./admin_requests.ts";
 import type { Member } from "./connection.ts";
 import type { RoomCore } from "./core.ts";
 import { filesReply, pageRequest } from "./listing.ts";
@@ -56,7 +57,7 @@ export function handleRequest(core: RoomCore, member: Member, msg: Message): voi
   }
   switch (type) {
     case "message":
-      chatMessage(core, member, msg, ref);
+      if (mayShare(core, member, ref)) chatMessage(core, member, msg, ref);
       return;
     case "ping":
       core.send(member, encodeFrame({ type: "pong" }));
@@ -83,7 +84,10 @@ export function handleRequest(core: RoomCore, member: Member, msg: Message): voi
       core.errors.badFrame(member, "bad_request", core.t("bad_request", { detail: "hello" }), ref);
       return;
     case "file_available":
-      announceV1(core, member, msg, ref);
+      if (mayShare(core, member, ref)) announceV1(core, member, msg, ref);
+      return;
+    case "admin":
+      adminRequest(core, member, msg);
       return;
     case "call":
       callRequest(core, member, msg, ref);

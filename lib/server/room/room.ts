@@ -45,6 +45,8 @@ import { Members } from "./members.ts";
 import { Resume } from "./resume.ts";
 import { admit, announceFile, handleRequest } from "./requests.ts";
 import { logRoomEvent } from "./room_log.ts";
+import { RoomAuth } from "./auth.ts";
+import { Moderation, type TeacherCommand, type TeacherResult } from "./moderation.ts";
 import type {
   CallListener,
   CallMemberRef,
@@ -171,6 +173,8 @@ export class Room implements RoomSettings {
       leave,
       log: this.#log,
       resume: this.#resume,
+      auth: new RoomAuth({ ...options.teacher }),
+      moderation: new Moderation({ ...options.teacher }),
     };
     this.#events = {
       payload: (m, bytes) => this.#receive(m, bytes),
@@ -178,6 +182,22 @@ export class Room implements RoomSettings {
       timeout: (m, kind) => this.#timeout(m, kind),
       frameTooLarge: (m, size, limit) => this.#frameTooLarge(m, size, limit),
     };
+  }
+
+  /**
+   * Runs a teacher command (the server console; teacher clients use `admin`
+   * requests): `by` is who asked, shown in the announcement and the log.
+   */
+  teacher(command: TeacherCommand, by: string): TeacherResult {
+    let result: TeacherResult | undefined;
+    this.#run(() => result = this.#core.moderation.run(this.#core, command, by));
+    return result!;
+  }
+
+  /** Whether the session of file token `token` may share files now (not muted, not read-only). */
+  canShare(token: string): boolean {
+    const m = this.#members.byToken(token);
+    return m !== undefined && m.ready && this.#core.moderation.mayShare(m);
   }
 
   /** Sets the file store view (the store may open after the room). */

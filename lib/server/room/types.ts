@@ -11,6 +11,7 @@ import type { Message } from "../../protocol/frame.ts";
 import type { Lang } from "../../protocol/i18n.ts";
 import type { FileInfo } from "../file_store.ts";
 import type { LogSink } from "../log_event.ts";
+import type { KdfParams } from "../../protocol/auth_proof.ts";
 
 /** A shared file as the room lists it: the file store's record (type only, no I/O). */
 export type RoomFile = FileInfo;
@@ -38,6 +39,7 @@ export type LeaveReason =
   | "timeout"
   | "slow_consumer"
   | "flood"
+  | "kicked"
   | "shutdown";
 
 /** Options of the room (`new Room(options)`). */
@@ -74,10 +76,28 @@ export interface RoomOptions {
   randomHex?: (bytes: number) => string;
   /** The teacher's log (joins, leaves, files, calls, moderation); default none. */
   log?: LogSink;
+  /** Room password, teacher key and moderation mode (default: open room, no teacher key). */
+  teacher?: RoomTeacherOptions;
   /** Grace period in ms before a vanished v2 member's leave is announced (default 0: at once; see resume.ts). */
   graceMs?: number;
   /** Timers of the grace period (default the system clock); tests inject a fake one. */
   clock?: Pick<Clock, "setTimeout" | "clearTimeout">;
+}
+
+/** The room password, the teacher's key and the moderation mode (auth.ts, moderation.ts). */
+export interface RoomTeacherOptions {
+  /** The room password as its scrypt key and parameters; absent: an open room. */
+  password?: { key: Uint8Array; kdf: KdfParams };
+  /** Let v1 clients in although the room has a password (`--allow-v1`). */
+  allowV1?: boolean;
+  /** Only teachers post and share (`--students-read-only`). */
+  studentsReadOnly?: boolean;
+  /** The teacher key that `admin` logins prove; absent: no teacher clients. */
+  adminKey?: string;
+  /** Removes a shared file by id for `/delete`; the removed record or undefined. */
+  deleteFile?: (id: string) => RoomFile | undefined;
+  /** Failed password or key attempts per address before a wait (default 5; one more per 10 s). */
+  attempts?: number;
 }
 
 /** What the chat server gives the room for each connection. */
