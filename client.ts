@@ -31,6 +31,8 @@ import { describeConnectError, renderLost } from "./lib/terminal/connect_text.ts
 import { InteractiveTerminal } from "./lib/terminal/interactive_terminal.ts";
 import { PipeTerminal } from "./lib/terminal/pipe_terminal.ts";
 import type { TerminalUi } from "./lib/terminal/terminal_ui.ts";
+import { clientTranslator, safeTranslator } from "./lib/terminal/safe_translate.ts";
+import { type SafeText, safeText } from "./lib/protocol/safe_text.ts";
 
 /** The client's command-line options, validated. */
 export interface ClientFlags {
@@ -247,10 +249,11 @@ async function connect(
   term: InteractiveTerminal | null,
 ): Promise<ChatClient | null> {
   const t = translator(clientText, flags.lang);
+  const st = safeTranslator(t);
   const interactive = term !== null;
-  const fail = (line: string) => interactive ? ui.print([line]) : writeErr(line);
+  const fail = (line: SafeText) => interactive ? ui.print([line]) : writeErr(line);
   const transfers: TransferFunctions = { uploadFile, downloadFile };
-  let name = flags.name ?? await ui.ask(t("namePrompt"));
+  let name = flags.name ?? await ui.ask(st("namePrompt"));
   while (name !== null) {
     try {
       return await ChatClient.connect({
@@ -274,7 +277,7 @@ async function connect(
       if (!(e instanceof ConnectError)) throw e;
       fail(describeConnectError(e, t, name));
       if (!interactive || (e.code !== "name_taken" && e.code !== "name_invalid")) return null;
-      name = await ui.ask(t("namePrompt"));
+      name = await ui.ask(st("namePrompt"));
     }
   }
   return null;
@@ -328,11 +331,11 @@ async function session(
   ui: TerminalUi,
   interactive: boolean,
 ): Promise<number> {
-  const t = translator(clientText, flags.lang);
+  const st = clientTranslator(flags.lang);
   const finish = async () =>
     exitCode(
       await client.finish((n) =>
-        ui.print([`${t("tagTransfer")} ${t("waitingTransfers", { count: n })}`])
+        ui.print([safeText`${st("tagTransfer")} ${st("waitingTransfers", { count: n })}`])
       ),
     );
   const closed = client.closed.then((info) => ({ closed: info }));

@@ -1,14 +1,15 @@
 import assert from "node:assert/strict";
 import { type Block, drawBlock, layoutBlock, updateBlock } from "../lib/terminal/block.ts";
+import { safe } from "../lib/protocol/safe_text.ts";
 import { Screen } from "./terminal_fakes.ts";
 
 /** A block under the prompt `> ` with `text` typed. */
 function block(bars: string[], text: string, cursorColumn = text.length): Block {
   return layoutBlock({
-    bars,
-    prompt: "> ",
+    bars: bars.map(safe),
+    prompt: safe("> "),
     promptWidth: 2,
-    line: { text, cursorColumn },
+    line: { text: safe(text), cursorColumn },
     columns: 40,
   });
 }

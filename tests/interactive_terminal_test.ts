@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import type { TransferInfo } from "../lib/client/events.ts";
 import { InteractiveTerminal } from "../lib/terminal/interactive_terminal.ts";
 import { FakeClock } from "./fake_clock.ts";
-import { fakeInput, fakeOutput, waitForScreen, welcomeEvent } from "./terminal_fakes.ts";
+import { safe } from "../lib/protocol/safe_text.ts";
+import { fakeInput, fakeOutput, screenOf, waitForScreen, welcomeEvent } from "./terminal_fakes.ts";
 import { withDeadline } from "./wait.ts";
 
 /** Hang guard for one awaited terminal step. */
@@ -119,8 +120,8 @@ Deno.test("InteractiveTerminal draws progress bars above the prompt and removes 
   await term.close();
 });
 
-Deno.test("InteractiveTerminal paints a pane at the top and keeps the chat below it", async () => {
-  const screenSize = { columns: 30, rows: 12 };
+Deno.test("InteractiveTerminal paints the video pane below the chat without erasing what the chat showed", async () => {
+  const screenSize = { columns: 30, rows: 24 };
   const out = fakeOutput();
   const input = fakeInput();
   const term = new InteractiveTerminal({
@@ -130,19 +131,33 @@ Deno.test("InteractiveTerminal paints a pane at the top and keeps the chat below
     size: () => screenSize,
   });
   term.setName("Ana");
+  const before = Array.from({ length: 30 }, (_, i) => `[Luis]: antes ${i}`);
+  for (let i = 0; i < 30; i++) {
+    term.show({ type: "message", from: "Luis", text: `antes ${i}`, own: false, history: false });
+  }
   const size = term.paneSize();
   assert.equal(size.columns, 30);
-  assert.ok(size.rows > 0 && size.rows < 12);
-  term.paint(["VIDEO 1", "VIDEO 2"]);
-  for (let i = 0; i < 20; i++) {
-    term.show({ type: "message", from: "Luis", text: `m${i}`, own: false, history: false });
-  }
-  term.paint(["VIDEO A", "VIDEO B"]);
-  let screen = await waitForScreen(out, screenSize, (s) => s.line(0) === "VIDEO A", "the pane");
-  assert.equal(screen.line(0), "VIDEO A");
-  assert.equal(screen.line(1), "VIDEO B");
-  assert.equal(screen.line(11), "Ana>");
-  assert.equal(screen.line(10), "[Luis]: m19");
+  // The chat keeps at least half of a 24-row terminal.
+  assert.ok(size.rows > 0 && size.rows <= 12, String(size.rows));
+  const video = Array.from({ length: size.rows }, (_, i) => safe(`VIDEO ${i}`));
+  term.paint(video);
+  let screen = await waitForScreen(
+    out,
+    screenSize,
+    (s) => s.line(23) === `VIDEO ${size.rows - 1}`,
+    "the pane",
+  );
+  const chatRows = 24 - size.rows;
+  assert.equal(screen.line(chatRows - 1), "Ana>");
+  assert.equal(screen.line(chatRows), "VIDEO 0");
+  // Every chat line is still on screen or in the scrollback, in order: nothing was painted over.
+  const chat = [...screen.scrollback, ...screen.lines().slice(0, chatRows - 1)];
+  assert.deepEqual(chat.filter((l) => l.startsWith("[Luis]")), before);
+  term.show({ type: "message", from: "Luis", text: "durante", own: false, history: false });
+  term.paint(video.map((l) => safe(l + "b")));
+  screen = await waitForScreen(out, screenSize, (s) => s.line(23).endsWith("b"), "the next frame");
+  assert.equal(screen.line(chatRows - 2), "[Luis]: durante");
+  assert.equal(screen.line(chatRows), "VIDEO 0b");
   term.paint(null);
   term.show({ type: "message", from: "Luis", text: "fin", own: false, history: false });
   screen = await waitForScreen(
@@ -151,17 +166,36 @@ Deno.test("InteractiveTerminal paints a pane at the top and keeps the chat below
     (s) => s.lines().includes("[Luis]: fin"),
     "the message after the pane",
   );
-  assert.ok(!screen.lines().includes("VIDEO A"));
-  assert.equal(screen.line(10), "[Luis]: fin");
+  assert.ok(!screen.lines().some((l) => l.startsWith("VIDEO")), screen.lines().join("\n"));
   input.end();
   await term.close();
+});
+
+Deno.test("InteractiveTerminal.close() during a call leaves no frozen frame on screen", async () => {
+  const screenSize = { columns: 30, rows: 24 };
+  const out = fakeOutput();
+  const term = new InteractiveTerminal({
+    input: fakeInput().stream,
+    output: out.writer,
+    lang: "es",
+    size: () => screenSize,
+  });
+  term.show({ type: "message", from: "Luis", text: "hola", own: false, history: false });
+  term.paint(Array.from({ length: term.paneSize().rows }, () => safe("VIDEO")));
+  await term.close();
+  const screen = screenOf(out, 30, 24);
+  assert.ok(!screen.lines().some((l) => l.includes("VIDEO")), screen.lines().join("\n"));
+  assert.ok(screen.lines().includes("[Luis]: hola"));
+  // The scroll region is the whole screen again: a line feed at the bottom scrolls it.
+  screen.write("\x1b[24;1Hx\n");
+  assert.equal(screen.line(22), "x");
 });
 
 Deno.test("InteractiveTerminal.ask() reads a name and close() ends a pending read", async () => {
   const out = fakeOutput();
   const input = fakeInput();
   const term = new InteractiveTerminal({ input: input.stream, output: out.writer, lang: "es" });
-  const asking = term.ask("Tu nombre: ");
+  const asking = term.ask(safe("Tu nombre: "));
   input.type("  \rMaría José\r");
   assert.equal(await withDeadline(asking, DEADLINE, "the name"), "María José");
   const items = term.input();

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { safe } from "../lib/protocol/safe_text.ts";
 import { TerminalOutput } from "../lib/terminal/output.ts";
 import { withDeadline } from "./wait.ts";
 
@@ -13,7 +14,7 @@ Deno.test("TerminalOutput never blocks the caller and drops what does not fit wh
       return p.length;
     },
   }, { maxQueued: 1000 });
-  for (let i = 0; i < 100; i++) q.write("x".repeat(100));
+  for (let i = 0; i < 100; i++) q.write(safe("x".repeat(100)));
   release();
   await withDeadline(q.flush(), 5_000, "the queue to flush");
   assert.ok(written > 0 && written <= 1000);
@@ -27,9 +28,9 @@ Deno.test("TerminalOutput drops further output once a write failed and still flu
       return Promise.reject(new Error("Broken pipe"));
     },
   });
-  q.write("a");
+  q.write(safe("a"));
   await withDeadline(q.flush(), 5_000, "the queue to flush");
-  q.write("b");
+  q.write(safe("b"));
   await withDeadline(q.flush(), 5_000, "the queue to flush");
   assert.equal(writes, 1);
 });

@@ -21,7 +21,7 @@ Deno.test("renderEvent() lists the newest shared files in the welcome and points
     from: "Luis",
     ts: 0,
   }));
-  const lines = renderEvent(event, ctx);
+  const lines: string[] = renderEvent(event, ctx);
   assert.ok(lines.includes("[ARCHIVOS] 12 archivo(s) compartido(s):"), lines.join("\n"));
   assert.ok(!lines.some((l) => l.endsWith("/download id0") || l.endsWith("/download id1")));
   assert.ok(lines.some((l) => l.endsWith("/download id2")));
@@ -63,9 +63,8 @@ Deno.test("renderEvent() prints the documented pipe-mode lines in Spanish and En
       { type: "message", from: "Luis", text: "hola\nmundo", own: false, history: false },
       ctx,
     ),
-    [
-      "[Luis]: hola mundo",
-    ],
+    // A multi-line message is one message: further lines indented under the author.
+    ["[Luis]: hola", "    mundo"],
   );
   assert.deepEqual(renderEvent({ type: "file", file, history: false }, ctx), [
     "[ARCHIVO] Ana compartió video.mp4 (200.0 MB) — /download k3f9ab",

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { safe } from "../lib/protocol/safe_text.ts";
 import { nameStyle, sgr } from "../lib/terminal/style.ts";
 
 Deno.test("nameStyle() gives a name the same colour every time and the user's own name a distinct one", () => {
@@ -13,6 +14,6 @@ Deno.test("nameStyle() gives a name the same colour every time and the user's ow
 });
 
 Deno.test("sgr() wraps text in a style and a reset only when colours are on", () => {
-  assert.equal(sgr("1;31", "x", true), "\x1b[1;31mx\x1b[0m");
-  assert.equal(sgr("1;31", "x", false), "x");
+  assert.equal(sgr("1;31", safe("x"), true), "\x1b[1;31mx\x1b[0m");
+  assert.equal(sgr("1;31", safe("x"), false), "x");
 });

@@ -13,7 +13,8 @@ import { waitFor } from "./wait.ts";
 /**
  * A tiny VT emulator: enough of CR, LF, CUU/CUD/CUF/CUB, CUP, ED, EL, SGR,
  * DECSTBM and DECSC/DECRC to check what the screen shows and where the
- * cursor is. Wide characters take two cells.
+ * cursor is, with the scrollback (lines scrolled off a region that starts at
+ * the top row, as xterm and VTE keep them). Wide characters take two cells.
  */
 export class Screen {
   cells: string[][];
@@ -22,12 +23,15 @@ export class Screen {
   top = 0;
   bottom: number;
   saved: [number, number] = [0, 0];
+  /** Lines scrolled off the top of the screen (a scroll region starting at the top row), oldest first. */
+  scrollback: string[] = [];
   constructor(public columns: number, public rows: number) {
     this.cells = Array.from({ length: rows }, () => Array(columns).fill(" "));
     this.bottom = rows - 1;
   }
   #scroll(): void {
-    this.cells.splice(this.top, 1);
+    const [gone] = this.cells.splice(this.top, 1);
+    if (this.top === 0) this.scrollback.push(gone.join("").trimEnd());
     this.cells.splice(this.bottom, 0, Array(this.columns).fill(" "));
   }
   #lf(): void {

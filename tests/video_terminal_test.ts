@@ -73,7 +73,7 @@ Deno.test("decodeJpeg() decodes a JPEG and refuses garbage", () => {
 });
 
 Deno.test("TerminalView paints decoded frames through paint() at its next tick and clears on close() (fake clock)", () => {
-  const painted: (string[] | null)[] = [];
+  const painted: (readonly string[] | null)[] = [];
   const clock = new FakeClock();
   const view = new TerminalView({
     paint: (lines) => painted.push(lines),

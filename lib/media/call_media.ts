@@ -22,6 +22,7 @@ import { captureFailureLine, startCallCapture, type VideoTranslator } from "./ca
 import { fpsOf, PeerStats, SendStats } from "./call_stats.ts";
 import { type CallMember, type CallScene, CallViews, othersOf } from "./call_views.ts";
 import { type Clock, systemClock, type TimerId } from "../protocol/clock.ts";
+import type { SafeText } from "../protocol/safe_text.ts";
 import { MediaLink } from "./media_link.ts";
 import type { CaptureError, VideoCapture } from "./video_capture.ts";
 import { clientText } from "../client/text.ts";
@@ -46,7 +47,7 @@ export interface CallMediaOptions {
   /** The user closed the window / pressed q: the client sends call stop. */
   onLeave(): void;
   /** Terminal view: lines to draw in a pane above the chat; null clears it. */
-  paint?(lines: string[] | null): void;
+  paint?(lines: readonly SafeText[] | null): void;
   paneSize?(): { columns: number; rows: number };
   /** Time and timers (default the real ones; tests pass a fake clock). */
   clock?: Clock;

@@ -9,6 +9,7 @@
 import type { Lang } from "../protocol/i18n.ts";
 import { translator } from "../protocol/i18n.ts";
 import type { Clock } from "../protocol/clock.ts";
+import type { SafeText } from "../protocol/safe_text.ts";
 import { clientText } from "../client/text.ts";
 import { TerminalView, type ViewTile } from "./video_terminal.ts";
 import { VideoWindow, type WindowTile } from "./video_window.ts";
@@ -38,7 +39,7 @@ export interface CallViewsOptions {
   log(line: string): void;
   /** The user closed the window or pressed q. */
   onLeave(): void;
-  paint?(lines: string[] | null): void;
+  paint?(lines: readonly SafeText[] | null): void;
   paneSize?(): { columns: number; rows: number };
 }
 

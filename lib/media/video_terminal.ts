@@ -13,6 +13,7 @@
  */
 import jpeg from "jpeg-js";
 import { type Clock, systemClock, type TimerId } from "../protocol/clock.ts";
+import { safe, type SafeText } from "../protocol/safe_text.ts";
 
 /** A decoded image: RGBA bytes, row by row. */
 export interface DecodedImage {
@@ -59,10 +60,9 @@ export function decodeJpeg(bytes: Uint8Array): DecodedImage | undefined {
   }
 }
 
-/** Cuts or pads `text` to exactly `width` cells (centered), one cell per code point. */
+/** Cuts or pads `text` (sanitised) to exactly `width` cells (centered), one cell per code point. */
 function fit(text: string, width: number): string {
-  // deno-lint-ignore no-control-regex
-  const chars = [...text.replace(/[\x00-\x1f\x7f-\x9f]/g, "")];
+  const chars = [...safe(text)];
   if (chars.length > width) return chars.slice(0, Math.max(0, width - 1)).join("") + "…";
   const left = Math.floor((width - chars.length) / 2);
   return " ".repeat(left) + chars.join("") + " ".repeat(width - chars.length - left);
@@ -73,7 +73,7 @@ function fit(text: string, width: number): string {
  * (fewer tiles when they do not fit); every line ends with a colour reset.
  * Returns no lines when the pane is too small to show anything.
  */
-export function render(tiles: TerminalTile[], size: PaneSize): string[] {
+export function render(tiles: TerminalTile[], size: PaneSize): SafeText[] {
   const columns = Math.floor(size.columns);
   const rows = Math.floor(size.rows);
   if (rows < 2 || columns < MIN_TILE_COLUMNS || tiles.length === 0) return [];
@@ -90,7 +90,8 @@ export function render(tiles: TerminalTile[], size: PaneSize): string[] {
   for (let r = 0; r < imgRows; r++) {
     lines.push(cells.map((c) => c[r]).join(RESET + " ") + RESET + tail);
   }
-  return lines;
+  // Names and notes went through safe() in fit(); the rest is the view's own colours and cells.
+  return lines as SafeText[];
 }
 
 /** The `imgRows` strings of one tile, each `tileW` cells wide. */
@@ -137,7 +138,7 @@ function tileCells(tile: TerminalTile, tileW: number, imgRows: number): string[]
 
 /** Options of {@link TerminalView}. */
 export interface TerminalViewOptions {
-  paint(lines: string[] | null): void;
+  paint(lines: readonly SafeText[] | null): void;
   paneSize(): PaneSize;
   /** Repaints per second at most (default 4). */
   fps?: number;

@@ -19,36 +19,38 @@
 
 import type { ConnectError, ConnectErrorCode } from "../client/connect_errors.ts";
 import type { ClientTextKey } from "../client/text.ts";
-import type { Translate } from "./render_event.ts";
-import { sanitize } from "./width.ts";
+import { safe, type SafeText, safeText } from "../protocol/safe_text.ts";
+import { type SafeParams, safeTranslator, type Translate } from "./safe_translate.ts";
 
 /** Seconds the client waits for a TCP connection (the `timeout` code's text says it). */
 const CONNECT_TIMEOUT_SECONDS = 5;
 
 /** The catalogue key explaining each code, and the parameters it adds. */
 const CONNECT_TEXT: {
-  [C in ConnectErrorCode]: [ClientTextKey, (e: ConnectError) => Record<string, string | number>];
+  [C in ConnectErrorCode]: [ClientTextKey, (e: ConnectError) => SafeParams];
 } = {
   refused: ["connRefused", () => ({})],
   unresolved: ["connUnresolved", () => ({})],
   timeout: ["connTimeout", () => ({ seconds: CONNECT_TIMEOUT_SECONDS })],
   failed: ["connFailed", () => ({})],
   name_taken: ["nameTaken", () => ({})],
-  name_invalid: ["nameInvalid", (e) => ({ message: sanitize(e.detail) })],
-  refused_by_server: ["helloRefused", (e) => ({ message: sanitize(e.detail) })],
+  name_invalid: ["nameInvalid", (e) => ({ message: safe(e.detail) })],
+  refused_by_server: ["helloRefused", (e) => ({ message: safe(e.detail) })],
   hello_closed: ["helloClosed", () => ({})],
-  hello_timeout: ["helloTimeout", (e) => ({ seconds: e.detail })],
+  hello_timeout: ["helloTimeout", (e) => ({ seconds: safe(e.detail) })],
   bad_reply: ["badReply", () => ({})],
 };
 
 /** The line telling the user the connection was lost (the event itself does not carry host and port). */
-export function renderLost(t: Translate, host: string, port: number): string {
-  return `${t("tagError")} ${t("closedLost", { host, port })}`;
+export function renderLost(t: Translate, host: string, port: number): SafeText {
+  const st = safeTranslator(t);
+  return safeText`${st("tagError")} ${st("closedLost", { host: safe(host), port })}`;
 }
 
 /** Explains a {@link ConnectError} in one line, with what to do about it. */
-export function describeConnectError(e: ConnectError, t: Translate, name: string): string {
-  const p = { host: e.host, port: e.port, detail: sanitize(e.detail), name: sanitize(name) };
+export function describeConnectError(e: ConnectError, t: Translate, name: string): SafeText {
+  const p = { host: safe(e.host), port: e.port, detail: safe(e.detail), name: safe(name) };
   const [key, extra] = CONNECT_TEXT[e.code] ?? CONNECT_TEXT.failed;
-  return `${t("tagError")} ${t(key, { ...p, ...extra(e) })}`;
+  const st = safeTranslator(t);
+  return safeText`${st("tagError")} ${st(key, { ...p, ...extra(e) })}`;
 }

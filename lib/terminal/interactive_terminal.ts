@@ -2,8 +2,8 @@
  * Interactive mode (standard input is a terminal): a raw-mode line editor;
  * incoming lines are printed above the prompt without disturbing what is
  * being typed; names in stable colours; one progress bar per running
- * transfer; an optional pane at the top of the screen for the terminal video
- * view ({@link InteractiveTerminal.paint}).
+ * transfer; an optional pane at the bottom of the screen for the terminal
+ * video view ({@link InteractiveTerminal.paint}), below the chat.
  *
  * The class keeps the state (prompt, line editor, running transfers, pane)
  * and what is on screen; what to write is computed from them by the pure
@@ -30,6 +30,7 @@ import type { ClientEvent, TransferInfo } from "../client/events.ts";
 import { clientText } from "../client/text.ts";
 import { type Clock, systemClock, type TimerId } from "../protocol/clock.ts";
 import { translator } from "../protocol/i18n.ts";
+import { safe, type SafeText, safeText, trusted } from "../protocol/safe_text.ts";
 import {
   type Block,
   closePane,
@@ -46,10 +47,11 @@ import { abortable, type InputItem, textChunks } from "./input.ts";
 import { LineEditor } from "./line_editor.ts";
 import { TerminalOutput } from "./output.ts";
 import { renderProgress } from "./progress.ts";
-import { type RenderContext, renderEvent, type Translate } from "./render_event.ts";
-import { CSI, OWN_NAME_STYLE } from "./style.ts";
+import { type RenderContext, renderEvent } from "./render_event.ts";
+import type { Translate } from "./safe_translate.ts";
+import { CSI, OWN_NAME_STYLE, sgr } from "./style.ts";
 import type { TerminalOptions, TerminalUi } from "./terminal_ui.ts";
-import { displayWidth, sanitize } from "./width.ts";
+import { displayWidth } from "./width.ts";
 
 /** Options of {@link InteractiveTerminal}. */
 export interface InteractiveOptions extends TerminalOptions {
@@ -70,7 +72,14 @@ export interface InteractiveOptions extends TerminalOptions {
 /** The clock of {@link InteractiveTerminal}: the part of a media clock it uses. */
 export type TerminalClock = Pick<Clock, "now" | "setTimeout" | "clearTimeout">;
 
-const CLEAR_SCREEN = `${CSI}2J${CSI}H`;
+const CLEAR_SCREEN = safeText`${CSI}2J${CSI}H`;
+/** Turns bracketed paste on: the terminal marks pasted text (see line_editor.ts). */
+const PASTE_ON = safeText`${CSI}?2004h`;
+/** Turns bracketed paste off again. */
+const PASTE_OFF = safeText`${CSI}?2004l`;
+
+/** The chat keeps at least this share of the screen's rows when the video pane is open. */
+const MIN_CHAT_SHARE = 0.5;
 
 /** A video pane on screen: its height and the screen size it was laid out for. */
 interface Pane {
@@ -88,7 +97,7 @@ export class InteractiveTerminal implements TerminalUi {
   #editor = new LineEditor();
   #chunks: AsyncGenerator<string>;
   #items: InputItem[] = [];
-  #prompt = { styled: "> ", width: 2 };
+  #prompt: { styled: SafeText; width: number } = { styled: trusted("> "), width: 2 };
   #bars = new Map<number, TransferInfo>();
   /** The block on screen. */
   #drawn: Block;
@@ -114,7 +123,7 @@ export class InteractiveTerminal implements TerminalUi {
       this.#raw = true;
     }
     this.#drawn = this.#layout();
-    this.#out.write(drawBlock(this.#drawn));
+    this.#out.write(safeText`${PASTE_ON}${drawBlock(this.#drawn)}`);
   }
 
   #size(): { columns: number; rows: number } {
@@ -145,12 +154,12 @@ export class InteractiveTerminal implements TerminalUi {
   }
 
   /** Erases the block on screen (the caller writes what takes its place, then {@link #draw}). */
-  #erase(): string {
+  #erase(): SafeText {
     return eraseBlock(this.#drawn.rows.length);
   }
 
   /** Lays the block out again and draws it whole where the cursor is. */
-  #draw(): string {
+  #draw(): SafeText {
     this.#drawn = this.#layout();
     return drawBlock(this.#drawn);
   }
@@ -166,24 +175,27 @@ export class InteractiveTerminal implements TerminalUi {
   /** Sets the user's name: the prompt becomes `name> ` and the name is coloured as ours. */
   setName(name: string): void {
     this.#ctx.me = name;
-    this.#setPrompt(`${name}> `, `${CSI}${OWN_NAME_STYLE}m${sanitize(name)}${CSI}0m> `);
+    const plain = safe(name);
+    this.#setPrompt(safeText`${plain}> `, safeText`${sgr(OWN_NAME_STYLE, plain, true)}> `);
   }
 
-  #setPrompt(plain: string, styled: string): void {
+  /** Sets the prompt: `plain` is measured, `styled` is drawn. */
+  #setPrompt(plain: SafeText, styled: SafeText): void {
     const erase = this.#erase();
-    this.#prompt = { styled, width: displayWidth(sanitize(plain)) };
-    this.#out.write(erase + this.#draw());
+    this.#prompt = { styled, width: displayWidth(plain) };
+    this.#out.write(safeText`${erase}${this.#draw()}`);
   }
 
   /** Prints lines above the block (they scroll up as usual), then draws the block again. */
-  print(lines: string[]): void {
+  print(lines: readonly SafeText[]): void {
+    if (lines.length === 0) return;
+    const text = lines.join("\r\n");
     if (this.#closed) {
-      if (lines.length > 0) this.#out.write(lines.join("\r\n") + "\r\n");
+      this.#out.write(trusted(text + "\r\n"));
       return;
     }
-    if (lines.length === 0) return;
     this.#out.write(
-      `${HIDE_CURSOR}${this.#erase()}${lines.join("\r\n")}\r\n${this.#draw()}${SHOW_CURSOR}`,
+      trusted(`${HIDE_CURSOR}${this.#erase()}${text}\r\n${this.#draw()}${SHOW_CURSOR}`),
     );
   }
 
@@ -222,24 +234,25 @@ export class InteractiveTerminal implements TerminalUi {
   /** Rows and columns the video pane may use. */
   paneSize(): { columns: number; rows: number } {
     const { columns, rows } = this.#size();
-    const chatRows = Math.max(6, Math.floor(rows * 0.35));
+    const chatRows = Math.max(6, Math.ceil(rows * MIN_CHAT_SHARE));
     return { columns, rows: Math.max(0, rows - chatRows) };
   }
 
   /**
-   * Draws `lines` in a pane at the top of the screen, above the chat (which
-   * scrolls below it, in a scroll region). `null` removes the pane and gives
-   * the whole screen back to the chat. Lines may carry SGR colours; each
-   * should fit {@link paneSize}'s columns.
+   * Draws `lines` in a pane at the bottom of the screen, below the chat
+   * (which keeps what it showed and scrolls above, in a scroll region).
+   * `null` removes the pane, clears its rows and gives the whole screen back
+   * to the chat. Lines may carry SGR colours; each should fit
+   * {@link paneSize}'s columns.
    */
-  paint(lines: string[] | null): void {
+  paint(lines: readonly SafeText[] | null): void {
     if (this.#closed) return;
     const { columns, rows } = this.#size();
     if (lines === null) {
       if (this.#pane === null) return;
-      const erase = this.#erase() + closePane(this.#pane.rows, rows);
+      const erase = safeText`${this.#erase()}${closePane(this.#pane.rows, rows)}`;
       this.#pane = null;
-      this.#out.write(HIDE_CURSOR + erase + this.#draw() + SHOW_CURSOR);
+      this.#out.write(safeText`${HIDE_CURSOR}${erase}${this.#draw()}${SHOW_CURSOR}`);
       return;
     }
     const shown = lines.slice(0, this.paneSize().rows);
@@ -249,11 +262,13 @@ export class InteractiveTerminal implements TerminalUi {
       pane === null || pane.rows !== shown.length || pane.screenRows !== rows ||
       pane.columns !== columns
     ) {
-      // (Re)establish the scroll region below the pane, then redraw the block at the bottom.
-      this.#pane = { rows: shown.length, screenRows: rows, columns };
-      s += this.#erase() + openPane(pane?.rows ?? 0, shown.length, rows) + this.#draw();
+      // (Re)establish the scroll region above the pane, then redraw the block.
+      s = safeText`${s}${this.#erase()}`;
+      if (pane !== null) s = safeText`${s}${closePane(pane.rows, rows)}`;
+      this.#pane = shown.length > 0 ? { rows: shown.length, screenRows: rows, columns } : null;
+      s = safeText`${s}${openPane(shown.length, rows)}${this.#draw()}`;
     }
-    this.#out.write(s + paneRows(shown) + SHOW_CURSOR);
+    this.#out.write(safeText`${s}${paneRows(shown, rows)}${SHOW_CURSOR}`);
   }
 
   /** The next input item, feeding the editor and redrawing as keys arrive. */
@@ -272,7 +287,7 @@ export class InteractiveTerminal implements TerminalUi {
         }
       }
       if (cleared && !this.#closed) {
-        this.#out.write(HIDE_CURSOR + this.#erase() + this.#draw() + SHOW_CURSOR);
+        this.#out.write(safeText`${HIDE_CURSOR}${this.#erase()}${this.#draw()}${SHOW_CURSOR}`);
       } else this.#redraw();
     }
     return this.#items.shift()!;
@@ -284,7 +299,7 @@ export class InteractiveTerminal implements TerminalUi {
       const item = await this.#nextItem();
       // Messages come back from the server; commands would leave no trace without this echo.
       if (item.type === "line" && item.line.startsWith("/") && !item.line.startsWith("//")) {
-        this.print([`${CSI}2m${this.#ctx.me ?? ""}> ${sanitize(item.line)}${CSI}0m`]);
+        this.print([sgr("2", safe(`${this.#ctx.me ?? ""}> ${item.line}`), true)]);
       }
       yield item;
       if (item.type === "eof") return;
@@ -292,7 +307,7 @@ export class InteractiveTerminal implements TerminalUi {
   }
 
   /** Asks for one non-blank line with its own prompt; `null` on Ctrl+C or end of input. */
-  async ask(prompt: string): Promise<string | null> {
+  async ask(prompt: SafeText): Promise<string | null> {
     const before = this.#prompt;
     this.#setPrompt(prompt, prompt);
     try {
@@ -300,7 +315,7 @@ export class InteractiveTerminal implements TerminalUi {
         const item = await this.#nextItem();
         if (item.type !== "line") return null;
         if (item.line.trim() !== "") {
-          this.print([`${prompt}${sanitize(item.line)}`]);
+          this.print([safeText`${prompt}${safe(item.line)}`]);
           return item.line.trim();
         }
       }
@@ -317,11 +332,12 @@ export class InteractiveTerminal implements TerminalUi {
     this.#redrawTimer = undefined;
     let s = this.#erase();
     if (this.#pane !== null) {
-      s += closePane(0, this.#size().rows);
+      // No frozen video frame may stay on screen above the shell's prompt.
+      s = safeText`${s}${closePane(this.#pane.rows, this.#size().rows)}`;
       this.#pane = null;
     }
     this.#closed = true;
-    this.#out.write(s + `${CSI}0m${SHOW_CURSOR}`);
+    this.#out.write(safeText`${s}${CSI}0m${SHOW_CURSOR}${PASTE_OFF}`);
     if (this.#raw) {
       try {
         this.#options.setRaw?.(false);

@@ -15,8 +15,19 @@
  * @module
  */
 
+import { safe, type SafeText } from "../protocol/safe_text.ts";
 import { ESC } from "./style.ts";
 import { graphemes, graphemeWidth } from "./width.ts";
+
+/** Start and end markers of a bracketed paste (the terminal sends them around pasted text). */
+const PASTE_START = "\x1b[200~";
+const PASTE_END = "\x1b[201~";
+/** Characters of one paste kept at most (far above the message limit, so it is refused whole). */
+const MAX_PASTE = 256 * 1024;
+/** How a line break inside the text shows on the one-row prompt. */
+const NEWLINE_MARK = "↵";
+/** A tab in a paste becomes this many spaces (code keeps its indentation). */
+const TAB_SPACES = "    ";
 
 /** What a key press asks the terminal to do. */
 export type EditorAction =
@@ -32,6 +43,12 @@ export type EditorAction =
  * Delete, Left/Right, Ctrl+Left/Right (word), Home/End (and Ctrl+A/E),
  * Up/Down (history), Ctrl+U/K/W (delete to start/end/word), Ctrl+L (clear),
  * Ctrl+C (interrupt), Ctrl+D (end on an empty line, else delete).
+ *
+ * A bracketed paste (`ESC[200~` … `ESC[201~`, which the interactive
+ * terminal turns on) is inserted as text: its line breaks stay in the line
+ * (shown as `↵`) instead of sending each line, so a pasted block of code is
+ * one message. Everything inserted goes through `safe()`: the text never
+ * holds escape sequences or controls other than those line breaks.
  */
 export class LineEditor {
   #text = "";
@@ -42,6 +59,8 @@ export class LineEditor {
   #draft = "";
   #pending = "";
   #afterCR = false;
+  /** Inside a bracketed paste: the pasted text so far. */
+  #paste: string | null = null;
   #maxHistory: number;
 
   /** `maxHistory`: lines kept for Up/Down (default 500). */
@@ -59,10 +78,10 @@ export class LineEditor {
     return this.#cursor;
   }
 
-  /** Replaces the text and puts the cursor at its end. */
+  /** Replaces the text (sanitised; line breaks kept) and puts the cursor at its end. */
   set(text: string): void {
-    this.#text = text;
-    this.#cursor = graphemes(text).length;
+    this.#text = text.replace(/\r\n?/g, "\n").split("\n").map((l) => safe(l)).join("\n");
+    this.#cursor = graphemes(this.#text).length;
   }
 
   /** Feeds decoded input (any chunking; escape sequences may be split). */
@@ -77,6 +96,23 @@ export class LineEditor {
       plain = "";
     };
     while (i < s.length) {
+      if (this.#paste !== null) {
+        flush();
+        i = this.#pasteChunk(s, i);
+        continue;
+      }
+      if (s.startsWith(PASTE_START, i)) {
+        flush();
+        this.#paste = "";
+        i += PASTE_START.length;
+        continue;
+      }
+      if (i + PASTE_START.length > s.length && PASTE_START.startsWith(s.slice(i))) {
+        // Maybe the start of a paste marker split across reads.
+        flush();
+        this.#pending = s.slice(i);
+        break;
+      }
       const ch = s[i];
       const code = ch.charCodeAt(0);
       if (ch === "\n" && this.#afterCR) {
@@ -228,7 +264,41 @@ export class LineEditor {
     else if (key === "3") this.#delete();
   }
 
-  #insert(text: string): void {
+  /**
+   * Takes pasted text from `s[i]` up to the end marker (or the end of `s`,
+   * keeping a possibly split marker pending); returns where to go on.
+   */
+  #pasteChunk(s: string, i: number): number {
+    const end = s.indexOf(PASTE_END, i);
+    let upTo = end >= 0 ? end : s.length;
+    if (end < 0) {
+      for (let k = Math.min(PASTE_END.length - 1, s.length - i); k > 0; k--) {
+        if (PASTE_END.startsWith(s.slice(s.length - k))) {
+          upTo = s.length - k;
+          this.#pending = s.slice(upTo);
+          break;
+        }
+      }
+    }
+    const room = MAX_PASTE - this.#paste!.length;
+    this.#paste += s.slice(i, upTo).slice(0, Math.max(0, room));
+    if (end < 0) return s.length;
+    const pasted = this.#paste!;
+    this.#paste = null;
+    this.#insertPaste(pasted);
+    return end + PASTE_END.length;
+  }
+
+  /** Inserts pasted text, keeping its line breaks (CR LF and CR become LF). */
+  #insertPaste(text: string): void {
+    const lines = text.replace(/\r\n?/g, "\n").replaceAll("\t", TAB_SPACES).split("\n");
+    this.#insert(lines.map((l) => safe(l)).join("\n"), true);
+  }
+
+  /** Inserts text at the cursor; without `clean`, it is sanitised first. */
+  #insert(raw: string, clean = false): void {
+    const text = clean ? raw : safe(raw);
+    if (text === "") return;
     const g = graphemes(this.#text);
     const before = g.slice(0, this.#cursor).join("") + text;
     this.#text = before + g.slice(this.#cursor).join("");
@@ -287,7 +357,8 @@ export class LineEditor {
   }
 
   #submit(): EditorAction {
-    const line = this.#text;
+    // A paste that ended with a line break does not send an empty last line.
+    const line = this.#text.includes("\n") ? this.#text.replace(/\n+$/, "") : this.#text;
     if (line.trim() !== "" && this.#history[this.#history.length - 1] !== line) {
       this.#history.push(line);
       if (this.#history.length > this.#maxHistory) this.#history.shift();
@@ -304,8 +375,8 @@ export class LineEditor {
    * The visible part of the text in `columns` columns (scrolled horizontally
    * so the cursor is always visible) and the cursor's column within it.
    */
-  view(columns: number): { text: string; cursorColumn: number } {
-    const g = graphemes(this.#text);
+  view(columns: number): { text: SafeText; cursorColumn: number } {
+    const g = graphemes(this.#text).map((x) => x === "\n" ? NEWLINE_MARK : x);
     const widths = g.map(graphemeWidth);
     const room = Math.max(1, columns - 1);
     if (this.#cursor < this.#viewStart) this.#viewStart = this.#cursor;
@@ -328,6 +399,7 @@ export class LineEditor {
       w += widths[k];
       text += g[k];
     }
-    return { text, cursorColumn: widthBetween(this.#viewStart, this.#cursor) };
+    // The text was sanitised as it was inserted; line breaks are shown as marks.
+    return { text: text as SafeText, cursorColumn: widthBetween(this.#viewStart, this.#cursor) };
   }
 }

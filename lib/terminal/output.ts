@@ -6,11 +6,15 @@
  * not fit is dropped, never the caller; after a failed write (the reader
  * went away) all output is dropped silently and the program keeps running.
  *
+ * It takes only {@link SafeText}: what reaches the terminal was sanitised
+ * (or is the program's own text and escape sequences).
+ *
  * @example
  * ```ts
+ * import { safe, safeText } from "../protocol/safe_text.ts";
  * import { TerminalOutput } from "./output.ts";
  * const out = new TerminalOutput(Deno.stdout);
- * out.write("hola\n");
+ * out.write(safeText`${safe("hola")}\n`);
  * await out.flush();
  * ```
  *
@@ -18,6 +22,7 @@
  */
 
 import { type ByteWriter, WriteQueue } from "../net/write_queue.ts";
+import type { SafeText } from "../protocol/safe_text.ts";
 
 /** Default cap on bytes waiting to be written: 8 MiB. */
 export const DEFAULT_MAX_OUTPUT = 8 * 1024 * 1024;
@@ -34,7 +39,7 @@ export class TerminalOutput {
   }
 
   /** Queues text. Never waits. */
-  write(text: string): void {
+  write(text: SafeText): void {
     if (text === "" || this.#queue.closed) return;
     this.#queue.push(this.#encoder.encode(text));
   }

@@ -19,6 +19,7 @@
 import type { ClientEvent } from "../client/events.ts";
 import { clientText } from "../client/text.ts";
 import { translator } from "../protocol/i18n.ts";
+import { type SafeText, trusted } from "../protocol/safe_text.ts";
 import { abortable, type InputItem, LineReader, textChunks } from "./input.ts";
 import { TerminalOutput } from "./output.ts";
 import { type RenderContext, renderEvent } from "./render_event.ts";
@@ -52,8 +53,8 @@ export class PipeTerminal implements TerminalUi {
   }
 
   /** Prints lines, each ended by LF. */
-  print(lines: string[]): void {
-    if (lines.length > 0) this.#out.write(lines.join("\n") + "\n");
+  print(lines: readonly SafeText[]): void {
+    if (lines.length > 0) this.#out.write(trusted(lines.join("\n") + "\n"));
   }
 
   /** One `line` item per input line, then one `eof`. */
@@ -67,7 +68,7 @@ export class PipeTerminal implements TerminalUi {
   }
 
   /** Reads the next line; no prompt is printed in pipe mode. */
-  async ask(_prompt: string): Promise<string | null> {
+  async ask(_prompt: SafeText): Promise<string | null> {
     return await this.#lines.next();
   }
 

@@ -18,9 +18,10 @@
 
 import type { TransferInfo } from "../client/events.ts";
 import { formatDuration, formatSize } from "../client/text.ts";
-import type { Translate } from "./render_event.ts";
-import { CSI } from "./style.ts";
-import { sanitize, truncate } from "./width.ts";
+import { safe, type SafeText } from "../protocol/safe_text.ts";
+import { safeTranslator, type Translate } from "./safe_translate.ts";
+import { sgr } from "./style.ts";
+import { truncate } from "./width.ts";
 
 /** Cells of the bar between its brackets. */
 const BAR_WIDTH = 20;
@@ -44,7 +45,7 @@ export interface ProgressOptions {
  * Speed is the average since the start. Cut to `columns - 1` columns so the
  * terminal never wraps it.
  */
-export function renderProgress(info: TransferInfo, options: ProgressOptions): string {
+export function renderProgress(info: TransferInfo, options: ProgressOptions): SafeText {
   const elapsed = Math.max(0.001, (options.now - info.started) / 1000);
   const speed = info.done / elapsed;
   const total = info.total;
@@ -52,16 +53,16 @@ export function renderProgress(info: TransferInfo, options: ProgressOptions): st
   const filled = Math.round(fraction * BAR_WIDTH);
   const bar = "[" + "█".repeat(filled) + "░".repeat(BAR_WIDTH - filled) + "]";
   const eta = total > 0 && speed > 0 ? (total - info.done) / speed : Infinity;
-  const text = options.t("progress", {
-    arrow: info.kind === "upload" ? "↑" : "↓",
-    filename: truncate(sanitize(info.label), NAME_COLUMNS),
-    bar,
+  const text = safeTranslator(options.t)("progress", {
+    arrow: safe(info.kind === "upload" ? "↑" : "↓"),
+    filename: safe(truncate(safe(info.label), NAME_COLUMNS)),
+    bar: safe(bar),
     percent: total > 0 ? Math.floor(fraction * 100) : 0,
-    done: formatSize(info.done),
-    total: total > 0 ? formatSize(total) : "?",
-    speed: formatSize(speed),
-    eta: formatDuration(eta),
+    done: safe(formatSize(info.done)),
+    total: safe(total > 0 ? formatSize(total) : "?"),
+    speed: safe(formatSize(speed)),
+    eta: safe(formatDuration(eta)),
   });
-  const line = truncate(text, Math.max(1, options.columns - 1));
-  return options.color ? `${CSI}36m${line}${CSI}0m` : line;
+  const line = truncate(text, Math.max(1, options.columns - 1)) as SafeText;
+  return sgr("36", line, options.color);
 }

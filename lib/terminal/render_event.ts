@@ -2,11 +2,14 @@
  * Renders a {@link ClientEvent} as lines of text. Pure: the same event and
  * context always give the same lines. Each event kind has its own renderer in
  * {@link RENDERERS}, grouped by family (session, chat, files, call, transfers).
+ * Renderers return {@link SafeText}: every string from the network passes
+ * `safe()` (lib/protocol/safe_text.ts) on its way to a line.
  *
  * Pipe-mode output format (stable; tests and scripts parse it), Spanish tags
  * shown, English tags in brackets:
  * ```text
  * [Ana]: hola                                     chat message (history too)
+ *     second line                                 further lines of a multi-line message, indented
  * [SISTEMA] Ana se unió al chat                   [SYSTEM] join, leave, who, welcome...
  * [ARCHIVO] Ana compartió video.mp4 (200.0 MB) — /download k3f9ab     [FILE]
  * [ARCHIVOS] 2 archivo(s) compartido(s):          [FILES] header of /files (then [ARCHIVO] lines)
@@ -32,13 +35,18 @@
 
 import type { ClientEvent } from "../client/events.ts";
 import type { SharedFile } from "../protocol/wire.ts";
-import { type clientText, type ClientTextKey, formatSize, formatWhen } from "../client/text.ts";
-import type { translator } from "../protocol/i18n.ts";
+import { type ClientTextKey, formatSize, formatWhen } from "../client/text.ts";
+import { joinSafe, safe, type SafeText, safeText, trusted } from "../protocol/safe_text.ts";
+import {
+  safeParams,
+  type SafeTranslate,
+  safeTranslator,
+  type Translate,
+} from "./safe_translate.ts";
 import { CSI, nameStyle, sgr } from "./style.ts";
-import { sanitize } from "./width.ts";
 
-/** A translator bound to the client's catalogue. */
-export type Translate = ReturnType<typeof translator<typeof clientText>>;
+// TODO(integration): re-export (Translate now lives in safe_translate.ts)
+export type { Translate };
 
 /** What {@link renderEvent} needs besides the event. */
 export interface RenderContext {
@@ -90,53 +98,60 @@ const TRANSFER_REASONS = new Set<string>([
 /** Files listed in the welcome (the newest); `/files` shows every one. */
 const WELCOME_FILES = 10;
 
-/** The pieces every renderer builds lines from, bound to one context. */
+/** Columns continuation lines of a multi-line message are indented by. */
+const CONTINUATION_INDENT = trusted("    ");
+
+/**
+ * The pieces every renderer builds lines from, bound to one context. Every
+ * piece takes or returns {@link SafeText}: a renderer cannot put a network
+ * string on screen without passing it through `safe()`.
+ */
 interface Pen {
-  t: Translate;
+  /** Texts of the catalogue; parameters must be safe. */
+  t: SafeTranslate;
   ctx: RenderContext;
   /** A tagged line: the coloured tag, a space, the text. */
-  tag(key: ClientTextKey, text: string): string;
-  /** A name, sanitized and coloured. */
-  who(name: string): string;
+  tag(key: ClientTextKey, text: SafeText): SafeText;
+  /** A name, sanitised and coloured. */
+  who(name: string): SafeText;
   /** One shared file; listings (/files, welcome) also say when. */
-  fileLine(f: SharedFile, listed?: boolean): string;
+  fileLine(f: SharedFile, listed?: boolean): SafeText;
 }
 
 function pen(ctx: RenderContext): Pen {
-  const { t, color } = ctx;
-  const tag = (key: ClientTextKey, text: string) =>
-    `${sgr(TAG_STYLE[key] ?? "0", t(key), color)} ${text}`;
-  const who = (name: string) => sgr(nameStyle(name, ctx.me), sanitize(name), color);
+  const { color } = ctx;
+  const t = safeTranslator(ctx.t);
+  const tag = (key: ClientTextKey, text: SafeText) =>
+    safeText`${sgr(TAG_STYLE[key] ?? "0", t(key), color)} ${text}`;
+  const who = (name: string) => sgr(nameStyle(name, ctx.me), safe(name), color);
   const fileLine = (f: SharedFile, listed = false) =>
     tag(
       "tagFile",
       t(listed ? "fileListed" : "fileShared", {
         from: who(f.from),
-        filename: sanitize(f.filename),
-        size: formatSize(f.size),
-        id: sanitize(f.fileId),
-        when: formatWhen(f.ts),
+        filename: safe(f.filename),
+        size: safe(formatSize(f.size)),
+        id: safe(f.fileId),
+        when: safe(formatWhen(f.ts)),
       }),
     );
   return { t, ctx, tag, who, fileLine };
 }
 
 type EventOf<K extends ClientEvent["type"]> = Extract<ClientEvent, { type: K }>;
-type Renderer<K extends ClientEvent["type"]> = (ev: EventOf<K>, p: Pen) => string[];
+type Renderer<K extends ClientEvent["type"]> = (ev: EventOf<K>, p: Pen) => SafeText[];
 
 // --- Session -------------------------------------------------------------
 
-function online(p: Pen, members: { name: string }[]): string {
-  return p.tag(
-    "tagSystem",
-    p.t("online", { count: members.length, names: members.map((m) => p.who(m.name)).join(", ") }),
-  );
+function online(p: Pen, members: { name: string }[]): SafeText {
+  const names = joinSafe(members.map((m) => p.who(m.name)), ", ");
+  return p.tag("tagSystem", p.t("online", { count: members.length, names }));
 }
 
 const renderWelcome: Renderer<"welcome"> = (ev, p) => {
   const w = ev.welcome;
   const lines = [
-    p.tag("tagSystem", p.t("welcome", { host: ev.host, port: ev.port, name: p.who(w.name) })),
+    p.tag("tagSystem", p.t("welcome", { host: safe(ev.host), port: ev.port, name: p.who(w.name) })),
     online(p, w.members),
   ];
   if (w.files.length > 0) {
@@ -149,7 +164,7 @@ const renderWelcome: Renderer<"welcome"> = (ev, p) => {
     }
   }
   if (w.call.length > 0) {
-    const names = w.call.map((c) => p.who(c.name)).join(", ");
+    const names = joinSafe(w.call.map((c) => p.who(c.name)), ", ");
     lines.push(p.tag("tagCall", p.t("callRunning", { names })));
   }
   return lines;
@@ -165,17 +180,15 @@ const renderLeave: Renderer<"leave"> = (ev, p) => {
 };
 
 const renderNotice: Renderer<"notice"> = (ev, p) => {
-  const params = { ...ev.params };
-  if (ev.key === "unknownCommand" && typeof params.command === "string") {
-    params.command = sanitize(params.command);
-  }
+  // Notice parameters may carry anything (a file name from the server, a typed command).
+  const params = safeParams(ev.params);
   if (
     (ev.key === "uploadFailed" || ev.key === "downloadFailed") && params.reason === "unavailable"
   ) {
     params.reason = p.t("unavailable");
   }
   const text = p.t(ev.key, params);
-  if (ev.key === "help") return text.split("\n");
+  if (ev.key === "help") return text.split("\n") as SafeText[];
   if (ERROR_NOTICES.has(ev.key)) return [p.tag("tagError", text)];
   if (CALL_NOTICES.has(ev.key)) return [p.tag("tagCall", text)];
   return [p.tag("tagSystem", text)];
@@ -186,7 +199,7 @@ const renderClosed: Renderer<"closed"> = (ev, p) => {
   if (info.reason === "shutdown") return [p.tag("tagError", p.t("closedShutdown"))];
   // A quit says nothing; a lost connection is told by renderLost (it needs host and port).
   if (info.reason !== "server_error") return [];
-  const message = sanitize(info.message ?? info.code ?? "");
+  const message = safe(info.message ?? info.code ?? "");
   switch (info.code) {
     case "idle_timeout":
       return [p.tag("tagError", p.t("closedIdle", { message }))];
@@ -201,11 +214,21 @@ const renderClosed: Renderer<"closed"> = (ev, p) => {
 
 // --- Chat and files ------------------------------------------------------
 
+/**
+ * A message: `[Ana]: text`; a multi-line message (a paste) puts its further
+ * lines below, indented, so they read as the same author's.
+ */
 const renderMessage: Renderer<"message"> = (ev, p) => {
-  const line = `[${p.who(ev.from)}]: ${sanitize(ev.text)}`;
-  if (!ev.history || !p.ctx.color) return [line];
+  const [first, ...rest] = ev.text.replace(/\r\n?/g, "\n").split("\n");
+  const lines = [
+    safeText`[${p.who(ev.from)}]: ${safe(first)}`,
+    ...rest.map((l) => safeText`${CONTINUATION_INDENT}${safe(l)}`),
+  ];
+  if (!ev.history || !p.ctx.color) return lines;
   // History is dimmed, names included: every reset inside the line re-dims.
-  return [`${CSI}2m${line.replaceAll(`${CSI}0m`, `${CSI}0;2m`)}${CSI}0m`];
+  return lines.map((line) =>
+    trusted(`${CSI}2m${line.replaceAll(`${CSI}0m`, `${CSI}0;2m`)}${CSI}0m`)
+  );
 };
 
 const renderFiles: Renderer<"files"> = (ev, p) => {
@@ -225,13 +248,13 @@ const renderCall: Renderer<"call"> = (ev, p) => {
   }
   const key = ev.reason === "media_timeout" ? "callLeaveTimeout" : "callLeave";
   let text = p.t(key, { from: p.who(ev.from) });
-  if (ev.ended) text += ` — ${p.t("callEnded")}`;
+  if (ev.ended) text = safeText`${text} — ${p.t("callEnded")}`;
   return [p.tag("tagCall", text)];
 };
 
 const renderCallJoined: Renderer<"call_joined"> = (ev, p) => {
   const others = ev.members.filter((m) => m.name !== p.ctx.me).map((m) => p.who(m.name));
-  const names = others.length > 0 ? others.join(", ") : p.t("callNobody");
+  const names = others.length > 0 ? joinSafe(others, ", ") : p.t("callNobody");
   return [p.tag("tagCall", p.t("callYouJoined", { names }))];
 };
 
@@ -239,24 +262,22 @@ const renderCallJoined: Renderer<"call_joined"> = (ev, p) => {
 
 const renderTransferStart: Renderer<"transfer_start"> = (ev, p) => {
   const key = ev.transfer.kind === "upload" ? "uploadStart" : "downloadStart";
-  return [p.tag("tagTransfer", p.t(key, { filename: sanitize(ev.transfer.label) }))];
+  return [p.tag("tagTransfer", p.t(key, { filename: safe(ev.transfer.label) }))];
 };
 
 const renderTransferDone: Renderer<"transfer_done"> = (ev, p) => {
-  const size = formatSize(ev.size);
+  const size = safe(formatSize(ev.size));
   if (ev.transfer.kind === "upload") {
-    const filename = sanitize(ev.filename);
-    return [p.tag("tagOk", p.t("uploadDone", { filename, size, id: sanitize(ev.fileId ?? "?") }))];
+    const filename = safe(ev.filename);
+    return [p.tag("tagOk", p.t("uploadDone", { filename, size, id: safe(ev.fileId ?? "?") }))];
   }
-  return [p.tag("tagOk", p.t("downloadDone", { path: sanitize(ev.path ?? ev.filename), size }))];
+  return [p.tag("tagOk", p.t("downloadDone", { path: safe(ev.path ?? ev.filename), size }))];
 };
 
 const renderTransferFailed: Renderer<"transfer_failed"> = (ev, p) => {
-  const reason = TRANSFER_REASONS.has(ev.code)
-    ? p.t(ev.code as ClientTextKey)
-    : sanitize(ev.message);
+  const reason = TRANSFER_REASONS.has(ev.code) ? p.t(ev.code as ClientTextKey) : safe(ev.message);
   const key = ev.transfer.kind === "upload" ? "uploadFailed" : "downloadFailed";
-  return [p.tag("tagError", p.t(key, { filename: sanitize(ev.transfer.label), reason }))];
+  return [p.tag("tagError", p.t(key, { filename: safe(ev.transfer.label), reason }))];
 };
 
 /** One renderer per event kind; the compiler checks that none is missing. */
@@ -268,8 +289,8 @@ const RENDERERS: { [K in ClientEvent["type"]]: Renderer<K> } = {
   leave: renderLeave,
   who: (ev, p) => [online(p, ev.members)],
   shutdown: (_ev, p) => [p.tag("tagSystem", p.t("shutdown"))],
-  system: (ev, p) => [p.tag("tagSystem", sanitize(ev.text))],
-  server_error: (ev, p) => [p.tag("tagError", sanitize(ev.message))],
+  system: (ev, p) => [p.tag("tagSystem", safe(ev.text))],
+  server_error: (ev, p) => [p.tag("tagError", safe(ev.message))],
   notice: renderNotice,
   closed: renderClosed,
   message: renderMessage,
@@ -280,8 +301,9 @@ const RENDERERS: { [K in ClientEvent["type"]]: Renderer<K> } = {
   call_left: (ev, p) => [
     p.tag("tagCall", p.t(ev.reason === "media_timeout" ? "callYouTimedOut" : "callYouLeft")),
   ],
-  call_log: (ev, p) => [p.tag("tagCall", ev.line)],
-  call_stats: (ev, p) => ev.lines.map((l) => p.tag("tagCall", l)),
+  // Call lines are translated by the media layer with member names in them: sanitised here.
+  call_log: (ev, p) => [p.tag("tagCall", safe(ev.line))],
+  call_stats: (ev, p) => ev.lines.map((l) => p.tag("tagCall", safe(l))),
   transfer_start: renderTransferStart,
   // Bars are drawn by the interactive terminal, not printed as lines.
   transfer_progress: () => [],
@@ -294,7 +316,7 @@ const RENDERERS: { [K in ClientEvent["type"]]: Renderer<K> } = {
  * newline). Pure. Progress events render nothing: bars are drawn by the
  * interactive terminal.
  */
-export function renderEvent(ev: ClientEvent, ctx: RenderContext): string[] {
-  const render = RENDERERS[ev.type] as (ev: ClientEvent, p: Pen) => string[];
+export function renderEvent(ev: ClientEvent, ctx: RenderContext): SafeText[] {
+  const render = RENDERERS[ev.type] as (ev: ClientEvent, p: Pen) => SafeText[];
   return render(ev, pen(ctx));
 }

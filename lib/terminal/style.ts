@@ -7,18 +7,21 @@
  *
  * @example
  * ```ts
+ * import { safe } from "../protocol/safe_text.ts";
  * import { nameStyle, sgr } from "./style.ts";
- * sgr(nameStyle("Luis", "Ana"), "Luis", true); // "\x1b[..mLuis\x1b[0m"
- * sgr("1;31", "plain", false); // "plain"
+ * sgr(nameStyle("Luis", "Ana"), safe("Luis"), true); // "\x1b[..mLuis\x1b[0m"
+ * sgr("1;31", safe("plain"), false); // "plain"
  * ```
  *
  * @module
  */
 
-/** The escape character that starts every sequence. */
-export const ESC = "\x1b";
+import { type SafeText, trusted } from "../protocol/safe_text.ts";
+
+/** The escape character that starts every sequence (the renderer's own: trusted). */
+export const ESC: SafeText = trusted("\x1b");
 /** Control Sequence Introducer (`ESC [`). */
-export const CSI = `${ESC}[`;
+export const CSI: SafeText = trusted(`${ESC}[`);
 
 // Twelve colours that read on dark and light backgrounds; none is white, so
 // the user's own name (bold bright white) is always distinct.
@@ -42,7 +45,10 @@ export function nameStyle(name: string, me: string | null): string {
   return String(NAME_COLOURS[h % NAME_COLOURS.length]);
 }
 
-/** Wraps text in an SGR style and a reset when `on`; returns it unchanged otherwise (pipe mode). */
-export function sgr(style: string, text: string, on: boolean): string {
-  return on ? `${CSI}${style}m${text}${CSI}0m` : text;
+/**
+ * Wraps text in an SGR style and a reset when `on`; returns it unchanged
+ * otherwise (pipe mode). `style` is the program's own (digits and `;`).
+ */
+export function sgr(style: string, text: SafeText, on: boolean): SafeText {
+  return on ? trusted(`${CSI}${style}m${text}${CSI}0m`) : text;
 }

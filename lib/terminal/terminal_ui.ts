@@ -10,17 +10,21 @@ import type { ClientEvent } from "../client/events.ts";
 import type { Lang } from "../protocol/i18n.ts";
 import type { InputItem } from "./input.ts";
 import type { ByteWriter } from "../net/write_queue.ts";
+import type { SafeText } from "../protocol/safe_text.ts";
 
 /** What client.ts needs from either terminal. */
 export interface TerminalUi {
   /** Renders one client event. Never waits. */
   show(event: ClientEvent): void;
-  /** Prints lines as they are (already translated). */
-  print(lines: string[]): void;
+  /**
+   * Prints lines as they are (already translated). Only {@link SafeText}:
+   * anything from the network went through `safe()`.
+   */
+  print(lines: readonly SafeText[]): void;
   /** Input items until EOF (then one `eof`). */
   input(): AsyncGenerator<InputItem>;
   /** Asks for one line (the name); `null` on Ctrl+C or end of input. */
-  ask(prompt: string): Promise<string | null>;
+  ask(prompt: SafeText): Promise<string | null>;
   /** Sets the user's name (prompt and own-name colour). */
   setName(name: string): void;
   /** Restores the terminal and writes everything queued. Safe twice. */
