@@ -86,7 +86,7 @@ export class CallMedia {
    */
   static async start(options: CallMediaOptions): Promise<CallMedia> {
     const media = new CallMedia(options);
-    media.#openLink();
+    await media.#openLink();
     media.#timer = media.#clock.setInterval(() => media.#tick(), TICK_MS);
     try {
       media.#views = await CallViews.open({
@@ -104,11 +104,11 @@ export class CallMedia {
     return media;
   }
 
-  #openLink(): void {
+  async #openLink(): Promise<void> {
     const o = this.#o;
     const where = { host: o.host, port: o.mediaPort };
     try {
-      this.#link = MediaLink.open({
+      this.#link = await MediaLink.open({
         host: o.host,
         mediaPort: o.mediaPort,
         token: o.token,

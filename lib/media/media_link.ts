@@ -3,8 +3,10 @@
  * registration (a register datagram with the media token every second until
  * the relay acknowledges), a keepalive whenever nothing was sent for 2 s, at
  * most one send in flight (a frame arriving meanwhile is dropped, never
- * queued), and a receive loop that hands video packets up and counts
- * everything else as bad.
+ * queued), and a receive loop that hands media packets up and counts
+ * everything else as bad. Only datagrams from the relay's exact address (the
+ * resolved IP AND the media port) are accepted: anyone on the LAN can send
+ * from port 9020.
  *
  * Time comes from an injected {@link Clock}; the owner calls
  * {@link MediaLink.tick} on its own timer.
@@ -19,6 +21,7 @@ import {
   tokenToBytes,
 } from "../protocol/media_packet.ts";
 import type { Clock } from "../protocol/clock.ts";
+import { lookup } from "node:dns/promises";
 
 /** Register datagrams are repeated this often until acknowledged (ms). */
 const REGISTER_EVERY_MS = 1000;
@@ -44,11 +47,34 @@ export interface MediaLinkOptions {
   onWaiting(): void;
   /** A video packet from the relay. */
   onVideo(clientId: number, seq: number, jpeg: Uint8Array): void;
+  /** An audio packet (one Opus packet) from the relay; `ts` is the sender's clock (ms mod 2^32). */
+  onAudio?(clientId: number, seq: number, ts: number, opus: Uint8Array): void;
 }
 
 /** Whether `host` (without brackets) is a loopback name or address. */
 function isLoopback(host: string): boolean {
   return host === "localhost" || host.startsWith("127.") || host === "::1";
+}
+
+/** The plain form of an IP address for comparison (IPv4-mapped IPv6 unwrapped, lower case). */
+export function plainAddress(ip: string): string {
+  const a = ip.replace(/^\[|\]$/g, "").toLowerCase();
+  return a.startsWith("::ffff:") && a.includes(".") ? a.slice(7) : a;
+}
+
+/**
+ * The relay's IP address for a host name or address (the system resolver,
+ * so the hosts file counts; IPv4 preferred, since the relay listens on IPv4
+ * by default). Datagrams are sent to it and accepted only from it.
+ */
+export async function resolveRelayAddress(host: string): Promise<string> {
+  const bare = host.replace(/^\[|\]$/g, "");
+  if (/^[0-9.]+$/.test(bare) || bare.includes(":")) return plainAddress(bare);
+  try {
+    return (await lookup(bare, { family: 4 })).address;
+  } catch {
+    return plainAddress((await lookup(bare)).address);
+  }
 }
 
 /** The local address to bind for talking to `host`: loopback stays on loopback. */
@@ -70,6 +96,7 @@ export class MediaLink {
   #lastSent = 0;
   #warnedWaiting = false;
   #seq = 0;
+  #audioSeq = 0;
   #sending = false;
   #inFlight = new Set<Promise<void>>();
   #receiving: Promise<void> = Promise.resolve();
@@ -85,9 +112,13 @@ export class MediaLink {
     this.#startedAt = o.clock.now();
   }
 
-  /** Opens the socket, starts receiving and sends the first register; throws if the bind fails. */
-  static open(options: MediaLinkOptions): MediaLink {
-    const host = options.host.replace(/^\[|\]$/g, "");
+  /**
+   * Resolves the relay's address, opens the socket, starts receiving and
+   * sends the first register; throws if the name does not resolve or the
+   * bind fails.
+   */
+  static async open(options: MediaLinkOptions): Promise<MediaLink> {
+    const host = await resolveRelayAddress(options.host);
     const socket = Deno.listenDatagram({
       transport: "udp",
       hostname: bindAddressFor(host),
@@ -136,6 +167,31 @@ export class MediaLink {
       ts: this.#o.clock.now(),
       payload: jpeg,
     }));
+    return true;
+  }
+
+  /**
+   * Sends one Opus packet as an audio datagram with its own sequence counter.
+   * Audio never waits behind a video frame in flight (its datagrams are small
+   * and a lost one is heard); returns false before registration.
+   */
+  sendAudio(opus: Uint8Array): boolean {
+    if (!this.#registered || this.#closed) return false;
+    const packet = encodeMediaPacket({
+      kind: MediaKind.Audio,
+      clientId: this.#o.clientId,
+      seq: this.#audioSeq++,
+      ts: this.#o.clock.now(),
+      payload: opus,
+    });
+    this.#lastSent = this.#o.clock.now();
+    const sending: Promise<void> = this.#socket.send(packet, this.#relay).then(
+      () => {},
+      () => {
+        this.#dropped++;
+      },
+    ).finally(() => this.#inFlight.delete(sending));
+    this.#inFlight.add(sending);
     return true;
   }
 
@@ -218,7 +274,9 @@ export class MediaLink {
   }
 
   #dispatch(data: Uint8Array, from: Deno.NetAddr): void {
-    const decoded = from.port === this.#o.mediaPort ? decodeMediaPacket(data) : null;
+    const fromRelay = from.port === this.#relay.port &&
+      plainAddress(from.hostname) === this.#relay.hostname;
+    const decoded = fromRelay ? decodeMediaPacket(data) : null;
     if (decoded === null || !decoded.ok) {
       this.#badDatagrams++;
       return;
@@ -231,6 +289,8 @@ export class MediaLink {
       }
     } else if (p.kind === MediaKind.Video) {
       this.#o.onVideo(p.clientId, p.seq, p.payload.slice());
+    } else if (p.kind === MediaKind.Audio) {
+      this.#o.onAudio?.(p.clientId, p.seq, p.ts, p.payload.slice());
     }
   }
 }
