@@ -24,7 +24,15 @@ import { FileStore } from "./lib/server/file_store.ts";
 import { HistoryStore } from "./lib/server/history_store.ts";
 import { formatRelayStats } from "./lib/server/relay/report.ts";
 import { serveMedia } from "./lib/server/relay/udp_server.ts";
+import { bannerLabLines, startDiscovery } from "./lib/server/discovery.ts";
 import { Room } from "./lib/server/room/room.ts";
+import {
+  openLog,
+  startConsole,
+  teacherBannerLines,
+  teacherOptions,
+} from "./lib/server/console_setup.ts";
+import type { LogSink } from "./lib/server/log_event.ts";
 import { serverText } from "./lib/server/text.ts";
 
 /** Raised when a port can not be opened; `inUse` tells the usual cause. */
@@ -116,8 +124,15 @@ async function openHistory(storage: string, t: Text, out: ServerOutput): Promise
 }
 
 /** Opens the file index in the storage folder. */
-function openFileStore(storage: string, config: ServerConfig, t: Text, out: ServerOutput) {
+function openFileStore(
+  storage: string,
+  config: ServerConfig,
+  t: Text,
+  out: ServerOutput,
+  log: LogSink,
+) {
   return FileStore.open(storage, {
+    log,
     quota: config.quota,
     maxUpload: config.maxUpload,
     onProblem: (p) => {
@@ -150,6 +165,11 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
   const history = await openHistory(storage, t, out);
   const cleanups: Array<() => Promise<void> | void> = [];
   try {
+    // The teacher's log (--log), password key and teacher key (lib/server/console_setup.ts).
+    const serverLog = await openLog(config, t, { print: out.print });
+    cleanups.push(() => serverLog.close());
+    const log = serverLog.log.sink;
+    const teacher = await teacherOptions(config, t);
     const sockets = openSockets(config, t, cleanups);
     const chatPort = (sockets.chat.addr as Deno.NetAddr).port;
     const filePort = (sockets.files.addr as Deno.NetAddr).port;
@@ -165,22 +185,46 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
       filePort,
       mediaPort,
       graceMs: config.graceMs,
+      log,
+      teacher: { ...teacher, deleteFile: (id) => deleteFile(id) },
     });
-    const store = await openFileStore(storage, config, t, out);
+    const discoveryInfo = () => ({
+      room: config.roomName,
+      server: "",
+      chatPort,
+      filePort,
+      mediaPort,
+      members: room.size,
+      password: config.password !== null || config.passwordFile !== null,
+    });
+    const store = await openFileStore(storage, config, t, out, log);
     cleanups.push(() => store.close());
     room.setFiles(store);
+    // The catalogue entry goes at once (remove() takes it before its first await).
+    const deleteFile = (id: string) => {
+      const f = store.get(id);
+      if (f !== undefined) store.remove(id).catch(() => {});
+      return f;
+    };
     const files = serveFiles(sockets.files, {
       store,
-      sessionName: (token) => room.nameByToken(token),
+      // A muted member, or a student of a read-only room, has no upload rights (moderation.ts).
+      sessionName: (token) => room.canShare(token) ? room.nameByToken(token) : undefined,
       onPublished: (info) => room.announceFile(info),
-      acceptV1: config.acceptV1Files,
+      // v1 uploads carry no session: with a room password only under --allow-v1.
+      acceptV1: config.acceptV1Files && (teacher.password === undefined || config.allowV1),
+      log,
       maxFrame: config.maxFrame,
       helloTimeoutMs: config.helloTimeoutMs,
       maxPerIp: config.maxPerIp,
       lang: config.lang,
     });
     // The relay registers as the room's one call listener (room.watchCall) and lets go in close().
-    const media = serveMedia(sockets.media, { room, acceptV1: config.acceptV1Media });
+    // Discovery and the --check echo probe share the relay's UDP port (lib/server/discovery.ts).
+    const discovery = config.discovery ? startDiscovery({ info: discoveryInfo }) : null;
+    cleanups.push(() => discovery?.close());
+    const side = discovery?.responder;
+    const media = serveMedia(sockets.media, { room, acceptV1: config.acceptV1Media, side });
     const chat = serveChat(sockets.chat, {
       room,
       maxFrame: config.maxFrame,
@@ -190,16 +234,19 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
       lang: config.lang,
     });
     printBanner(out, config, storage, { chatPort, filePort, mediaPort });
+    for (const line of teacherBannerLines(t, config, teacher)) out.print(line);
     // The machine-readable ready line, identical in every language.
     out.print(`PC3 ready chat=${chatPort} files=${filePort} media=${mediaPort}`);
     const close = async () => {
       await chat.close();
       await files.close();
       const stats = media.stats();
+      discovery?.close();
       await media.close();
       for (const line of formatRelayStats(stats, config.lang)) out.print(line);
       await history.close(room.historyState());
       await store.close();
+      await serverLog.close();
     };
     let closing: Promise<void> | null = null;
     return { chatPort, filePort, mediaPort, room, close: () => closing ??= close() };
@@ -238,6 +285,10 @@ function printBanner(
   const portFlag = ports.chatPort === DEFAULT_CHAT_PORT ? "" : ` --chat-port ${ports.chatPort}`;
   for (const a of shown) {
     for (const cmd of clientCommands(a, t("placeholderName"))) out.print(`  ${cmd}${portFlag}`);
+  }
+  const lab = { ...ports, discovery: config.discovery };
+  for (const line of bannerLabLines(t, addresses.length > 0 ? addresses : ["127.0.0.1"], lab)) {
+    out.print(line);
   }
   out.print(t("bannerFirewall"));
   out.print(t("bannerStop"));
@@ -300,7 +351,15 @@ export async function main(args: string[] = Deno.args): Promise<number> {
     out.error((e as Error).message);
     return 1;
   }
+  // The teacher's console: commands typed (or piped) on standard input (lib/server/console.ts).
+  if (Deno.stdin.isTerminal()) out.print(t("consoleHint"));
+  const stopConsole = startConsole(server.room, Deno.stdin.readable, {
+    lang: config.lang,
+    print: out.print,
+  });
   await signals.stop;
+  // Not awaited: a read pending on a terminal may only end with the process.
+  void stopConsole();
   out.print(t("stopping"));
   await server.close();
   signals.remove();

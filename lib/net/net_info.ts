@@ -9,6 +9,7 @@
  */
 
 import { networkInterfaces } from "node:os";
+import { type Ipv4Subnet, parseIpv4, prefixOfMask } from "../protocol/ipv4.ts";
 
 /** One interface address as node:os reports it (the fields used here). */
 export interface InterfaceAddress {
@@ -18,6 +19,8 @@ export interface InterfaceAddress {
   family: string | number;
   /** True for loopback and other addresses not reachable from outside. */
   internal: boolean;
+  /** The netmask as dotted text (`255.255.255.0`), where the platform reports it. */
+  netmask?: string;
 }
 
 /** A LAN address and the interface it belongs to. */
@@ -62,6 +65,43 @@ export function lanAddresses(
 export function localLanAddresses(): LanAddress[] {
   try {
     return lanAddresses(networkInterfaces() as Record<string, InterfaceAddress[]>);
+  } catch {
+    return [];
+  }
+}
+
+/** An IPv4 subnet of this machine and the interface it is on. */
+export interface LocalSubnet extends Ipv4Subnet {
+  /** The interface's name (eth0, Wi-Fi, ...). */
+  iface: string;
+}
+
+/**
+ * The IPv4 networks the interfaces are on (address and prefix from the
+ * netmask), loopback included: discovery answers only these and announces to
+ * their directed broadcast addresses. Addresses without a usable netmask are
+ * skipped.
+ */
+export function subnetsOf(
+  interfaces: Record<string, InterfaceAddress[] | undefined>,
+): LocalSubnet[] {
+  const out: LocalSubnet[] = [];
+  for (const [iface, addrs] of Object.entries(interfaces)) {
+    for (const a of addrs ?? []) {
+      if (!(a.family === "IPv4" || a.family === 4) || a.netmask === undefined) continue;
+      const address = parseIpv4(a.address);
+      const prefix = prefixOfMask(a.netmask);
+      if (address === null || prefix === null) continue;
+      out.push({ address, prefix, iface });
+    }
+  }
+  return out;
+}
+
+/** The real machine's IPv4 subnets (empty when not allowed to look). */
+export function localSubnets(): LocalSubnet[] {
+  try {
+    return subnetsOf(networkInterfaces() as Record<string, InterfaceAddress[]>);
   } catch {
     return [];
   }

@@ -51,6 +51,10 @@ export interface ServerConfig {
   acceptV1Files: boolean;
   /** Whether v1 video is relayed (`--v1-media on|off`). */
   acceptV1Media: boolean;
+  /** The room's name in discovery answers (`--room`; "" shows the machine's name). */
+  roomName: string;
+  /** Whether the server answers discovery and announces itself (`--no-discovery` turns it off). */
+  discovery: boolean;
   /** JSON-lines log file (`--log FILE`), appended to; null for the console only. */
   logFile: string | null;
   /** Room password (`--password`); null for an open room (or one read from `passwordFile`). */
@@ -88,6 +92,8 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   rate: DEFAULT_RATE,
   acceptV1Files: true,
   acceptV1Media: true,
+  roomName: "",
+  discovery: true,
   logFile: null,
   password: null,
   passwordFile: null,
@@ -114,6 +120,8 @@ const OPTIONS = {
   rate: { type: "string" },
   "no-v1": { type: "boolean" },
   "v1-media": { type: "string" },
+  room: { type: "string" },
+  "no-discovery": { type: "boolean" },
   log: { type: "string" },
   password: { type: "string" },
   "password-file": { type: "string" },
@@ -134,7 +142,8 @@ type Expected =
   | "expectOnOff"
   | "expectLang"
   | "expectPassword"
-  | "expectAdminKey";
+  | "expectAdminKey"
+  | "expectRoom";
 
 /** A flag whose value was refused: what was given and what was expected. */
 interface BadValue {
@@ -284,6 +293,17 @@ const readV1: Reader = (values, config) => {
   return null;
 };
 
+const readDiscovery: Reader = (values, config) => {
+  if (values["no-discovery"]) config.discovery = false;
+  if (values.room === undefined) return null;
+  const room = String(values.room).trim();
+  if ([...room].length > 48 || /[\p{Cc}]/u.test(room)) {
+    return { flag: "room", value: String(values.room), expected: "expectRoom" };
+  }
+  config.roomName = room;
+  return null;
+};
+
 /** The longest room password accepted (UTF-8 bytes). */
 export const MAX_PASSWORD_BYTES = 256;
 
@@ -339,6 +359,7 @@ const READERS: readonly Reader[] = [
   readTimeouts,
   readGrace,
   readV1,
+  readDiscovery,
   readTeacher,
   checkEnvelope,
 ];

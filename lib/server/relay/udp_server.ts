@@ -27,6 +27,23 @@ export interface MediaServerOptions {
   log?: (line: string) => void;
   /** Time and the expiry timer (default: the system clock); tests inject a fake one. */
   clock?: Clock;
+  /** Another protocol on this port (discovery, echo probe: lib/server/discovery.ts). */
+  side?: SideChannel;
+}
+
+/**
+ * A second protocol sharing the relay's socket: datagrams it `accepts` never
+ * reach the relay; `receive` returns the one reply to send, if any.
+ */
+export interface SideChannel {
+  /** Whether the datagram is for this channel (decided from its first bytes). */
+  accepts(data: Uint8Array): boolean;
+  /** Handles it; `data` is only valid during the call. */
+  receive(
+    data: Uint8Array,
+    from: { hostname: string; port: number },
+    now: number,
+  ): { bytes: Uint8Array; to: { hostname: string; port: number } } | null;
 }
 
 /** A running media relay. */
@@ -56,6 +73,7 @@ class UdpRelay implements MediaServer {
   readonly #log: (line: string) => void;
   readonly #buffer = new Uint8Array(RECEIVE_BUFFER);
   readonly #clock: Clock;
+  readonly #side?: SideChannel;
   readonly #timer: TimerId;
   readonly #running: Promise<void>;
   #closed = false;
@@ -69,6 +87,7 @@ class UdpRelay implements MediaServer {
     this.#socket = socket;
     this.#log = options.log ?? ((line: string) => console.error(line));
     this.#clock = options.clock ?? systemClock;
+    this.#side = options.side;
     this.#relay = new Relay(options.room, {
       acceptV1: options.acceptV1,
       maxDatagram: options.maxDatagram,
@@ -133,6 +152,10 @@ class UdpRelay implements MediaServer {
         continue;
       }
       if (from.transport !== "udp") continue;
+      if (this.#side?.accepts(data)) {
+        this.#sideReply(data, from);
+        continue;
+      }
       try {
         const out = this.#relay.receive(data, from, this.#clock.now());
         if (out.length > 0) this.#send(out, data);
@@ -159,6 +182,16 @@ class UdpRelay implements MediaServer {
           this.#failed();
         }
       }
+    }
+  }
+
+  /** Lets the side channel answer; its failures never stop the relay. */
+  #sideReply(data: Uint8Array, from: Deno.NetAddr): void {
+    try {
+      const reply = this.#side!.receive(data, from, this.#clock.now());
+      if (reply !== null) this.#send([{ bytes: reply.bytes, to: [reply.to] }], data);
+    } catch (error) {
+      this.#log(`Media port side channel failed on a datagram: ${describe(error)}`);
     }
   }
 
