@@ -5,7 +5,8 @@ Deno.test("parseServerArgs() defaults match PROTOCOL.md section 7", () => {
   const p = parseServerArgs([]);
   assert.equal(p.kind, "run");
   if (p.kind !== "run") return;
-  assert.deepEqual(p.config, {
+  // Each documented default (other flags may add fields of their own).
+  const expected = {
     host: "0.0.0.0",
     chatPort: 9009,
     filePort: 9010,
@@ -23,7 +24,58 @@ Deno.test("parseServerArgs() defaults match PROTOCOL.md section 7", () => {
     rate: 20,
     acceptV1Files: true,
     acceptV1Media: true,
-  });
+    logFile: null,
+    password: null,
+    passwordFile: null,
+    allowV1: false,
+    studentsReadOnly: false,
+    adminKey: null,
+  };
+  for (const [key, value] of Object.entries(expected)) {
+    assert.deepEqual(p.config[key as keyof typeof p.config], value, key);
+  }
+});
+
+Deno.test("parseServerArgs() reads the teacher's flags: log, password, v1, read-only, admin key", () => {
+  const p = parseServerArgs([
+    "--log",
+    "clase.jsonl",
+    "--password",
+    "contraseña larga",
+    "--allow-v1",
+    "--students-read-only",
+    "--admin-key",
+    "ABCD-EFGH-JKMN",
+  ]);
+  assert.equal(p.kind, "run");
+  if (p.kind !== "run") return;
+  assert.equal(p.config.logFile, "clase.jsonl");
+  assert.equal(p.config.password, "contraseña larga");
+  assert.equal(p.config.allowV1, true);
+  assert.equal(p.config.studentsReadOnly, true);
+  assert.equal(p.config.adminKey, "ABCD-EFGH-JKMN");
+  const file = parseServerArgs(["--password-file", "clave.txt"]);
+  assert.equal(file.kind === "run" && file.config.passwordFile, "clave.txt");
+});
+
+Deno.test("parseServerArgs() refuses two password sources, an empty password and a short admin key", () => {
+  for (
+    const args of [
+      ["--password", "x", "--password-file", "f"],
+      ["--password", ""],
+      ["--password", "x".repeat(257)],
+      ["--admin-key", "short"],
+      ["--admin-key", "has space in it"],
+      ["--log", ""],
+    ]
+  ) {
+    const p = parseServerArgs([...args, "--lang", "en"]);
+    assert.equal(p.kind, "error", args.join(" "));
+    // The password itself is never echoed back.
+    if (p.kind === "error" && args[0] === "--password") {
+      assert.ok(!p.message.includes("x".repeat(5)));
+    }
+  }
 });
 
 Deno.test("parseServerArgs() reads sizes with binary suffixes, seconds and switches", () => {

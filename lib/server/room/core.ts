@@ -13,8 +13,10 @@ import type { LogSink } from "../log_event.ts";
 import type { RoomAuth } from "./auth.ts";
 import type { Moderation } from "./moderation.ts";
 import type { Call } from "./call.ts";
+import type { Churn } from "./churn.ts";
 import type { Member } from "./connection.ts";
 import type { ErrorPolicy } from "./errors.ts";
+import type { AddressGuard } from "./flood.ts";
 import type { History } from "./history.ts";
 import type { Members } from "./members.ts";
 import type { Resume } from "./resume.ts";
@@ -65,6 +67,10 @@ export interface RoomCore {
   emit(event: Message, remember?: boolean): void;
   /** Makes a member leave once the current entry point is done. */
   leave(member: Member, reason: LeaveReason): void;
+  /** Frame, text and join budgets per address (flood.ts). */
+  readonly guard: AddressGuard;
+  /** Join and leave announcements, batched under churn (churn.ts). */
+  readonly churn: Churn;
   /** The teacher's log (a no-op when nobody listens). */
   log: LogSink;
   /** The room password and the attempt limit per address (auth.ts). */

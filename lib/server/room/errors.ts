@@ -30,7 +30,16 @@ export type RoomErrorCode =
   | "server_shutdown"
   | "bad_request"
   | "not_found"
-  | "not_in_call";
+  | "not_in_call"
+  | "auth_required"
+  | "auth_failed"
+  | "auth_wait"
+  | "room_locked"
+  | "banned"
+  | "kicked"
+  | "muted"
+  | "read_only"
+  | "not_admin";
 
 /** The codes a frame that fails to decode may carry (lib/protocol/frame.ts `decodeMessage`). */
 export type DecodeErrorCode = "bad_utf8" | "bad_json" | "bad_message";

@@ -16,6 +16,7 @@ import type { RoomCore } from "./core.ts";
 import type { RoomErrorCode } from "./errors.ts";
 import { welcomeFiles } from "./listing.ts";
 import { takeOver } from "./resume.ts";
+import { teacherGate, teacherGateV1 } from "./auth.ts";
 
 /** Handles the first frame of `member` (before it, the member is not in the room). */
 export function handleHello(core: RoomCore, member: Member, msg: Message): void {
@@ -23,14 +24,22 @@ export function handleHello(core: RoomCore, member: Member, msg: Message): void 
     core.errors.fail(member, "server_shutdown", core.t("server_shutdown"), "shutdown");
     return;
   }
+  if (!chargeJoin(core, member)) return;
+  if (core.auth.pending(member)) {
+    // The answer to the password challenge (auth.ts): a right proof re-runs the hello.
+    core.auth.answer(core, member, msg, (_name, hello) => handleHello(core, member, hello));
+    return;
+  }
   if (msg.type === undefined) {
-    helloV1(core, member, msg);
+    if (!teacherGateV1(core, member, msg.name)) helloV1(core, member, msg);
     return;
   }
   const name = checkHelloV2(core, member, msg);
   if (name === null) return;
   // A holder of the name here proved its reconnect token (checkHelloV2): take it over.
   const holder = core.members.get(name);
+  // Removed members, a locked room, the room password (auth.ts).
+  if (teacherGate(core, member, { name, msg, resuming: holder !== undefined })) return;
   if (holder !== undefined) takeOver(core, holder);
   member.protocol = 2;
   member.name = name;
@@ -42,8 +51,28 @@ export function handleHello(core: RoomCore, member: Member, msg: Message): void 
   if (caught.missed > 0) extra.missed = caught.missed;
   sendWelcome(core, member, extra);
   sendHistory(core, member, caught.messages);
+  core.moderation.joined(member);
   if (holder !== undefined) core.resume.reconnected(name);
-  else core.emit({ type: "system", event: "join", name, text: core.t("joined", { name }) });
+  else {core.churn.changed({
+      type: "system",
+      event: "join",
+      name,
+      text: core.t("joined", { name }),
+    });}
+}
+
+/**
+ * Takes one join from the address's budget (flood.ts), once per connection;
+ * false after the `rate_limited` refusal and close (PROTOCOL.md 2.1).
+ */
+function chargeJoin(core: RoomCore, member: Member): boolean {
+  if (member.joinCharged) return true;
+  member.joinCharged = true;
+  const ip = member.handle.ip;
+  if (core.guard.join(ip, core.now())) return true;
+  core.log({ kind: "refused", what: "joins", ip, count: 1 });
+  core.errors.fail(member, "rate_limited", core.t("joins_limited", { ip }), "disconnect");
+  return false;
 }
 
 /** The name a v2 hello may join with, or null after the error reply and close. */
@@ -129,6 +158,7 @@ function helloV1(core: RoomCore, member: Member, msg: Message): void {
   member.name = name;
   member.since = core.now();
   core.members.add(member);
+  core.moderation.joined(member);
   if (typeof msg.name !== "string" || msg.name !== name) {
     const asked = typeof msg.name === "string" ? msg.name : "";
     core.send(member, encodeFrame({ type: "system", text: core.t("renamed", { asked, name }) }));
@@ -149,7 +179,7 @@ function helloV1(core: RoomCore, member: Member, msg: Message): void {
       }),
     );
   }
-  core.emit({ type: "system", event: "join", name, text: core.t("joined", { name }) });
+  core.churn.changed({ type: "system", event: "join", name, text: core.t("joined", { name }) });
 }
 
 /** Replays the kept messages, marked `history: true`. */

@@ -24,9 +24,10 @@ export interface AdmitLimits {
 }
 
 /**
- * Whether `member` may send one more frame now (`quit` always may). A
- * refused frame gets `rate_limited`; past `floodLimit` refusals the member
- * is closed as a flood.
+ * Whether `member` may send one more frame now (`quit` always may): within
+ * its connection's rate and within its address's budgets of frames and
+ * message bytes (flood.ts). A refused frame gets `rate_limited`; past
+ * `floodLimit` refusals the member is closed as a flood.
  */
 export function admit(
   core: RoomCore,
@@ -34,15 +35,31 @@ export function admit(
   msg: Message,
   limits: AdmitLimits,
 ): boolean {
-  if (msg.type === "quit" || member.bucket.take(core.now())) return true;
+  if (msg.type === "quit") return true;
+  const text = refusal(core, member, msg);
+  if (text === null) return true;
   member.refused++;
   if (member.refused > limits.floodLimit) {
     core.errors.fail(member, "rate_limited", core.t("flood"), "flood");
   } else {
     const ref = typeof msg.ref === "string" ? msg.ref : undefined;
-    core.errors.reply(member, "rate_limited", core.t("rate_limited"), ref);
+    core.errors.reply(member, "rate_limited", text, ref);
   }
   return false;
+}
+
+/** The text of the rate limit a frame breaks, or null when it may pass. */
+function refusal(core: RoomCore, member: Member, msg: Message): string | null {
+  const now = core.now();
+  if (!member.bucket.take(now)) return core.t("rate_limited");
+  const ip = member.handle.ip;
+  // Oversized texts are refused later (message_too_long); they cost at most the limit.
+  const bytes = msg.type === "message" && typeof msg.text === "string"
+    ? Math.min(utf8Length(msg.text), core.settings.maxMessage)
+    : 0;
+  if (core.guard.frame(ip, now) && (bytes === 0 || core.guard.text(ip, bytes, now))) return null;
+  core.log({ kind: "rate_limited", who: ip, ip, what: "messages", count: 1 });
+  return core.t("rate_limited_ip", { ip });
 }
 
 /** Handles one admitted request of a member that said hello. */

@@ -36,9 +36,11 @@ import { TokenBucket } from "../../protocol/token_bucket.ts";
 import { type LogSink, noLog } from "../log_event.ts";
 import { serverText } from "../text.ts";
 import { Call } from "./call.ts";
+import { Churn } from "./churn.ts";
 import { type ConnectionEvents, Member, RoomConnection } from "./connection.ts";
 import type { RoomCore, RoomSettings } from "./core.ts";
 import { decodeErrorCode, ErrorPolicy } from "./errors.ts";
+import { AddressGuard } from "./flood.ts";
 import { handleHello } from "./hello.ts";
 import { History } from "./history.ts";
 import { Members } from "./members.ts";
@@ -109,6 +111,7 @@ export class Room implements RoomSettings {
   readonly #history: History;
   readonly #call: Call;
   readonly #resume: Resume;
+  readonly #churn: Churn;
   #files: RoomFiles | undefined;
   #depth = 0;
   #pendingLeaves: Array<[Member, LeaveReason]> = [];
@@ -157,6 +160,21 @@ export class Room implements RoomSettings {
       tooManyErrors: () => t("too_many_errors"),
       maxErrors: options.maxErrors ?? 20,
     });
+    // Limits per address and join/leave batching under churn (flood.ts, churn.ts).
+    const clock = options.clock ?? systemClock;
+    this.#churn = new Churn({
+      emit: (event) => this.#emit(event),
+      now: this.#now,
+      clock: {
+        setTimeout: (fn, ms) => clock.setTimeout(() => this.#run(fn), ms),
+        clearTimeout: (id) => clock.clearTimeout(id),
+      },
+      count: () => this.#members.size,
+      text: (joined, left, count) => t("members_changed", { joined, left, count }),
+      summarised: (joined, left, count) =>
+        this.#log({ kind: "members_changed", joined, left, count }),
+      perSecond: options.churnPerSecond,
+    });
     this.#core = {
       settings: this,
       t,
@@ -173,6 +191,8 @@ export class Room implements RoomSettings {
       leave,
       log: this.#log,
       resume: this.#resume,
+      guard: new AddressGuard(options.addressLimits),
+      churn: this.#churn,
       auth: new RoomAuth({ ...options.teacher }),
       moderation: new Moderation({ ...options.teacher }),
     };
@@ -287,6 +307,7 @@ export class Room implements RoomSettings {
       this.#members.clear();
       this.#call.clear();
       this.#resume.clear();
+      this.#churn.clear();
     });
   }
 
@@ -396,7 +417,7 @@ export class Room implements RoomSettings {
   #announceLeave(m: Member, reason: LeaveReason): void {
     if (m.name === null || !this.#members.remove(m)) return;
     const name = m.name;
-    this.#emit({
+    this.#churn.changed({
       type: "system",
       event: "leave",
       name,

@@ -11,6 +11,7 @@ import type { Message } from "../../protocol/frame.ts";
 import type { Lang } from "../../protocol/i18n.ts";
 import type { FileInfo } from "../file_store.ts";
 import type { LogSink } from "../log_event.ts";
+import type { AddressLimits } from "./flood.ts";
 import type { KdfParams } from "../../protocol/auth_proof.ts";
 
 /** A shared file as the room lists it: the file store's record (type only, no I/O). */
@@ -74,6 +75,10 @@ export interface RoomOptions {
   historySize?: number;
   /** Random hex source (default node:crypto); tests may make it predictable. */
   randomHex?: (bytes: number) => string;
+  /** Per-address budgets of frames, message bytes and joins (default `DEFAULT_ADDRESS_LIMITS`, flood.ts). */
+  addressLimits?: Partial<AddressLimits>;
+  /** Joins/leaves announced one by one per second before they are batched (default 5, churn.ts). */
+  churnPerSecond?: number;
   /** The teacher's log (joins, leaves, files, calls, moderation); default none. */
   log?: LogSink;
   /** Room password, teacher key and moderation mode (default: open room, no teacher key). */
