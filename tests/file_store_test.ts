@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import {
   FileStore,
@@ -11,11 +12,16 @@ async function tempDir(): Promise<string> {
   return await Deno.makeTempDir({ prefix: "pc3_store_" });
 }
 
+/** SHA-256 of a text, in hex. */
+function sha(data: string): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
 /** Writes `data` into an upload slot's part and publishes it. */
 async function put(store: FileStore, owner: string, name: string, data: string) {
   const slot = await store.beginUpload(owner, { filename: name, size: data.length });
   await Deno.writeTextFile(slot.path, data);
-  return await store.publish(slot, "ab".repeat(32), owner);
+  return await store.publish(slot, sha(data), owner);
 }
 
 Deno.test("FileStore publishes under 6-character ids and keeps them across reopen", async () => {
@@ -23,7 +29,8 @@ Deno.test("FileStore publishes under 6-character ids and keeps them across reope
   const store = await FileStore.open(dir);
   const a = await put(store, "Ana", "a.txt", "hola");
   const b = await put(store, "Luis", "b.txt", "adiós");
-  assert.match(a.file_id, /^[a-z0-9]{6}$/);
+  // Readable off a projector: no 0/o, 1/l/i.
+  assert.match(a.file_id, /^[2-9a-hjkmnp-tv-z]{6}$/);
   assert.notEqual(a.file_id, b.file_id);
   await store.close();
   await store.close(); // safe twice
@@ -243,6 +250,192 @@ Deno.test("FileStore refusals carry a typed reason, the values involved and the 
   ]);
   const full = await refusal(store.beginUpload("Ana", { filename: "b", size: 80 }));
   assert.deepEqual([full.code, full.size, full.limit], ["quota_exceeded", 80, 50]);
+  await store.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("FileStore new ids avoid look-alike characters and are found in any case", async () => {
+  const dir = await tempDir();
+  const store = await FileStore.open(dir);
+  for (let i = 0; i < 50; i++) {
+    const f = await put(store, "Ana", `f${i}`, `content ${i}`);
+    assert.match(f.file_id, /^[2-9a-hjkmnp-tv-z]{6}$/);
+    assert.equal(store.get(f.file_id.toUpperCase())?.file_id, f.file_id);
+    assert.equal(store.blobPath(f.file_id.toUpperCase()), store.blobPath(f.file_id));
+  }
+  await store.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("FileStore keeps ids of an older index working, exactly and in any case", async () => {
+  const dir = await tempDir();
+  await Deno.mkdir(join(dir, "files"), { recursive: true });
+  const blob = "1".repeat(32);
+  await Deno.writeTextFile(join(dir, "files", blob), "old");
+  const old = (id: string, from = "Ana") => ({
+    file_id: id,
+    filename: "old.txt",
+    size: 3,
+    sha256: sha("old"),
+    from,
+    ts: 1,
+    blob,
+  });
+  // Two v1 ids that differ only by case: each exact id still works; the folded one is ambiguous.
+  const files = [old("o2sgez"), old("x48jo2"), {
+    ...old("Dup"),
+    v1: { ip: "1.2.3.4", announced: true },
+  }, { ...old("dup"), v1: { ip: "1.2.3.4", announced: true } }];
+  await Deno.writeTextFile(
+    join(dir, "index.json"),
+    JSON.stringify({ version: 1, files, parts: [] }),
+  );
+  const store = await FileStore.open(dir);
+  assert.equal(store.get("o2sgez")?.file_id, "o2sgez");
+  assert.equal(store.get("O2SGEZ")?.file_id, "o2sgez");
+  assert.equal(store.get("X48JO2")?.file_id, "x48jo2");
+  assert.equal(store.get("Dup")?.file_id, "Dup");
+  assert.equal(store.get("dup")?.file_id, "dup");
+  assert.equal(store.get("DUP"), undefined);
+  assert.equal(await Deno.readTextFile(store.blobPath("O2SGEZ")!), "old");
+  await store.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("FileStore stores the same content once and keeps the blob until its last record goes", async () => {
+  const dir = await tempDir();
+  // Room for both while the second arrives (its content is known only once it has).
+  const store = await FileStore.open(dir, { quota: 150 });
+  const a = await put(store, "Ana", "a.txt", "x".repeat(60));
+  const b = await put(store, "Luis", "copia.txt", "x".repeat(60));
+  assert.notEqual(a.file_id, b.file_id);
+  assert.deepEqual(store.list().map((f) => [f.filename, f.from]), [["a.txt", "Ana"], [
+    "copia.txt",
+    "Luis",
+  ]]);
+  assert.equal([...Deno.readDirSync(join(dir, "files"))].length, 1);
+  assert.deepEqual([...Deno.readDirSync(join(dir, "tmp"))], []);
+  // The quota counts the content once.
+  assert.equal(store.used, 60);
+  assert.equal((await store.remove(a.file_id.toUpperCase()))?.file_id, a.file_id);
+  assert.equal(await Deno.readTextFile(store.blobPath(b.file_id)!), "x".repeat(60));
+  await store.close();
+  const again = await FileStore.open(dir);
+  assert.equal(await Deno.readTextFile(again.blobPath(b.file_id)!), "x".repeat(60));
+  await again.remove(b.file_id);
+  assert.deepEqual([...Deno.readDirSync(join(dir, "files"))], []);
+  assert.equal(await again.remove(b.file_id), undefined);
+  await again.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("FileStore removes blobs the index does not know when it opens, unless the index was lost", async () => {
+  const dir = await tempDir();
+  const store = await FileStore.open(dir);
+  const kept = await put(store, "Ana", "a.txt", "keep me");
+  await store.close();
+  // A kill between a blob's rename and the index save leaves such a blob.
+  await Deno.writeTextFile(join(dir, "files", "f".repeat(32)), "orphan");
+  const events: unknown[] = [];
+  const again = await FileStore.open(dir, { log: (e) => events.push(e) });
+  assert.deepEqual([...Deno.readDirSync(join(dir, "files"))].map((e) => e.name), [
+    again.blobPath(kept.file_id)!.split(/[\\/]/).pop(),
+  ]);
+  assert.deepEqual(events, [{ kind: "orphans_removed", count: 1 }]);
+  await again.close();
+  // With a corrupt index nothing is deleted on a guess.
+  await Deno.writeTextFile(join(dir, "index.json"), "{ broken");
+  const lost = await FileStore.open(dir, { onProblem: () => {} });
+  assert.equal([...Deno.readDirSync(join(dir, "files"))].length, 1);
+  await lost.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("FileStore caps resumable parts per name and per address, dropping the oldest idle ones", async () => {
+  const dir = await tempDir();
+  let now = 1000;
+  const store = await FileStore.open(dir, {
+    partCaps: { perOwner: 3, perIp: 4 },
+    now: () => now++,
+  });
+  const begin = (owner: string, ip: string) =>
+    store.beginUpload(owner, { filename: "p", size: 10, ip });
+  const first = await begin("Ana", "10.0.0.1");
+  await store.abandon(first, true);
+  for (let i = 0; i < 2; i++) await store.abandon(await begin("Ana", "10.0.0.1"), true);
+  // A fourth part of Ana's: the oldest idle one goes.
+  const fourth = await begin("Ana", "10.0.0.1");
+  assert.equal((await Deno.stat(fourth.path)).isFile, true);
+  await assert.rejects(
+    store.beginUpload("Ana", { filename: "p", size: 10, resume: first.uploadId }),
+    (e: unknown) => e instanceof FileStoreError && e.code === "not_found",
+  );
+  assert.equal([...Deno.readDirSync(join(dir, "tmp"))].length, 3);
+  // All three running: a fourth is refused instead.
+  const running = [fourth, await begin("Ana", "10.0.0.1"), await begin("Ana", "10.0.0.1")];
+  await assert.rejects(
+    begin("Ana", "10.0.0.1"),
+    (e: unknown) => e instanceof FileStoreError && e.code === "too_many_uploads",
+  );
+  for (const r of running) await store.abandon(r, true);
+  // Per address: other names behind the same address share its cap of 4.
+  await store.abandon(await begin("Bob", "10.0.0.1"), true);
+  await store.abandon(await begin("Eve", "10.0.0.1"), true);
+  const parts = [...Deno.readDirSync(join(dir, "tmp"))].length;
+  assert.equal(parts, 4);
+  await store.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("FileStore answers a resume of an upload already published with the file", async () => {
+  const dir = await tempDir();
+  const store = await FileStore.open(dir);
+  const slot = await store.beginUpload("Ana", { filename: "a.txt", size: 4 });
+  await Deno.writeTextFile(slot.path, "hola");
+  const info = await store.publish(slot, sha("hola"), "Ana");
+  await store.close();
+  // The connection broke while the server synced: the client resumes, after a restart too.
+  const again = await FileStore.open(dir);
+  const resumed = await again.beginUpload("Ana", {
+    filename: "a.txt",
+    size: 4,
+    resume: slot.uploadId,
+  });
+  assert.deepEqual(resumed.completed, info);
+  assert.equal(resumed.offset, 4);
+  await again.abandon(resumed, false); // nothing to undo
+  assert.equal(again.get(info.file_id)?.size, 4);
+  // Not for another name, nor once the file is gone.
+  await assert.rejects(
+    again.beginUpload("Eve", { filename: "a.txt", size: 4, resume: slot.uploadId }),
+    (e: unknown) => e instanceof FileStoreError && e.code === "not_found",
+  );
+  await again.remove(info.file_id);
+  await assert.rejects(
+    again.beginUpload("Ana", { filename: "a.txt", size: 4, resume: slot.uploadId }),
+    (e: unknown) => e instanceof FileStoreError && e.code === "not_found",
+  );
+  await again.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("FileStore counts a running upload without its reservation by the bytes it received", async () => {
+  const dir = await tempDir();
+  const store = await FileStore.open(dir, { quota: 100 });
+  const slow = await store.beginUpload("Eve", { filename: "slow", size: 90 });
+  store.progress(slow, 1);
+  assert.equal(store.used, 90);
+  store.dropReservation(slow);
+  assert.equal(store.used, 1);
+  const other = await store.beginUpload("Ana", { filename: "b", size: 60 });
+  store.progress(slow, 39); // 40 + 60 fit
+  assert.throws(
+    () => store.progress(slow, 1),
+    (e: unknown) => e instanceof FileStoreError && e.code === "quota_exceeded",
+  );
+  await store.abandon(other, false);
+  await store.abandon(slow, false);
+  assert.equal(store.used, 0);
   await store.close();
   await Deno.remove(dir, { recursive: true });
 });

@@ -8,6 +8,7 @@ import { join, sep } from "node:path";
 import { encodeFrame, type Message } from "../lib/protocol/frame.ts";
 import { type FileInfo, FileStore } from "../lib/server/file_store.ts";
 import { type FileServerOptions, serveFiles } from "../lib/server/file_server.ts";
+import type { ServerLogEvent } from "../lib/server/log_event.ts";
 import { downloadFile, uploadFile } from "../lib/client/transfers.ts";
 import { withDeadline } from "./wait.ts";
 
@@ -23,29 +24,37 @@ export interface TestServer {
   port: number;
   store: FileStore;
   published: FileInfo[];
-  logs: string[];
+  /** Log events of the server, in order. */
+  logs: ServerLogEvent[];
   close(): Promise<void>;
 }
 
 /** Starts a file server over `<tmp>/storage`; files outside it live in `<tmp>`. */
 export async function startFileServer(
-  options: Partial<FileServerOptions> & { parent?: string; quota?: number; maxUpload?: number } =
-    {},
+  options: Partial<FileServerOptions> & {
+    parent?: string;
+    quota?: number;
+    maxUpload?: number;
+    /** The store's clock (default: the server's `clock`, else the system's). */
+    now?: () => number;
+  } = {},
 ): Promise<TestServer> {
   const parent = options.parent ?? await Deno.makeTempDir({ prefix: "pc3_files_" });
   const storage = join(parent, "storage");
+  const clock = options.clock;
   const store = await FileStore.open(storage, {
     quota: options.quota,
     maxUpload: options.maxUpload,
+    ...(options.now ? { now: options.now } : clock ? { now: () => clock.now() } : {}),
   });
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   const published: FileInfo[] = [];
-  const logs: string[] = [];
+  const logs: ServerLogEvent[] = [];
   const server = serveFiles(listener, {
     sessionName: (t) => t === TOKEN ? NAME : t === "bob-token" ? "Bob" : undefined,
     onPublished: (info) => published.push(info),
-    log: (line) => logs.push(line),
+    log: (event) => logs.push(event),
     ...options,
     store,
   });

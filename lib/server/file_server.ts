@@ -14,13 +14,18 @@
 
 import { DEFAULT_MAX_FRAME, encodeFrame } from "../protocol/frame.ts";
 import { type Lang, translator } from "../protocol/i18n.ts";
+import { type Clock, systemClock } from "../protocol/clock.ts";
 import type { LinkClock } from "../net/file_link.ts";
 import { ConnectionListener, type PeerInfo } from "../net/listener.ts";
 import type { FileInfo, FileStore } from "./file_store.ts";
 import { FileConnection } from "./files/connection.ts";
 import { handleDownload } from "./files/download.ts";
-import type { SyncFile } from "./files/receive.ts";
+import type { SyncFile, WriteData } from "./files/receive.ts";
 import { parseUpload, Refusal, type UploadRules } from "./files/request.ts";
+import { type UploadLimitOptions, UploadLimits } from "./files/upload_limits.ts";
+import type { ProgressRule } from "./files/variant.ts";
+import { type LogSink, noLog } from "./log_event.ts";
+import { netErrorName } from "./log.ts";
 import { serverText, type ServerTextKey } from "./text.ts";
 import { handleUpload, type UploadContext } from "./files/upload.ts";
 
@@ -44,12 +49,24 @@ export interface FileServerOptions {
   maxPerIp?: number;
   /** Language of error messages (default "es"). */
   lang?: Lang;
-  /** Where unexpected failures are logged (default console.error). */
-  log?: (line: string) => void;
-  /** Clock of the header deadlines and stall timers (tests inject one). */
-  clock?: LinkClock;
+  /**
+   * The server's log (lib/server/log_event.ts): `downloaded`, `v1_uploaded`,
+   * `v1_expired`, `disk_full`, `refused`, `rate_limited`, `net_error`,
+   * `file_error` (unexpected failures). Default: dropped.
+   */
+  log?: LogSink;
+  /** Per-member and per-address upload limits (defaults in files/upload_limits.ts). */
+  limits?: UploadLimitOptions;
+  /** v1 uploads never announced in the room are deleted after this long (default 10 min). */
+  v1AnnounceMs?: number;
+  /** What an upload must move to keep its quota reservation (default 256 KiB per 30 s). */
+  progress?: ProgressRule;
+  /** Clock of the header deadlines, stall timers, progress windows and v1 expiry (tests inject one). */
+  clock?: Clock;
   /** How uploads are flushed to disk (default `file.syncData()`; tests inject a slow one). */
   syncFile?: SyncFile;
+  /** How uploads are written to disk (default `file.write`; tests inject a full disk). */
+  writeData?: WriteData;
 }
 
 /** A running file server. */
@@ -60,6 +77,8 @@ export interface FileServer {
 
 /** How often interrupted uploads older than 24 h are swept while the server runs. */
 const SWEEP_EVERY_MS = 3600_000;
+/** Default time a v1 upload has to be announced in the room before it is deleted. */
+export const V1_ANNOUNCE_MS = 600_000;
 
 /**
  * Serves the file port on `listener` until `close()`. Each connection
@@ -81,8 +100,9 @@ const SWEEP_EVERY_MS = 3600_000;
  */
 export function serveFiles(listener: Deno.Listener, options: FileServerOptions): FileServer {
   const t = translator(serverText, options.lang ?? "es");
-  const log = options.log ?? ((line: string) => console.error(line));
+  const log = options.log ?? noLog;
   const store = options.store;
+  const clock = options.clock ?? systemClock;
   const headerMs = options.helloTimeoutMs ?? 10_000;
   const errorFrame = (code: string, key: ServerTextKey, params = {}) =>
     encodeFrame({ type: "error", code, message: t(key, params) });
@@ -95,7 +115,11 @@ export function serveFiles(listener: Deno.Listener, options: FileServerOptions):
       timeoutFrame,
       onPublished: options.onPublished,
       log,
+      limits: new UploadLimits(options.limits ?? {}, { now: () => clock.now(), log }),
+      clock,
+      ...(options.progress ? { progress: options.progress } : {}),
       ...(options.syncFile ? { sync: options.syncFile } : {}),
+      ...(options.writeData ? { write: options.writeData } : {}),
     },
     rules: {
       maxUpload: store.maxUpload,
@@ -111,12 +135,27 @@ export function serveFiles(listener: Deno.Listener, options: FileServerOptions):
   const accepting = new ConnectionListener(
     listener,
     (conn, peer) => handleConnection(conn, peer, server),
-    { maxPerIp: options.maxPerIp ?? 64, log, name: "PC3 files" },
+    {
+      maxPerIp: options.maxPerIp ?? 64,
+      log: (line) => log({ kind: "file_error", ip: "-", error: line }),
+      name: "PC3 files",
+    },
   );
+  const fail = (what: string) => (e: unknown) =>
+    log({ kind: "file_error", ip: "-", error: `${what}: ${(e as Error).message}` });
   // Interrupted uploads expire after 24 h even if the server never restarts.
   const sweeper = setInterval(() => {
-    store.sweepParts().catch((e) => log(`PC3 files: part sweep failed: ${(e as Error).message}`));
+    store.sweepParts().catch(fail("part sweep"));
   }, SWEEP_EVERY_MS);
+  // v1 uploads nobody announced in the room go (PROTOCOL.md 3.2); checked every tenth of the time.
+  const v1AnnounceMs = options.v1AnnounceMs ?? V1_ANNOUNCE_MS;
+  const expireV1 = () =>
+    store.expireV1(v1AnnounceMs).then((gone) => {
+      for (const f of gone) {
+        log({ kind: "v1_expired", ip: f.ip, name: f.filename, size: f.size, id: f.file_id });
+      }
+    }).catch(fail("v1 expiry"));
+  const expirer = clock.setInterval(expireV1, Math.max(1000, v1AnnounceMs / 10));
 
   let closed: Promise<void> | null = null;
   return {
@@ -127,6 +166,7 @@ export function serveFiles(listener: Deno.Listener, options: FileServerOptions):
         for (const c of server.connections) c.shutdown(bye);
         await accepting.settled();
         clearInterval(sweeper);
+        clock.clearInterval(expirer);
       })();
       return closed;
     },
@@ -170,12 +210,18 @@ async function handleConnection(
     await c.linger();
   } catch (e) {
     if (e instanceof Refusal) {
-      if (!c.link.closed) {
-        await c.refuse(server.errorFrame(e.code, e.key, e.params));
-        await c.linger();
-      }
+      if (!c.link.closed) await c.refuse(server.errorFrame(e.code, e.key, e.params));
+      if (e.drain > 0) await c.drain(e.drain, server.upload.stallMs);
+      await c.linger();
+    } else if (netErrorName(e) !== null) {
+      // An ordinary cut (reset, broken pipe): one plain line, never a stack trace.
+      server.upload.log({ kind: "net_error", what: "files", ip: peer.ip, error: netErrorName(e)! });
     } else if (!c.link.closed) {
-      server.upload.log(`PC3 files: ${peer.ip}: ${(e as Error)?.stack ?? e}`);
+      server.upload.log({
+        kind: "file_error",
+        ip: peer.ip,
+        error: String((e as Error)?.stack ?? e),
+      });
       await c.refuse(server.errorFrame("server_error", "server_error"));
     }
   } finally {

@@ -2,25 +2,32 @@
  * File storage of the PC3 server (the `--storage` directory).
  *
  * Layout:
- * - `files/<blob>`: published data, under server-generated names;
+ * - `files/<blob>`: published data, under server-generated names; one blob
+ *   per distinct content (same SHA-256), shared by every record of it;
  * - `tmp/<upload_id>.part`: uploads in progress (resumable for 24 h);
  * - `index.json`: the index, an {@link AtomicJsonFile} (temporary file, sync,
  *   rename; a corrupt index is set aside and reported, never overwritten).
  *
  * Public file ids are never used as paths: v1 clients choose their own ids.
- * Quota counts published files, the declared size of every running upload
- * (so concurrent uploads cannot overshoot it) and the bytes idle resumable
- * parts hold on disk (so abandoned uploads do not block the quota for 24 h).
+ * Quota counts each blob once, idle resumable parts by the bytes they hold,
+ * and running uploads by their declared size while they make progress (a
+ * reservation); an upload too slow to keep its reservation counts by what
+ * it has received, and is refused `quota_exceeded` if that outgrows the room.
  *
  * @module
  */
 
-import { randomBytes, randomInt } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { AtomicJsonFile, type JsonFileProblem } from "../net/atomic_json.ts";
-import { sweepPartFiles } from "./files/part_files.ts";
+import type { LogSink } from "./log_event.ts";
+import { createPart, removeOrphanBlobs } from "./files/blobs.ts";
+import { FileCatalog, newFileId } from "./files/catalog.ts";
+import { partsOverCap, sweepPartFiles } from "./files/part_files.ts";
+import { Reservations } from "./files/reservations.ts";
 import { checkResume, FileStoreError } from "./files/store_error.ts";
 import {
+  type DoneRecord,
   type FileInfo,
   type IndexData,
   type PartRecord,
@@ -39,13 +46,19 @@ export const DEFAULT_MAX_UPLOAD = 16 * 1024 ** 3;
 export const DEFAULT_QUOTA = 64 * 1024 ** 3;
 /** How long an interrupted upload stays resumable. */
 export const PART_LIFETIME_MS = 24 * 3600 * 1000;
+/** Default cap of resumable parts per uploader name, and per address. */
+export const DEFAULT_PART_CAPS = { perOwner: 8, perIp: 32 } as const;
 
 /** Options of {@link FileStore.open}. */
 export interface FileStoreOptions {
   quota?: number;
   maxUpload?: number;
+  /** Resumable parts kept per uploader name and per address; the oldest idle ones go first. */
+  partCaps?: { perOwner: number; perIp: number };
   /** Told about problems met while opening (corrupt index set aside, unreadable parts). */
   onProblem?: (problem: StoreProblem) => void;
+  /** The server's log: `orphans_removed` {count} at open. */
+  log?: LogSink;
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -54,8 +67,6 @@ export interface FileStoreOptions {
 export type StoreProblem =
   | { kind: "corrupt_index"; file: string; aside: string; detail: string }
   | { kind: "save_failed"; file: string; detail: string };
-
-const ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 
 function randomHex(bytes: number): string {
   return randomBytes(bytes).toString("hex");
@@ -75,57 +86,69 @@ export class FileStore {
   readonly dir: string;
   readonly quota: number;
   readonly maxUpload: number;
-  #files = new Map<string, StoredFile>();
+  #catalog = new FileCatalog();
   #parts = new Map<string, PartRecord>();
-  /** Upload ids and v1 file ids held by uploads running right now. */
-  #active = new Set<string>();
-  /** v1 file ids being uploaded, with their declared sizes. */
-  #activeV1 = new Map<string, number>();
+  #done = new Map<string, DoneRecord>();
+  /** Uploads running right now. */
+  #running = new Reservations();
+  #partCaps: { perOwner: number; perIp: number };
   #index: AtomicJsonFile<IndexData>;
+  #indexLost = false;
   #closed = false;
   #now: () => number;
+  #log: LogSink;
 
   private constructor(dir: string, options: FileStoreOptions) {
     this.dir = dir;
     this.quota = options.quota ?? DEFAULT_QUOTA;
     this.maxUpload = options.maxUpload ?? DEFAULT_MAX_UPLOAD;
+    this.#partCaps = options.partCaps ?? DEFAULT_PART_CAPS;
     this.#now = options.now ?? Date.now;
+    this.#log = options.log ?? (() => {});
     const onProblem = options.onProblem;
-    // Without a listener, AtomicJsonFile logs problems itself.
     this.#index = new AtomicJsonFile(join(dir, "index.json"), {
       validate: validateIndex,
       now: this.#now,
-      ...(onProblem === undefined ? {} : {
-        onProblem: (p: JsonFileProblem) =>
+      onProblem: (p: JsonFileProblem) => {
+        if (p.kind === "corrupt") this.#indexLost = true;
+        // Without a listener, problems are printed as AtomicJsonFile would.
+        if (onProblem === undefined) console.error(`PC3 files: ${p.file}: ${p.detail}`);
+        else {
           onProblem(
             p.kind === "corrupt"
               ? { kind: "corrupt_index", file: p.file, aside: p.aside, detail: p.detail }
               : { kind: "save_failed", file: p.file, detail: p.detail },
-          ),
-      }),
+          );
+        }
+      },
     });
   }
 
   /**
    * Opens (creating if needed) a storage directory. A corrupt index is
    * renamed aside and reported through `onProblem`; stale parts (older than
-   * 24 h, or unknown to the index) are removed.
+   * 24 h, or unknown to the index) are removed, and so are blobs the index
+   * does not know (unless the index was lost: nothing is deleted on a guess).
    */
   static async open(dir: string, options: FileStoreOptions = {}): Promise<FileStore> {
     const store = new FileStore(dir, options);
     await Deno.mkdir(join(dir, "files"), { recursive: true });
     await Deno.mkdir(join(dir, "tmp"), { recursive: true });
-    await store.#load();
+    const loaded = await store.#load();
+    if (loaded && !store.#indexLost) {
+      const count = await removeOrphanBlobs(join(dir, "files"), (b) => store.#catalog.hasBlob(b));
+      if (count > 0) store.#log({ kind: "orphans_removed", count });
+    }
     await store.sweepParts();
     return store;
   }
 
-  async #load(): Promise<void> {
-    // A corrupt index is set aside and reported by AtomicJsonFile. Its blobs stay on
-    // disk (nothing is deleted on a guess); they are just no longer listed.
+  async #load(): Promise<boolean> {
     const data = await this.#index.load();
-    for (const f of data?.files ?? []) this.#files.set(f.file_id, f);
+    for (const f of data?.files ?? []) this.#catalog.add(f);
     for (const p of data?.parts ?? []) this.#parts.set(p.upload_id, p);
+    for (const d of data?.done ?? []) this.#done.set(d.upload_id, d);
+    return data !== undefined;
   }
 
   /**
@@ -134,18 +157,22 @@ export class FileStore {
    * open and periodically by the file server.
    */
   async sweepParts(): Promise<void> {
+    const now = this.#now();
     const kept = await sweepPartFiles(join(this.dir, "tmp"), {
-      now: this.#now(),
+      now,
       lifetimeMs: PART_LIFETIME_MS,
-      isActive: (id) => this.#active.has(id),
+      isActive: (id) => this.#running.has(id),
       isKnown: (id) => this.#parts.has(id),
     });
     let changed = false;
     for (const [id, record] of [...this.#parts]) {
-      if (this.#active.has(id)) continue;
+      if (this.#running.has(id)) continue;
       const size = kept.get(id);
-      if (size === undefined) changed = this.#dropPart(id) || changed;
+      if (size === undefined) changed = this.#parts.delete(id) || changed;
       else record.have = size;
+    }
+    for (const [id, d] of [...this.#done]) {
+      if (now - d.ts > PART_LIFETIME_MS) changed = this.#done.delete(id) || changed;
     }
     if (changed) await this.#save();
   }
@@ -153,36 +180,45 @@ export class FileStore {
   /** Published and announced files, oldest first. */
   list(): FileInfo[] {
     const out: FileInfo[] = [];
-    for (const f of this.#files.values()) {
+    for (const f of this.#catalog.values()) {
       if (f.v1 === undefined || f.v1.announced) out.push(publicInfo(f));
     }
     return out.sort((a, b) => a.ts - b.ts);
   }
 
-  /** A stored file (announced or not) by its public id. */
+  /** A stored file (announced or not) by its public id, in any letter case. */
   get(fileId: string): FileInfo | undefined {
-    const f = this.#files.get(fileId);
+    const f = this.#catalog.get(fileId);
     return f === undefined ? undefined : publicInfo(f);
   }
 
   /** Where the data of a stored file lives, or undefined. */
   blobPath(fileId: string): string | undefined {
-    const f = this.#files.get(fileId);
+    const f = this.#catalog.get(fileId);
     return f === undefined ? undefined : join(this.dir, "files", f.blob);
   }
 
+  /** Files published by `owner` (counted against the per-member cap). */
+  filesFrom(owner: string): number {
+    return this.#catalog.countFrom(owner);
+  }
+
+  /** v1 uploads from `ip` stored but not announced yet, and those running. */
+  pendingV1(ip: string): number {
+    return this.#catalog.pendingV1(ip) + this.#running.v1From(ip);
+  }
+
   /**
-   * Bytes counted against the quota: published files, the declared size of
-   * every running upload, and what idle resumable parts hold on disk.
+   * Bytes counted against the quota: each blob once, idle parts by their
+   * bytes on disk, running uploads by their declared size while they hold a
+   * reservation and by their bytes received once they lost it.
    */
   get used(): number {
-    let total = 0;
-    for (const f of this.#files.values()) total += f.size;
+    let total = this.#catalog.bytes;
     for (const p of this.#parts.values()) {
-      total += this.#active.has(p.upload_id) ? p.size : Math.min(p.have ?? p.size, p.size);
+      if (!this.#running.has(p.upload_id)) total += Math.min(p.have ?? p.size, p.size);
     }
-    for (const size of this.#activeV1.values()) total += size;
-    return total;
+    return total + this.#running.bytes;
   }
 
   /**
@@ -190,12 +226,12 @@ export class FileStore {
    * becomes announced as `from`'s. Returns its info, or undefined.
    */
   claimV1(fileId: string, ip: string, from: string): FileInfo | undefined {
-    const f = this.#files.get(fileId);
+    const f = this.#catalog.get(fileId);
     if (f?.v1 === undefined || f.v1.announced || f.v1.ip !== ip) return undefined;
     f.v1.announced = true;
     f.from = from;
     f.ts = this.#now();
-    this.#scheduleSave();
+    void this.#save();
     return publicInfo(f);
   }
 
@@ -218,32 +254,27 @@ export class FileStore {
 
   /**
    * Starts (or, with `resume`, continues) a v2 upload owned by session name
-   * `owner`. Throws {@link FileStoreError} (`upload_too_large`,
-   * `quota_exceeded`, `not_found`, `resume_size`, `upload_running`).
+   * `owner`, from address `ip`. Throws {@link FileStoreError}
+   * (`upload_too_large`, `quota_exceeded`, `not_found`, `resume_size`,
+   * `upload_running`, `too_many_uploads`).
    */
   async beginUpload(
     owner: string,
-    request: { filename: string; size: number; resume?: string },
+    request: { filename: string; size: number; resume?: string; ip?: string },
   ): Promise<UploadSlot> {
     this.#ensureOpen();
     if (request.resume !== undefined) {
-      const p = this.#parts.get(request.resume);
-      checkResume(p, { owner, size: request.size, id: request.resume }, this.#active);
-      // Running again, the upload counts with its whole size.
-      this.#checkSize(p.size, Math.min(p.have ?? p.size, p.size));
-      const path = this.#partPath(p.upload_id);
-      this.#active.add(p.upload_id); // before any await: a concurrent resume is refused
-      let offset = 0;
-      try {
-        offset = Math.min((await Deno.stat(path)).size, p.size);
-      } catch { /* part gone: start over */ }
-      return { uploadId: p.upload_id, path, filename: p.filename, size: p.size, offset };
+      const done = this.#completed(owner, request.resume, request.size);
+      if (done !== undefined) return done;
+      return await this.#resume(owner, request.resume, request.size);
     }
     this.#checkSize(request.size);
+    await this.#makeRoomForPart(owner, request.ip);
     const uploadId = randomHex(12);
     const record: PartRecord = {
       upload_id: uploadId,
       owner,
+      ...(request.ip !== undefined ? { ip: request.ip } : {}),
       filename: request.filename,
       size: request.size,
       created: this.#now(),
@@ -251,13 +282,62 @@ export class FileStore {
     const path = this.#partPath(uploadId);
     // Registered before the first await: concurrent checks and sweeps see it at once.
     this.#parts.set(uploadId, record);
-    this.#active.add(uploadId);
+    this.#running.start(uploadId, request.size, 0);
     await createPart(path, () => {
       this.#parts.delete(uploadId);
-      this.#active.delete(uploadId);
+      this.#running.release(uploadId);
     });
     await this.#save();
     return { uploadId, path, filename: request.filename, size: request.size, offset: 0 };
+  }
+
+  /** A resume of an upload already published by `owner`: its file, or undefined. */
+  #completed(owner: string, uploadId: string, size: number): UploadSlot | undefined {
+    const d = this.#done.get(uploadId);
+    if (d === undefined || d.owner !== owner || this.#parts.has(uploadId)) return undefined;
+    const f = this.#catalog.get(d.file_id);
+    if (f === undefined || f.file_id !== d.file_id || f.size !== size) return undefined;
+    const path = join(this.dir, "files", f.blob);
+    return { uploadId, path, filename: f.filename, size, offset: size, completed: publicInfo(f) };
+  }
+
+  async #resume(owner: string, uploadId: string, size: number): Promise<UploadSlot> {
+    const p = this.#parts.get(uploadId);
+    checkResume(p, { owner, size, id: uploadId }, this.#running.ids());
+    // Running again, the upload counts with its whole size.
+    this.#checkSize(p.size, Math.min(p.have ?? p.size, p.size));
+    const path = this.#partPath(p.upload_id);
+    // Before any await: a concurrent resume is refused.
+    this.#running.start(p.upload_id, p.size, 0);
+    let offset = 0;
+    try {
+      offset = Math.min((await Deno.stat(path)).size, p.size);
+    } catch { /* part gone: start over */ }
+    this.#running.setHave(p.upload_id, offset);
+    return { uploadId: p.upload_id, path, filename: p.filename, size: p.size, offset };
+  }
+
+  /**
+   * Keeps the resumable parts of `owner` and of `ip` under their caps by
+   * dropping the oldest idle ones; throws `too_many_uploads` when the parts
+   * over the cap are all running.
+   */
+  async #makeRoomForPart(owner: string, ip: string | undefined): Promise<void> {
+    const who = {
+      owner,
+      ...(ip !== undefined ? { ip } : {}),
+      isRunning: (id: string) => this.#running.has(id),
+    };
+    const drop = partsOverCap(this.#parts.values(), who, this.#partCaps);
+    if (drop === null) {
+      throw new FileStoreError("too_many_uploads", `Too many uploads in progress: ${owner}`, {
+        limit: this.#partCaps.perOwner,
+      });
+    }
+    for (const id of drop) {
+      this.#parts.delete(id);
+      await Deno.remove(this.#partPath(id)).catch(() => {});
+    }
   }
 
   /**
@@ -270,19 +350,15 @@ export class FileStore {
     request: { filename: string; size: number },
   ): Promise<UploadSlot> {
     this.#ensureOpen();
-    if (this.#files.has(fileId) || this.#activeV1.has(fileId)) {
+    if (this.#catalog.get(fileId)?.file_id === fileId || this.#running.hasV1(fileId)) {
       throw new FileStoreError("file_exists", `File id already used: ${fileId}`, { id: fileId });
     }
     this.#checkSize(request.size);
     const uploadId = randomHex(12);
     const path = this.#partPath(uploadId);
     // Registered before the first await: a second upload with the same id sees it at once.
-    this.#activeV1.set(fileId, request.size);
-    this.#active.add(uploadId);
-    await createPart(path, () => {
-      this.#activeV1.delete(fileId);
-      this.#active.delete(uploadId);
-    });
+    this.#running.start(uploadId, request.size, 0, { fileId, ip });
+    await createPart(path, () => this.#running.release(uploadId));
     return {
       uploadId,
       path,
@@ -294,18 +370,42 @@ export class FileStore {
   }
 
   /**
-   * Publishes a complete, verified upload: moves the part into `files/`,
-   * indexes it and saves the index. `from` is the uploader's name (empty for
-   * v1 until announced).
+   * Counts `bytes` more received by a running upload. Once it lost its
+   * reservation ({@link dropReservation}), throws `quota_exceeded` when what
+   * it holds no longer fits.
+   */
+  progress(slot: UploadSlot, bytes: number): void {
+    this.#running.progress(slot.uploadId, bytes, this.quota, () => this.used);
+  }
+
+  /**
+   * A running upload too slow to hold its reservation: from now on it
+   * counts by the bytes it has received, so it cannot keep others out.
+   */
+  dropReservation(slot: UploadSlot): void {
+    this.#running.drop(slot.uploadId);
+  }
+
+  /**
+   * Publishes a complete, verified upload: moves the part into `files/` (or,
+   * when the same content is stored already, drops it and shares that
+   * blob), indexes it and saves the index. `from` is the uploader's name
+   * (empty for v1 until announced).
    */
   async publish(slot: UploadSlot, sha256: string, from: string): Promise<FileInfo> {
     this.#ensureOpen();
-    const blob = randomHex(16);
-    await Deno.rename(slot.path, join(this.dir, "files", blob));
+    let blob = this.#catalog.blobWith(sha256);
+    if (blob !== undefined && await exists(join(this.dir, "files", blob))) {
+      await Deno.remove(slot.path);
+    } else {
+      blob = randomHex(16);
+      await Deno.rename(slot.path, join(this.dir, "files", blob));
+    }
     // Chosen and indexed with no await in between, so no concurrent publish takes it.
-    const fileId = slot.v1?.fileId ?? this.#newFileId();
-    this.#release(slot);
-    this.#dropPart(slot.uploadId);
+    const fileId = slot.v1?.fileId ??
+      newFileId((id) => this.#catalog.taken(id) || this.#running.hasV1(id));
+    this.#running.release(slot.uploadId);
+    this.#parts.delete(slot.uploadId);
     const stored: StoredFile = {
       file_id: fileId,
       filename: slot.filename,
@@ -316,7 +416,15 @@ export class FileStore {
       blob,
       ...(slot.v1 ? { v1: { ip: slot.v1.ip, announced: false } } : {}),
     };
-    this.#files.set(fileId, stored);
+    this.#catalog.add(stored);
+    if (slot.v1 === undefined) {
+      this.#done.set(slot.uploadId, {
+        upload_id: slot.uploadId,
+        owner: from,
+        file_id: fileId,
+        ts: stored.ts,
+      });
+    }
     await this.#save();
     return publicInfo(stored);
   }
@@ -327,6 +435,7 @@ export class FileStore {
    * never kept (v1 has no resume).
    */
   async abandon(slot: UploadSlot, keep: boolean): Promise<void> {
+    if (slot.completed !== undefined) return;
     const record = this.#parts.get(slot.uploadId);
     if (keep && slot.v1 === undefined && record !== undefined) {
       // Idle from now on: the quota counts what the part holds, not its declared size.
@@ -335,54 +444,62 @@ export class FileStore {
       } catch {
         record.have = 0;
       }
-      this.#release(slot);
+      this.#running.release(slot.uploadId);
       await this.#save();
       return;
     }
-    this.#release(slot);
+    this.#running.release(slot.uploadId);
     await Deno.remove(slot.path).catch(() => {});
-    if (this.#dropPart(slot.uploadId)) await this.#save();
+    if (this.#parts.delete(slot.uploadId)) await this.#save();
   }
 
-  /** Frees what a running upload holds (v2 reservations live with the part record). */
-  #release(slot: UploadSlot): void {
-    this.#active.delete(slot.uploadId);
-    if (slot.v1 !== undefined) this.#activeV1.delete(slot.v1.fileId);
+  /**
+   * Deletes a stored file by its public id (any case). Its blob goes only
+   * when no other record shares it. Returns the file removed, or undefined.
+   */
+  async remove(fileId: string): Promise<FileInfo | undefined> {
+    const f = this.#catalog.get(fileId);
+    if (f === undefined) return undefined;
+    const removed = this.#catalog.remove(f.file_id)!;
+    if (removed.blobFree) await Deno.remove(join(this.dir, "files", f.blob)).catch(() => {});
+    await this.#save();
+    return publicInfo(f);
   }
 
-  #dropPart(uploadId: string): boolean {
-    const p = this.#parts.get(uploadId);
-    if (p === undefined) return false;
-    this.#parts.delete(uploadId);
-    return true;
+  /**
+   * Deletes the v1 uploads never announced within `maxAgeMs` of their
+   * upload (PROTOCOL.md 3.2), and returns them with their addresses.
+   */
+  async expireV1(maxAgeMs: number): Promise<Array<FileInfo & { ip: string }>> {
+    const now = this.#now();
+    const old = [...this.#catalog.values()].filter((f) =>
+      f.v1 !== undefined && !f.v1.announced && now - f.ts > maxAgeMs
+    );
+    const out: Array<FileInfo & { ip: string }> = [];
+    for (const f of old) {
+      const removed = this.#catalog.remove(f.file_id)!;
+      if (removed.blobFree) await Deno.remove(join(this.dir, "files", f.blob)).catch(() => {});
+      out.push({ ...publicInfo(f), ip: f.v1!.ip });
+    }
+    if (out.length > 0) await this.#save();
+    return out;
   }
 
   #partPath(uploadId: string): string {
     return join(this.dir, "tmp", `${uploadId}.part`);
   }
 
-  #newFileId(): string {
-    for (;;) {
-      let id = "";
-      for (let i = 0; i < 6; i++) id += ID_ALPHABET[randomInt(ID_ALPHABET.length)];
-      if (!this.#files.has(id) && !this.#activeV1.has(id)) return id;
-    }
-  }
-
   #ensureOpen(): void {
     if (this.#closed) throw new FileStoreError("server_shutdown", "Store is closed");
-  }
-
-  #scheduleSave(): void {
-    void this.#save();
   }
 
   /** Writes the index atomically; saves are serialised and coalesced. */
   #save(): Promise<void> {
     return this.#index.save({
       version: 1,
-      files: [...this.#files.values()],
+      files: [...this.#catalog.values()],
       parts: [...this.#parts.values()],
+      done: [...this.#done.values()],
     });
   }
 
@@ -396,12 +513,10 @@ export class FileStore {
   }
 }
 
-/** Creates an empty part file; if that fails, `undo` runs before the error is thrown. */
-async function createPart(path: string, undo: () => void): Promise<void> {
+async function exists(path: string): Promise<boolean> {
   try {
-    (await Deno.open(path, { write: true, createNew: true })).close();
-  } catch (e) {
-    undo();
-    throw e;
+    return (await Deno.stat(path)).isFile;
+  } catch {
+    return false;
   }
 }

@@ -69,6 +69,24 @@ export class FileConnection {
     } catch { /* peer gone */ }
   }
 
+  /**
+   * Reads and discards up to `limit` bytes the peer is still sending (the
+   * rest of an upload refused midway) until it stops, stalls for `stallMs`
+   * or closes: a client that reads only after sending then finds the error
+   * frame instead of a reset.
+   */
+  async drain(limit: number, stallMs: number): Promise<void> {
+    if (this.link.closed) return;
+    this.link.watch(stallMs);
+    const buf = new Uint8Array(256 * 1024);
+    let left = limit - this.link.decoder.takeRest().length;
+    while (left > 0) {
+      const n = await this.link.read(buf.subarray(0, Math.min(buf.length, left))).catch(() => null);
+      if (n === null) return;
+      left -= n;
+    }
+  }
+
   /** Graceful end: half-close, then drain briefly so unread input does not reset the reply. */
   async linger(): Promise<void> {
     if (this.link.closed) return;

@@ -8,6 +8,7 @@
 import { encodeFrame, type Message } from "../../protocol/frame.ts";
 import { pump } from "../../net/bulk_copy.ts";
 import type { FileStore } from "../file_store.ts";
+import type { LogSink } from "../log_event.ts";
 import type { FileConnection } from "./connection.ts";
 import { parseDownloadId, parseDownloadOffset, Refusal } from "./request.ts";
 
@@ -16,7 +17,8 @@ export interface DownloadContext {
   store: FileStore;
   /** Stall window while bytes should be moving. */
   stallMs: number;
-  log(line: string): void;
+  /** The server's log: `downloaded` when a whole file was sent. */
+  log: LogSink;
 }
 
 /** Sends the file a `download` request asks for; throws a {@link Refusal}. */
@@ -34,7 +36,7 @@ export async function handleDownload(
   try {
     file = await Deno.open(path, { read: true });
   } catch (e) {
-    context.log(`PC3 files: cannot open ${path}: ${(e as Error).message}`);
+    context.log({ kind: "file_error", ip: c.ip, error: `${path}: ${(e as Error).message}` });
     throw new Refusal("not_found", "v1_file_not_found");
   }
   try {
@@ -50,8 +52,8 @@ export async function handleDownload(
     }));
     const sent = await pump(file, c.link, info.size - offset);
     if (sent < info.size - offset) {
-      context.log(`PC3 files: blob shorter than its index entry: ${path}`);
-    }
+      context.log({ kind: "file_error", ip: c.ip, error: `blob shorter than its index: ${path}` });
+    } else context.log({ kind: "downloaded", by: c.ip, name: info.filename, id: info.file_id });
   } finally {
     file.close();
   }

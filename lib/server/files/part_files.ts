@@ -49,3 +49,41 @@ export async function sweepPartFiles(
   }
   return kept;
 }
+
+/** A resumable part as the cap sees it. */
+export interface CappedPart {
+  upload_id: string;
+  owner: string;
+  ip?: string;
+  created: number;
+}
+
+/**
+ * The idle parts to drop so that `owner` and `ip` each keep fewer than
+ * their cap before one more upload starts, oldest first. Returns null when
+ * that is impossible because the parts over a cap are all running.
+ */
+export function partsOverCap(
+  parts: Iterable<CappedPart>,
+  who: { owner: string; ip?: string; isRunning(uploadId: string): boolean },
+  caps: { perOwner: number; perIp: number },
+): string[] | null {
+  const all = [...parts].sort((a, b) => a.created - b.created);
+  const drop = new Set<string>();
+  const groups: Array<[(p: CappedPart) => boolean, number]> = [
+    [(p) => p.owner === who.owner, caps.perOwner],
+  ];
+  if (who.ip !== undefined) groups.push([(p) => p.ip === who.ip, caps.perIp]);
+  for (const [mine, cap] of groups) {
+    const kept = all.filter((p) => mine(p) && !drop.has(p.upload_id));
+    let over = kept.length - cap + 1;
+    for (const p of kept) {
+      if (over <= 0) break;
+      if (who.isRunning(p.upload_id)) continue;
+      drop.add(p.upload_id);
+      over--;
+    }
+    if (over > 0) return null;
+  }
+  return [...drop];
+}

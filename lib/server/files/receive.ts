@@ -23,6 +23,9 @@ export const SYNC_EVERY_BYTES = 64 * 1024 * 1024;
 /** How an upload's data reaches the disk (tests inject a slow one). */
 export type SyncFile = (file: Deno.FsFile) => Promise<void>;
 
+/** How an upload's bytes are written to its part (tests inject one that fails like a full disk). */
+export type WriteData = (file: Deno.FsFile, bytes: Uint8Array) => Promise<number>;
+
 /** The default {@link SyncFile}: `fdatasync` and its equivalents. */
 export const syncData: SyncFile = (file) => file.syncData();
 
@@ -42,6 +45,10 @@ export interface ReceiveOptions {
   sync?: SyncFile;
   /** Bytes between background syncs (default {@link SYNC_EVERY_BYTES}). */
   syncEvery?: number;
+  /** How to write (default `file.write`). */
+  write?: WriteData;
+  /** Told of every chunk written; may throw to stop the upload (quota). */
+  onBytes?: (count: number) => void;
 }
 
 /**
@@ -53,10 +60,12 @@ export async function receiveUpload(link: FileLink, options: ReceiveOptions): Pr
   const { file, hash, count } = options;
   const sync = options.sync ?? syncData;
   using syncer = new BackgroundSync(options.path, sync, options.syncEvery ?? SYNC_EVERY_BYTES);
+  const write = options.write ?? ((f: Deno.FsFile, b: Uint8Array) => f.write(b));
   const sink: ByteSink = {
     write: async (bytes) => {
-      const n = await link.pausedDuring(() => file.write(bytes));
+      const n = await link.pausedDuring(() => write(file, bytes));
       syncer.wrote(n);
+      options.onBytes?.(n);
       return n;
     },
   };

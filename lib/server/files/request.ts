@@ -26,12 +26,24 @@ export class Refusal extends Error {
   readonly key: ServerTextKey;
   /** Values for the text's placeholders. */
   readonly params: Record<string, string | number>;
+  /**
+   * Bytes the peer may still send after the refusal (the rest of an upload
+   * refused midway): read and discarded, so that closing does not reset the
+   * connection and lose the error frame before the peer reads it.
+   */
+  readonly drain: number;
 
-  constructor(code: string, key: ServerTextKey, params: Record<string, string | number> = {}) {
+  constructor(
+    code: string,
+    key: ServerTextKey,
+    params: Record<string, string | number> = {},
+    options: { drain?: number } = {},
+  ) {
     super(`File request refused: ${code}`);
     this.code = code;
     this.key = key;
     this.params = params;
+    this.drain = options.drain ?? 0;
   }
 }
 
@@ -161,6 +173,8 @@ export function storeRefusal(error: unknown, size: number, maxUpload: number): R
       return new Refusal(code, "resume_size", { detail: size });
     case "upload_running":
       return new Refusal(code, "upload_running", { detail: size });
+    case "too_many_uploads":
+      return new Refusal(code, "too_many_uploads", { limit: error.limit ?? "?" });
     case "file_exists":
       return new Refusal(code, "file_exists", { detail: error.message });
     case "server_shutdown":

@@ -19,6 +19,7 @@ export type FileStoreErrorCode =
   | "file_exists"
   | "resume_size"
   | "upload_running"
+  | "too_many_uploads"
   | "server_shutdown";
 
 /** A refusal of the store, with its reason and the values involved. */

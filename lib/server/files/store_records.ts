@@ -29,9 +29,24 @@ export interface PartRecord {
   /** Bytes in the part file when it was last left idle (quota counts these). */
   have?: number;
   owner: string;
+  /** Address the upload came from (parts per address are capped); absent in older indexes. */
+  ip?: string;
   filename: string;
   size: number;
   created: number;
+}
+
+/**
+ * An upload that completed and was published: a resume of its id (a client
+ * that lost the connection while the server synced) is answered with the
+ * published file instead of `not_found`. Kept as long as a part would be.
+ */
+export interface DoneRecord {
+  upload_id: string;
+  owner: string;
+  file_id: string;
+  /** When it was published, in Unix ms. */
+  ts: number;
 }
 
 /** An upload in progress, as handed to the file server. */
@@ -44,6 +59,8 @@ export interface UploadSlot {
   readonly offset: number;
   /** v1 uploads: the client-chosen id and uploader IP. */
   readonly v1?: { fileId: string; ip: string };
+  /** A resume of an upload already published: the file (nothing more is received). */
+  readonly completed?: FileInfo;
 }
 
 /** What index.json holds. */
@@ -51,6 +68,8 @@ export interface IndexData {
   version: number;
   files: StoredFile[];
   parts: PartRecord[];
+  /** Uploads completed recently (absent in older indexes). */
+  done?: DoneRecord[];
 }
 
 /** Checks a parsed index: every file entry must be sound; unsound part records are dropped. */
@@ -63,7 +82,8 @@ export function validateIndex(data: unknown): IndexData {
     if (!isStoredFile(f)) throw new SyntaxError(`Bad index entry: ${JSON.stringify(f)}`);
   }
   const parts = Array.isArray(o.parts) ? o.parts.filter(isPartRecord) : [];
-  return { version: 1, files: o.files, parts };
+  const done = Array.isArray(o.done) ? o.done.filter(isDoneRecord) : [];
+  return { version: 1, files: o.files, parts, done };
 }
 
 /** The public part of a stored file. */
@@ -85,6 +105,13 @@ export function isStoredFile(f: unknown): f is StoredFile {
     typeof o.filename === "string" && Number.isSafeInteger(o.size) &&
     typeof o.sha256 === "string" && typeof o.from === "string" && typeof o.ts === "number" &&
     typeof o.blob === "string" && /^[0-9a-f]{32}$/.test(o.blob);
+}
+
+/** Whether an index entry is a sound record of a completed upload. */
+function isDoneRecord(d: unknown): d is DoneRecord {
+  const o = d as Record<string, unknown>;
+  return typeof o === "object" && o !== null && typeof o.upload_id === "string" &&
+    typeof o.owner === "string" && typeof o.file_id === "string" && typeof o.ts === "number";
 }
 
 /** Whether an index entry is a sound resumable part. */

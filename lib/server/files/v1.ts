@@ -25,8 +25,15 @@ export function v1Variant(req: Extract<UploadRequest, { version: 1 }>, ip: strin
       size: info.size,
       sha256: info.sha256,
     }),
-    published() {
-      // Announced by the uploader's chat connection, not here.
+    published(info, context) {
+      // Announced by the uploader's chat connection, not here; the teacher hears of it now.
+      context.log({
+        kind: "v1_uploaded",
+        ip,
+        name: info.filename,
+        size: info.size,
+        id: info.file_id,
+      });
     },
   };
 }

@@ -9,9 +9,24 @@
  */
 
 import type { Message } from "../../protocol/frame.ts";
+import type { LinkClock } from "../../net/file_link.ts";
 import type { FileInfo, FileStore, UploadSlot } from "../file_store.ts";
-import type { SyncFile } from "./receive.ts";
+import type { LogSink } from "../log_event.ts";
+import type { SyncFile, WriteData } from "./receive.ts";
 import type { UploadRequest } from "./request.ts";
+import type { UploadLimits } from "./upload_limits.ts";
+
+/**
+ * How much an upload must move to keep its quota reservation: at least
+ * `minBytes` (or what is left) in every `windowMs`.
+ */
+export interface ProgressRule {
+  windowMs: number;
+  minBytes: number;
+}
+
+/** Default {@link ProgressRule}: 256 KiB every 30 s (about 8.5 KiB/s). */
+export const PROGRESS_RULE: ProgressRule = { windowMs: 30_000, minBytes: 256 * 1024 };
 
 /** What the upload handler needs from the server. */
 export interface UploadContext {
@@ -24,17 +39,26 @@ export interface UploadContext {
   timeoutFrame: Uint8Array;
   /** A v2 upload was published. */
   onPublished(info: FileInfo): void;
-  log(line: string): void;
+  /** The server's log. */
+  log: LogSink;
   /** How data is flushed to disk. */
   sync?: SyncFile;
+  /** How data is written to disk (tests inject a full disk). */
+  write?: WriteData;
+  /** Per-member and per-address upload limits (none when absent). */
+  limits?: UploadLimits;
+  /** What keeps a quota reservation (default {@link PROGRESS_RULE}). */
+  progress?: ProgressRule;
+  /** Clock of the progress windows. */
+  clock?: LinkClock;
 }
 
 /** How one protocol version runs an upload. */
 export interface UploadVariant {
   /** Uploader's name recorded with the file ("" for v1 until announced). */
   owner: string;
-  /** Reserves the upload in the store. */
-  begin(store: FileStore): Promise<UploadSlot>;
+  /** Reserves the upload in the store, for a peer at `ip`. */
+  begin(store: FileStore, ip: string): Promise<UploadSlot>;
   /** Whether a part left by a failure stays resumable. */
   resumable: boolean;
   /** The frame sent before the data (v2 `upload_ready`), or null. */
@@ -51,10 +75,11 @@ export interface UploadVariant {
 export function v2Variant(req: Extract<UploadRequest, { version: 2 }>): UploadVariant {
   return {
     owner: req.owner,
-    begin: (store) =>
+    begin: (store, ip) =>
       store.beginUpload(req.owner, {
         filename: req.filename,
         size: req.size,
+        ip,
         ...(req.resume !== undefined ? { resume: req.resume } : {}),
       }),
     resumable: true,
@@ -71,7 +96,7 @@ export function v2Variant(req: Extract<UploadRequest, { version: 2 }>): UploadVa
       try {
         context.onPublished(info);
       } catch (e) {
-        context.log(`PC3 files: onPublished failed: ${(e as Error).message}`);
+        context.log({ kind: "file_error", ip: "-", error: `onPublished: ${(e as Error).message}` });
       }
     },
   };

