@@ -15,13 +15,12 @@
  */
 
 import { parseArgs } from "node:util";
-import { listCameras } from "./lib/media/call_capture.ts";
+import { listCameras, listMics } from "./lib/media/call_capture.ts";
 import { CallMedia } from "./lib/media/call_media.ts";
 import type { MediaParams, MediaSession } from "./lib/client/call_flow.ts";
 import { ChatClient } from "./lib/client/chat_client.ts";
-import { parseCommand } from "./lib/client/commands.ts";
 import { ConnectError } from "./lib/client/connect_errors.ts";
-import type { ClientEvent, CloseInfo } from "./lib/client/events.ts";
+import type { ClientEvent } from "./lib/client/events.ts";
 import { clientText } from "./lib/client/text.ts";
 import type { TransferFunctions } from "./lib/client/transfer_jobs.ts";
 import { downloadFile, uploadFile } from "./lib/client/transfers.ts";
@@ -31,8 +30,9 @@ import { describeConnectError, renderLost } from "./lib/terminal/connect_text.ts
 import { InteractiveTerminal } from "./lib/terminal/interactive_terminal.ts";
 import { PipeTerminal } from "./lib/terminal/pipe_terminal.ts";
 import type { TerminalUi } from "./lib/terminal/terminal_ui.ts";
-import { clientTranslator, safeTranslator } from "./lib/terminal/safe_translate.ts";
-import { type SafeText, safeText } from "./lib/protocol/safe_text.ts";
+import { safeTranslator } from "./lib/terminal/safe_translate.ts";
+import type { SafeText } from "./lib/protocol/safe_text.ts";
+import { runSession } from "./lib/terminal/session_loop.ts";
 
 /** The client's command-line options, validated. */
 export interface ClientFlags {
@@ -45,6 +45,10 @@ export interface ClientFlags {
   lang: Lang;
   camera?: string;
   listCameras: boolean;
+  /** `--audio-source`, `--mic`, `--list-mics`: the call's sound (lib/media/audio_call.ts). */
+  audioSource: "mic" | "test" | "none";
+  mic?: string;
+  listMics: boolean;
   videoSource: "camera" | "test" | "none";
   videoView: "window" | "terminal" | "none";
   width: number;
@@ -79,6 +83,9 @@ const FLAG_OPTIONS = {
   lang: { type: "string", default: "es" },
   camera: { type: "string" },
   "list-cameras": { type: "boolean", default: false },
+  mic: { type: "string" },
+  "list-mics": { type: "boolean", default: false },
+  "audio-source": { type: "string", default: "mic" },
   "video-source": { type: "string", default: "camera" },
   "video-view": { type: "string" },
   "video-size": { type: "string", default: "320x240" },
@@ -119,6 +126,10 @@ export function parseFlags(args: string[], display = true): ClientFlags {
   const lv = values.lang;
   if (lv !== "es" && lv !== "en") throw bad("lang", lv, "es|en");
   const video = videoFlags(values, display, bad);
+  const audioSource = values["audio-source"];
+  if (audioSource !== "mic" && audioSource !== "test" && audioSource !== "none") {
+    throw bad("audio-source", audioSource, "mic|test|none");
+  }
   const host = String(values.host).trim();
   if (host === "") throw bad("host", values.host, "192.168.1.10");
   return {
@@ -131,6 +142,9 @@ export function parseFlags(args: string[], display = true): ClientFlags {
     lang: lv,
     camera: values.camera === undefined ? undefined : String(values.camera),
     listCameras: values["list-cameras"] === true,
+    audioSource,
+    mic: values.mic === undefined ? undefined : String(values.mic),
+    listMics: values["list-mics"] === true,
     ...video,
     help: values.help === true,
   };
@@ -214,6 +228,13 @@ export async function main(args: string[] = Deno.args): Promise<number> {
     );
     return 0;
   }
+  if (flags.listMics) {
+    const mics = await listMics();
+    writeOut(
+      mics.length === 0 ? t("noMics") : [t("mics"), ...mics.map((m) => `  ${m}`)].join("\n"),
+    );
+    return 0;
+  }
   const interactive = Deno.stdin.isTerminal();
   if (flags.name === undefined && !interactive) {
     writeErr(`${t("tagError")} ${t("nameRequired")}`);
@@ -233,7 +254,9 @@ export async function main(args: string[] = Deno.args): Promise<number> {
     new PipeTerminal({ input: Deno.stdin.readable, output: Deno.stdout, lang: flags.lang });
   try {
     const client = await connect(flags, ui, term);
-    return client === null ? 1 : await session(client, flags, ui, term !== null);
+    return client === null
+      ? 1
+      : await runSession(client, ui, { lang: flags.lang, interactive: term !== null });
   } finally {
     await ui.close();
   }
@@ -300,12 +323,15 @@ function mediaStarter(
       width: flags.width,
       height: flags.height,
       fps: flags.fps,
+      audioSource: flags.audioSource,
+      mic: flags.mic,
       paint: pane === null ? undefined : (lines) => pane.paint(lines),
       paneSize: pane === null ? undefined : () => pane.paneSize(),
     });
     return {
       setMembers: (members) => media.setMembers(members),
       statsLines: () => media.statsLines(),
+      setMuted: (muted) => media.setMuted(muted),
       close: async () => {
         await media.close();
         // Whatever the view left on screen, the chat gets the whole screen back.
@@ -313,61 +339,6 @@ function mediaStarter(
       },
     };
   };
-}
-
-/** The exit code for how the session ended: 0 when we quit, 1 when the server or the network ended it. */
-function exitCode(info: CloseInfo): number {
-  return info.reason === "quit" ? 0 : 1;
-}
-
-/**
- * Feeds input lines to the client until the session ends. Ctrl+C leaves at
- * once; the end of the input and a piped `/quit` wait for the transfers; an
- * interactive `/quit` with transfers running asks to be repeated.
- */
-async function session(
-  client: ChatClient,
-  flags: ClientFlags,
-  ui: TerminalUi,
-  interactive: boolean,
-): Promise<number> {
-  const st = clientTranslator(flags.lang);
-  const finish = async () =>
-    exitCode(
-      await client.finish((n) =>
-        ui.print([safeText`${st("tagTransfer")} ${st("waitingTransfers", { count: n })}`])
-      ),
-    );
-  const closed = client.closed.then((info) => ({ closed: info }));
-  const input = ui.input();
-  let quitAsked = false;
-  while (true) {
-    const next = await Promise.race([input.next(), closed]);
-    if ("closed" in next) return exitCode(next.closed);
-    const item = next.done ? { type: "eof" as const } : next.value;
-    if (item.type === "interrupt") {
-      await client.close();
-      return 0;
-    }
-    if (item.type === "eof") return await finish();
-    const cmd = parseCommand(item.line);
-    if (cmd.kind !== "quit") {
-      client.execute(cmd);
-      continue;
-    }
-    if (!interactive) return await finish();
-    if (client.activeTransfers > 0 && !quitAsked) {
-      quitAsked = true;
-      ui.show({
-        type: "notice",
-        key: "quitWithTransfers",
-        params: { count: client.activeTransfers },
-      });
-      continue;
-    }
-    await client.close();
-    return 0;
-  }
 }
 
 if (import.meta.main) {

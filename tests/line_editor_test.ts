@@ -85,3 +85,42 @@ Deno.test("LineEditor deletes to the start and end of the line, moves by word an
   ed.feed("\x1b[200~pegado\x1b[201~");
   assert.equal(ed.text, "  apegado");
 });
+
+Deno.test("LineEditor keeps a bracketed paste of several lines as one line with its line breaks", () => {
+  const ed = new LineEditor();
+  const code = "function f() {\r\n\treturn 1;\r\n}\r\n";
+  // Without bracketed paste every line break would submit a line of its own.
+  assert.deepEqual(ed.feed(`mira:\x1b[200~${code}\x1b[201~`), []);
+  assert.equal(ed.text, "mira:function f() {\n    return 1;\n}\n");
+  assert.deepEqual(ed.feed("\r"), [{
+    type: "submit",
+    line: "mira:function f() {\n    return 1;\n}",
+  }]);
+});
+
+Deno.test("LineEditor takes a paste split at every point, markers included", () => {
+  const whole = "a\x1b[200~x\ny\x1b[201~b\r";
+  for (let cut = 1; cut < whole.length; cut++) {
+    const ed = new LineEditor();
+    const actions = [...ed.feed(whole.slice(0, cut)), ...ed.feed(whole.slice(cut))];
+    assert.deepEqual(actions, [{ type: "submit", line: "ax\nyb" }], `cut at ${cut}`);
+  }
+});
+
+Deno.test("LineEditor sanitises pasted and typed text and shows line breaks as a mark", () => {
+  const ed = new LineEditor();
+  ed.feed("\x1b[200~ok\x1b]52;c;cm0=\x07\u202e\nfin\x1b[201~");
+  assert.equal(ed.text, "ok\nfin");
+  ed.feed("\u009b2J");
+  assert.equal(ed.text, "ok\nfin");
+  assert.deepEqual(ed.view(40), { text: "ok↵fin", cursorColumn: 6 });
+});
+
+Deno.test("LineEditor caps a huge paste instead of growing without bound", () => {
+  const ed = new LineEditor();
+  ed.feed("\x1b[200~");
+  for (let i = 0; i < 100; i++) ed.feed("x".repeat(10_000));
+  ed.feed("\x1b[201~");
+  assert.ok(ed.text.length <= 256 * 1024);
+  assert.ok(ed.text.length > 4096);
+});

@@ -8,17 +8,25 @@
  */
 
 import type { Catalog } from "../protocol/i18n.ts";
+import { audioText } from "./text/audio.ts";
 import { callText } from "./text/calls.ts";
 import { failureText } from "./text/failures.ts";
+import { labText } from "./text/lab.ts";
+import { reconnectText } from "./text/reconnect.ts";
 import { sessionText } from "./text/session.ts";
 import { transferText } from "./text/transfers.ts";
+import { uiText } from "./text/ui.ts";
 
 /** The client's one catalog, kept in parts by topic under ./text/. */
 export const clientText = {
   ...sessionText,
   ...transferText,
   ...callText,
+  ...audioText,
   ...failureText,
+  ...labText,
+  ...reconnectText,
+  ...uiText,
 } satisfies Catalog;
 
 /** A key of {@link clientText}. */

@@ -95,6 +95,7 @@ export class InteractiveTerminal implements TerminalUi {
   #t: Translate;
   #options: InteractiveOptions;
   #editor = new LineEditor();
+  #hidden = false;
   #chunks: AsyncGenerator<string>;
   #items: InputItem[] = [];
   #prompt: { styled: SafeText; width: number } = { styled: trusted("> "), width: 2 };
@@ -143,7 +144,10 @@ export class InteractiveTerminal implements TerminalUi {
     const bars = [...this.#bars.values()].map((info) =>
       renderProgress(info, { t: this.#t, now, columns, color: true })
     );
-    const line = this.#editor.view(Math.max(1, columns - this.#prompt.width));
+    // A password being typed (ask hidden) shows nothing of what is typed.
+    const line = this.#hidden
+      ? { text: trusted(""), cursorColumn: 0 }
+      : this.#editor.view(Math.max(1, columns - this.#prompt.width));
     return layoutBlock({
       bars,
       prompt: this.#prompt.styled,
@@ -307,19 +311,23 @@ export class InteractiveTerminal implements TerminalUi {
   }
 
   /** Asks for one non-blank line with its own prompt; `null` on Ctrl+C or end of input. */
-  async ask(prompt: SafeText): Promise<string | null> {
+  async ask(prompt: SafeText, options: { hidden?: boolean } = {}): Promise<string | null> {
     const before = this.#prompt;
+    this.#hidden = this.#editor.secret = options.hidden === true;
     this.#setPrompt(prompt, prompt);
     try {
       while (true) {
         const item = await this.#nextItem();
         if (item.type !== "line") return null;
         if (item.line.trim() !== "") {
+          // A password is neither echoed nor trimmed (its spaces count).
+          if (this.#hidden) return item.line;
           this.print([safeText`${prompt}${safe(item.line)}`]);
           return item.line.trim();
         }
       }
     } finally {
+      this.#hidden = this.#editor.secret = false;
       this.#prompt = before;
       this.#redraw();
     }

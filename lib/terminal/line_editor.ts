@@ -54,6 +54,7 @@ export class LineEditor {
   #text = "";
   #cursor = 0;
   #viewStart = 0;
+  #secret = false;
   #history: string[] = [];
   #historyIndex = 0;
   #draft = "";
@@ -356,10 +357,15 @@ export class LineEditor {
     this.set(index === this.#history.length ? this.#draft : this.#history[index]);
   }
 
+  /** While true, submitted lines stay out of the history (a password being typed). */
+  set secret(on: boolean) {
+    this.#secret = on;
+  }
+
   #submit(): EditorAction {
     // A paste that ended with a line break does not send an empty last line.
     const line = this.#text.includes("\n") ? this.#text.replace(/\n+$/, "") : this.#text;
-    if (line.trim() !== "" && this.#history[this.#history.length - 1] !== line) {
+    if (!this.#secret && line.trim() !== "" && this.#history[this.#history.length - 1] !== line) {
       this.#history.push(line);
       if (this.#history.length > this.#maxHistory) this.#history.shift();
     }

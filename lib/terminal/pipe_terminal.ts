@@ -68,7 +68,7 @@ export class PipeTerminal implements TerminalUi {
   }
 
   /** Reads the next line; no prompt is printed in pipe mode. */
-  async ask(_prompt: SafeText): Promise<string | null> {
+  async ask(_prompt: SafeText, _options?: { hidden?: boolean }): Promise<string | null> {
     return await this.#lines.next();
   }
 

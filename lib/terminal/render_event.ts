@@ -93,6 +93,9 @@ const TRANSFER_REASONS = new Set<string>([
   "not_found",
   "cancelled",
   "stalled",
+  "no_reply",
+  "is_directory",
+  "unreadable",
 ]);
 
 /** Files listed in the welcome (the newest); `/files` shows every one. */
@@ -271,13 +274,28 @@ const renderTransferDone: Renderer<"transfer_done"> = (ev, p) => {
     const filename = safe(ev.filename);
     return [p.tag("tagOk", p.t("uploadDone", { filename, size, id: safe(ev.fileId ?? "?") }))];
   }
-  return [p.tag("tagOk", p.t("downloadDone", { path: safe(ev.path ?? ev.filename), size }))];
+  // Without a SHA-256 from the server nothing was checked: never claim it was.
+  const done = ev.verified === false ? "downloadDoneUnverified" : "downloadDone";
+  return [p.tag("tagOk", p.t(done, { path: safe(ev.path ?? ev.filename), size }))];
 };
 
 const renderTransferFailed: Renderer<"transfer_failed"> = (ev, p) => {
   const reason = TRANSFER_REASONS.has(ev.code) ? p.t(ev.code as ClientTextKey) : safe(ev.message);
   const key = ev.transfer.kind === "upload" ? "uploadFailed" : "downloadFailed";
   return [p.tag("tagError", p.t(key, { filename: safe(ev.transfer.label), reason }))];
+};
+
+// --- Reconnection (lib/client/reconnect.ts) ---------------------------------
+
+const renderReconnected: Renderer<"reconnected"> = (ev, p) => {
+  const back = p.t("reconnected", {
+    host: safe(ev.host),
+    port: ev.port,
+    name: p.who(ev.welcome.name),
+  });
+  const lines = [p.tag("tagSystem", back)];
+  if (ev.missed > 0) lines.push(p.tag("tagSystem", p.t("reconnectedMissed", { count: ev.missed })));
+  return lines;
 };
 
 /** One renderer per event kind; the compiler checks that none is missing. */
@@ -309,6 +327,10 @@ const RENDERERS: { [K in ClientEvent["type"]]: Renderer<K> } = {
   transfer_progress: () => [],
   transfer_done: renderTransferDone,
   transfer_failed: renderTransferFailed,
+  connection_lost: (ev, p) => [
+    p.tag("tagSystem", p.t(ev.reason === "shutdown" ? "serverStoppedRetrying" : "connectionLost")),
+  ],
+  reconnected: renderReconnected,
 };
 
 /**

@@ -23,8 +23,11 @@ export interface TerminalUi {
   print(lines: readonly SafeText[]): void;
   /** Input items until EOF (then one `eof`). */
   input(): AsyncGenerator<InputItem>;
-  /** Asks for one line (the name); `null` on Ctrl+C or end of input. */
-  ask(prompt: SafeText): Promise<string | null>;
+  /**
+   * Asks for one line (the name); `null` on Ctrl+C or end of input. With
+   * `hidden` (a password) the typed text is not shown nor kept in the history.
+   */
+  ask(prompt: SafeText, options?: { hidden?: boolean }): Promise<string | null>;
   /** Sets the user's name (prompt and own-name colour). */
   setName(name: string): void;
   /** Restores the terminal and writes everything queued. Safe twice. */
