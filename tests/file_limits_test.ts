@@ -162,3 +162,91 @@ Deno.test("file port: a full disk tells the uploader so, frees the part at once,
     await Deno.remove(work, { recursive: true });
   }
 });
+
+Deno.test("file port: an upload that stops moving loses its quota reservation, and cannot grow past the quota", async () => {
+  const clock = new FakeClock();
+  const s = await startFileServer({
+    clock,
+    quota: 1_000_000,
+    stallTimeoutMs: 3_600_000,
+    progress: { windowMs: 30_000, minBytes: 64 * 1024 },
+  });
+  try {
+    // Declares 900 kB, sends one byte, then a byte now and then.
+    const slow = await RawClient.connect(s.port);
+    await slow.send({ type: "upload", token: TOKEN, filename: "slow.bin", size: 900_000 });
+    assert.equal((await slow.next())?.type, "upload_ready");
+    await slow.send(new Uint8Array(1));
+    await waitFor(() => serverReadAll(s.port, slow.conn), { message: "the byte to arrive" });
+    assert.equal((await upload(s, bytes(500_000, 1))).code, "quota_exceeded");
+    clock.advance(30_000);
+    // Now it counts by what it holds: others fit again.
+    assert.equal((await upload(s, bytes(500_000, 1), "b.bin")).type, "upload_ok");
+    // Its remaining bytes no longer fit: refused midway, and the frame is not lost.
+    await slow.send(bytes(899_999, 2));
+    const reply = await slow.next();
+    assert.equal(reply?.code, "quota_exceeded");
+    slow.close();
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("file port: a connection lost after the last byte does not lose the upload: the resume gets it", async () => {
+  const s = await startFileServer();
+  try {
+    const data = bytes(200_000, 5);
+    const c = await RawClient.connect(s.port);
+    await c.send({ type: "upload", token: TOKEN, filename: "tarea.pdf", size: data.length });
+    const ready = await c.next();
+    const uploadId = String(ready?.upload_id);
+    await c.send(concat(data, encodeFrame({ type: "upload_end", sha256: await sha256hex(data) })));
+    c.close(); // gone before upload_ok
+    await waitFor(() => s.published.length === 1, { message: "the upload to be published" });
+    const r = await RawClient.connect(s.port);
+    try {
+      await r.send({
+        type: "upload",
+        token: TOKEN,
+        filename: "tarea.pdf",
+        size: data.length,
+        resume: uploadId,
+      });
+      const again = await r.next();
+      assert.deepEqual([again?.type, again?.offset], ["upload_ready", data.length]);
+      await r.send({ type: "upload_end", sha256: await sha256hex(data) });
+      const ok = await r.next();
+      assert.equal(ok?.type, "upload_ok");
+      assert.equal(ok?.file_id, s.published[0].file_id);
+    } finally {
+      r.close();
+    }
+    // Announced once.
+    assert.equal(s.published.length, 1);
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("file port: the same content uploaded twice is stored once and announced twice", async () => {
+  const s = await startFileServer();
+  try {
+    const data = bytes(300_000, 8);
+    const a = await upload(s, data, "clase.mp4");
+    const b = await upload(s, data, "copia.mp4");
+    assert.equal(a.type, "upload_ok");
+    assert.equal(b.type, "upload_ok");
+    assert.notEqual(a.file_id, b.file_id);
+    assert.deepEqual(s.published.map((f) => f.filename), ["clase.mp4", "copia.mp4"]);
+    assert.equal((await walk(join(s.storage, "files"))).length, 1);
+    // Downloads work by either id, in any case.
+    for (const id of [a.file_id, String(b.file_id).toUpperCase()]) {
+      const reply = await rawRequest(s.port, encodeFrame({ type: "download", file_id: id }));
+      assert.equal(reply.messages[0]?.type, "download_meta");
+      assert.equal(await sha256hex(reply.raw), await sha256hex(data));
+    }
+    assert.ok(s.logs.some((e) => e.kind === "downloaded" && e.id === a.file_id));
+  } finally {
+    await s.close();
+  }
+});
