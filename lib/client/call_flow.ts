@@ -26,6 +26,8 @@ export interface MediaParams {
   lang: Lang;
   log(line: string): void;
   onLeave(): void;
+  /** Our microphone was muted or unmuted in the media (page, /mute): tell the server. */
+  onMuteChange?(muted: boolean): void;
 }
 
 /** The part of lib/media/call_media.ts's CallMedia the client uses. */
@@ -33,6 +35,8 @@ export interface MediaSession {
   setMembers(members: CallPeer[]): void;
   statsLines(): string[];
   close(): Promise<void>;
+  /** Mutes or unmutes our microphone; false when nothing changed. */
+  setMuted?(muted: boolean): boolean;
 }
 
 /** Starts the call media once `call_joined` arrives. */
@@ -52,7 +56,7 @@ export interface CallFlowOptions {
   /** Without it, calls are signaling only. */
   startMedia?: StartMedia;
   /** Sends a `call` frame to the chat server. */
-  sendCall(action: "start" | "stop"): void;
+  sendCall(action: "start" | "stop" | "mute" | "unmute"): void;
   emit: EmitEvent;
   /** Whether the chat session has ended (a media session that starts late is closed). */
   isClosed(): boolean;
@@ -80,6 +84,14 @@ export class CallFlow {
     if (action === "start") this.#start();
     else if (action === "stop") this.#stop();
     else this.#stats();
+  }
+
+  /** Runs `/mute` or `/unmute`: the media mutes the microphone and tells the server. */
+  mute(muted: boolean): void {
+    const emit = this.#options.emit;
+    if (!this.#session.active) emit({ type: "notice", key: "audio_not_in_call" });
+    else if (this.#media === null) emit({ type: "notice", key: "callMediaStarting" });
+    else this.#media.setMuted?.(muted);
   }
 
   /** Whether an error frame is noise to hide: `not_in_call` after our own stop crossed the server's. */
@@ -142,6 +154,9 @@ export class CallFlow {
       log: (line) => this.#options.emit({ type: "call_log", line }),
       onLeave: () => {
         if (this.#session.active && this.#mediaStarting === null) this.#leave("left");
+      },
+      onMuteChange: (muted) => {
+        if (this.#session.state === "in") this.#options.sendCall(muted ? "mute" : "unmute");
       },
     });
   }

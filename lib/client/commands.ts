@@ -17,6 +17,8 @@ export type Command =
   | { kind: "help" }
   | { kind: "quit" }
   | { kind: "call"; action: "start" | "stop" | "stats" }
+  /** `/mute`, `/unmute`: our microphone in the call. */
+  | { kind: "mute"; muted: boolean }
   | { kind: "usage"; command: "upload" | "download" | "call" }
   | { kind: "unknown"; command: string };
 
@@ -92,6 +94,12 @@ export function parseCommand(line: string): Command {
       }
       return { kind: "usage", command: "call" };
     }
+    case "mute":
+    case "silenciar":
+      return { kind: "mute", muted: true };
+    case "unmute":
+    case "activar":
+      return { kind: "mute", muted: false };
     default:
       return { kind: "unknown", command: `/${match[1]}` };
   }

@@ -10,6 +10,7 @@ import { translator } from "../protocol/i18n.ts";
 import { MAX_PAYLOAD } from "../protocol/media_packet.ts";
 import { FfmpegNotFoundError, findFfmpeg } from "./ffmpeg_path.ts";
 import { CaptureError, defaultCamera, listCameraDevices, VideoCapture } from "./video_capture.ts";
+import { listMicDevices } from "./audio_capture.ts";
 import { clientText } from "../client/text.ts";
 
 /** The translator of the video texts. */
@@ -100,4 +101,15 @@ export async function listCameras(): Promise<string[]> {
     ffmpeg = undefined;
   }
   return await listCameraDevices(ffmpeg);
+}
+
+/** Names of the microphones ffmpeg can open on this machine, as `--mic` takes them (for --list-mics). */
+export async function listMics(): Promise<string[]> {
+  let ffmpeg: string | undefined;
+  try {
+    ffmpeg = (await findFfmpeg()).path;
+  } catch {
+    ffmpeg = undefined;
+  }
+  return await listMicDevices(ffmpeg);
 }

@@ -24,6 +24,8 @@ import { type CallMember, type CallScene, CallViews, othersOf } from "./call_vie
 import { type Clock, systemClock, type TimerId } from "../protocol/clock.ts";
 import type { SafeText } from "../protocol/safe_text.ts";
 import { MediaLink } from "./media_link.ts";
+import { type AudioMember, CallAudio } from "./audio_call.ts";
+import type { AudioSource } from "./audio_capture.ts";
 import type { CaptureError, VideoCapture } from "./video_capture.ts";
 import { clientText } from "../client/text.ts";
 
@@ -51,6 +53,12 @@ export interface CallMediaOptions {
   paneSize?(): { columns: number; rows: number };
   /** Time and timers (default the real ones; tests pass a fake clock). */
   clock?: Clock;
+  /** Where the sound comes from (default none); see lib/media/audio_call.ts. */
+  audioSource?: AudioSource;
+  /** The microphone (`--mic`). */
+  mic?: string;
+  /** Our microphone was muted or unmuted (tell the server). */
+  onMuteChange?(muted: boolean): void;
 }
 
 /** How often registration, keepalives and stale pictures are checked (ms). */
@@ -72,11 +80,23 @@ export class CallMedia {
   #timer: TimerId;
   #closing: Promise<void> | null = null;
   #closed = false;
+  #audio: CallAudio;
 
   private constructor(options: CallMediaOptions) {
     this.#o = options;
     this.#t = translator(clientText, options.lang);
     this.#clock = options.clock ?? systemClock;
+    this.#audio = new CallAudio({
+      source: options.audioSource ?? "none",
+      mic: options.mic,
+      clientId: options.clientId,
+      view: options.view,
+      lang: options.lang,
+      clock: this.#clock,
+      log: options.log,
+      send: (opus) => this.#link.sendAudio(opus),
+      onMuteChange: options.onMuteChange,
+    });
   }
 
   /**
@@ -94,8 +114,12 @@ export class CallMedia {
         clock: media.#clock,
         onLeave: () => media.#leaveFromView(),
         log: (line) => options.log(line),
+        page: options.view === "window" ? media.#audio.pageHooks() : undefined,
       });
+      const views = media.#views;
+      if (views.hasWindow) media.#audio.attachPage((data) => views.toPage(data));
       await media.#startCapture();
+      await media.#audio.start();
     } catch (e) {
       await media.close();
       throw e;
@@ -117,6 +141,7 @@ export class CallMedia {
         onRegistered: () => o.log(this.#t("relay_ok", where)),
         onWaiting: () => o.log(this.#t("relay_waiting", where)),
         onVideo: (id, seq, jpeg) => this.#onRemoteFrame(id, seq, jpeg),
+        onAudio: (id, seq, ts, opus) => this.#onRemoteAudio(id, seq, ts, opus),
       });
     } catch (e) {
       throw new Error(
@@ -195,9 +220,24 @@ export class CallMedia {
     else this.#views?.updatePane(this.#scene());
   }
 
+  #onRemoteAudio(id: number, seq: number, ts: number, opus: Uint8Array): void {
+    if (id === this.#o.clientId) return;
+    if (!this.#members.some((m) => m.clientId === id)) {
+      this.#link.countBad();
+      return;
+    }
+    this.#audio.receive(id, seq, ts, opus);
+  }
+
+  /** Mutes or unmutes our microphone (`/mute`, `/unmute`); false when nothing changed. */
+  setMuted(muted: boolean): boolean {
+    return this.#audio.setMuted(muted);
+  }
+
   /** Replaces the member list; absent members vanish from the views at once. */
-  setMembers(members: CallMember[]): void {
+  setMembers(members: (CallMember & Pick<AudioMember, "muted">)[]): void {
     if (this.#closed) return;
+    this.#audio.setMembers(members);
     this.#members = members.map((m) => ({ name: m.name, clientId: m.clientId }));
     this.#peers.retain(new Set(this.#members.map((m) => m.clientId)));
     this.#refreshViews();
@@ -248,6 +288,7 @@ export class CallMedia {
       const fps = fpsOf(peer.times, now).toFixed(1);
       lines.push(t("stats_member", { name: member.name, fps, frames, lost, late }));
     }
+    lines.push(...this.#audio.statsLines());
     return lines;
   }
 
@@ -278,6 +319,7 @@ export class CallMedia {
     this.#capture = null;
     await this.#link?.bye();
     this.#closed = true;
+    await this.#audio.close();
     await capture?.stop();
     await this.#views?.close();
     this.#views = null;

@@ -158,3 +158,91 @@ export class SendStats {
     return fpsOf(this.#times, now);
   }
 }
+
+/** Receive statistics of one speaker's audio. */
+export interface AudioPeer {
+  packets: number;
+  lost: number;
+  late: number;
+  lastSeq: number;
+  /** Interarrival jitter (RFC 3550 section 6.4.1) in ms. */
+  jitter: number;
+  /** Arrival time and sender timestamp of the previous packet (ms). */
+  lastArrival: number;
+  lastTs: number;
+  /** Playout figures reported by the player (page or terminal): buffered ms and underruns. */
+  depthMs: number;
+  underruns: number;
+}
+
+/**
+ * Per-speaker audio receive statistics: packets, losses from the sequence
+ * numbers, interarrival jitter from the sender's timestamps, and the playout
+ * figures (buffer depth, underruns) the player reports. Pure apart from its
+ * own state; time is passed in.
+ *
+ * @example
+ * ```ts
+ * import { AudioStats } from "./call_stats.ts";
+ *
+ * const audio = new AudioStats();
+ * audio.record(7, 0, 1000, 50_000);
+ * audio.record(7, 2, 1040, 50_041); // seq 1 lost
+ * console.log(audio.get(7)?.lost); // 1
+ * ```
+ */
+export class AudioStats {
+  #peers = new Map<number, AudioPeer>();
+
+  /** The statistics of speaker `id`, if a packet of it arrived. */
+  get(id: number): AudioPeer | undefined {
+    return this.#peers.get(id);
+  }
+
+  /** Packets received from everyone still tracked. */
+  get received(): number {
+    let n = 0;
+    for (const p of this.#peers.values()) n += p.packets;
+    return n;
+  }
+
+  /** Counts one packet of `id` (sequence `seq`, sender time `ts`) that arrived at `now`. */
+  record(id: number, seq: number, ts: number, now: number): void {
+    let peer = this.#peers.get(id);
+    if (!peer) {
+      peer = {
+        packets: 0,
+        lost: 0,
+        late: 0,
+        lastSeq: -1,
+        jitter: 0,
+        lastArrival: now,
+        lastTs: ts,
+        depthMs: 0,
+        underruns: 0,
+      };
+      this.#peers.set(id, peer);
+    } else {
+      // D(i-1, i) = (Rj - Ri) - (Sj - Si); J += (|D| - J) / 16.
+      const d = (now - peer.lastArrival) - ((ts - peer.lastTs) | 0);
+      peer.jitter += (Math.abs(d) - peer.jitter) / 16;
+      peer.lastArrival = now;
+      peer.lastTs = ts;
+    }
+    trackSeq(peer, seq);
+    peer.packets++;
+  }
+
+  /** Takes the player's figures for `id` (ignored for speakers never heard). */
+  playout(id: number, depthMs: number, underruns: number): void {
+    const peer = this.#peers.get(id);
+    if (!peer) return;
+    peer.depthMs = Math.max(0, Math.round(depthMs));
+    peer.underruns = Math.max(0, Math.trunc(underruns));
+  }
+
+  /** Forgets every speaker not in `ids` (members who left). */
+  retain(ids: Set<number | null>): void {
+    for (const id of this.#peers.keys()) if (!ids.has(id)) this.#peers.delete(id);
+  }
+}

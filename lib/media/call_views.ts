@@ -12,7 +12,7 @@ import type { Clock } from "../protocol/clock.ts";
 import type { SafeText } from "../protocol/safe_text.ts";
 import { clientText } from "../client/text.ts";
 import { TerminalView, type ViewTile } from "./video_terminal.ts";
-import { VideoWindow, type WindowTile } from "./video_window.ts";
+import { type PageHooks, VideoWindow, type WindowTile } from "./video_window.ts";
 
 /** One participant of the call as the chat port reports it. */
 export interface CallMember {
@@ -41,6 +41,8 @@ export interface CallViewsOptions {
   onLeave(): void;
   paint?(lines: readonly SafeText[] | null): void;
   paneSize?(): { columns: number; rows: number };
+  /** Page modules plugged into the window view (the sound). */
+  page?: PageHooks;
 }
 
 /** First tile id given to members without a client id (they cannot collide with real ids). */
@@ -80,6 +82,7 @@ export class CallViews {
         open: Deno.env.get("PC3_NO_BROWSER") ? false : true,
         onLeave: options.onLeave,
         log: options.log,
+        page: options.page,
       });
     } else if (options.view === "terminal" && options.paint && options.paneSize) {
       views.#terminal = new TerminalView({
@@ -89,6 +92,16 @@ export class CallViews {
       });
     }
     return views;
+  }
+
+  /** Whether the browser window view is open (it plays the sound). */
+  get hasWindow(): boolean {
+    return this.#window !== null;
+  }
+
+  /** Sends a page module's message to the window's pages (nothing without a window). */
+  toPage(data: string | Uint8Array): void {
+    this.#window?.broadcast(data);
   }
 
   /** Shows a new picture in tile `id` of the window (the pane takes it at its next update). */

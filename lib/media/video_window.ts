@@ -52,6 +52,18 @@ export interface VideoWindowOptions {
   log?(line: string): void;
   /** Timers of the leave grace (default the real ones; tests drive a fake clock). */
   clock?: Clock;
+  /** Page modules (see video_window_page.ts `extra`): their HTML, a page text, a page opened. */
+  page?: PageHooks;
+}
+
+/** What another page module (the sound, lib/media/audio_call.ts) plugs into the window. */
+export interface PageHooks {
+  /** HTML added at the end of the page's body (style and script). */
+  html: string;
+  /** A text message from a page other than `leave`. */
+  onText(text: string): void;
+  /** A page (re)connected: send it the module's state with {@link VideoWindow.broadcast}. */
+  onOpen(): void;
 }
 
 /** Frames queued in a page socket beyond which new frames are skipped. */
@@ -158,6 +170,15 @@ export class VideoWindow {
     }
   }
 
+  /** Sends a page module's message to every page (binary ones skipped for a page that lags). */
+  broadcast(data: string | Uint8Array): void {
+    if (this.#closed) return;
+    for (const ws of this.#sockets) {
+      if (typeof data !== "string" && (ws.bufferedAmount ?? 0) > MAX_BUFFERED) continue;
+      this.#send(ws, data);
+    }
+  }
+
   #send(ws: WebSocket, data: string | Uint8Array): void {
     if (ws.readyState !== WebSocket.OPEN) return;
     try {
@@ -172,7 +193,7 @@ export class VideoWindow {
       return new Response("Forbidden", { status: 403 });
     }
     if (url.pathname === `/${this.#key}/`) {
-      return new Response(windowPage(this.#options.lang), {
+      return new Response(windowPage(this.#options.lang, this.#options.page?.html), {
         headers: {
           "content-type": "text/html; charset=utf-8",
           "cache-control": "no-store",
@@ -204,9 +225,11 @@ export class VideoWindow {
       this.#grace = undefined;
       this.#send(ws, JSON.stringify({ type: "tiles", tiles: this.#tiles }));
       for (const msg of this.#last.values()) this.#send(ws, msg);
+      this.#options.page?.onOpen();
     };
     ws.onmessage = (e) => {
       if (e.data === "leave") this.#leave();
+      else if (typeof e.data === "string") this.#options.page?.onText(e.data);
     };
     ws.onerror = () => {};
     ws.onclose = () => {

@@ -8,8 +8,15 @@ import type { Lang } from "../protocol/i18n.ts";
 import { translator } from "../protocol/i18n.ts";
 import { clientText } from "../client/text.ts";
 
-/** The HTML of the call window in `lang` (texts escaped for HTML and for the script). */
-export function windowPage(lang: Lang): string {
+/**
+ * The HTML of the call window in `lang` (texts escaped for HTML and for the
+ * script). `extra` is added at the end of the body: the scripts of other page
+ * modules (the sound: lib/media/audio_page.ts), which plug into the page
+ * through `window.pc3Page` (`binary`/`text` handler lists fed by the
+ * WebSocket — a binary handler returning true consumes the message — and
+ * `send(text)` to the process).
+ */
+export function windowPage(lang: Lang, extra = ""): string {
   const t = translator(clientText, lang);
   const texts = {
     noVideo: t("no_video"),
@@ -20,7 +27,8 @@ export function windowPage(lang: Lang): string {
     .replace("__LANG__", lang)
     .replaceAll("__TITLE__", escapeHtml(t("window_title")))
     .replace("__HINT__", escapeHtml(t("window_hint")))
-    .replace("__TEXTS__", JSON.stringify(texts).replaceAll("<", "\\u003c"));
+    .replace("__TEXTS__", JSON.stringify(texts).replaceAll("<", "\\u003c"))
+    .replace("__EXTRA__", () => extra);
 }
 
 function escapeHtml(s: string): string {
@@ -64,6 +72,12 @@ const status = document.getElementById("status");
 const tiles = new Map();
 let ws = null;
 let done = false;
+// Hooks for other page modules (see windowPage's docs).
+window.pc3Page = {
+  binary: [],
+  text: [],
+  send(text) { if (ws && ws.readyState === WebSocket.OPEN) ws.send(text); },
+};
 
 function tileFor(id, name) {
   let t = tiles.get(id);
@@ -129,7 +143,8 @@ function connect() {
       const msg = JSON.parse(e.data);
       if (msg.type === "tiles") setTiles(msg.tiles);
       else if (msg.type === "left") { done = true; showStatus(TEXTS.left); }
-    } else showFrame(e.data);
+      for (const hook of window.pc3Page.text) hook(msg);
+    } else if (!window.pc3Page.binary.some((hook) => hook(e.data))) showFrame(e.data);
   };
   ws.onclose = () => {
     if (done) return;
@@ -145,6 +160,7 @@ document.addEventListener("keydown", (e) => {
 });
 connect();
 </script>
+__EXTRA__
 </body>
 </html>
 `;
