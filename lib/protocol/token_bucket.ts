@@ -42,15 +42,26 @@ export class TokenBucket {
 
   /**
    * Refills for the time elapsed since the last call (a clock that goes back
-   * counts as no time) and takes one token. Returns false, taking nothing,
-   * when less than one token is left.
+   * counts as no time) and takes `cost` tokens (default one: an event; a
+   * byte bucket takes a size). Returns false, taking nothing, when fewer
+   * than `cost` tokens are left.
    */
-  take(now: number): boolean {
+  take(now: number, cost = 1): boolean {
+    this.#refill(now);
+    if (this.#tokens < cost) return false;
+    this.#tokens -= cost;
+    return true;
+  }
+
+  /** Whether the bucket is full at `now` (nothing taken lately): its owner may forget it. */
+  full(now: number): boolean {
+    this.#refill(now);
+    return this.#tokens >= this.#burst;
+  }
+
+  #refill(now: number): void {
     const elapsed = Math.max(0, now - this.#refilledAt);
     this.#refilledAt = now;
     this.#tokens = Math.min(this.#burst, this.#tokens + (elapsed * this.#rate) / 1000);
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
   }
 }

@@ -44,6 +44,8 @@ export class Member {
   errors = 0;
   /** Frames refused by the rate limit so far (flood past the limit). */
   refused = 0;
+  /** Whether this connection's hello was charged to its address's join budget (flood.ts). */
+  joinCharged = false;
   /** This member's `members` list entry out of the call, encoded once by `Members`. */
   listEntry: Uint8Array | null = null;
   /** The same entry with `in_call: true`, encoded the first time it is needed. */

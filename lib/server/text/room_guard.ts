@@ -35,6 +35,10 @@ export const roomGuardText = {
     es: "… y {more} archivos más: /files {page} para ver más, /files TEXTO para buscar",
     en: "… and {more} more files: /files {page} for more, /files TEXT to search",
   },
+  log_members_changed: {
+    es: "Muchas entradas y salidas: {joined} entraron, {left} salieron ({count} en la sala)",
+    en: "Many joins and leaves: {joined} joined, {left} left ({count} in the room)",
+  },
   log_refused: {
     es: "Rechazado desde {ip}: {what} ({count})",
     en: "Refused from {ip}: {what} ({count})",
