@@ -196,7 +196,7 @@ Deno.test("ChatClient reports why the server closed: shutdown, error code, or lo
   for (const [act, reason, code] of cases) {
     const server = new FakeServer((fake, hello) => fake.send(welcome(String(hello.name))));
     const c = collector();
-    const client = await ChatClient.connect(options(server.port, c));
+    const client = await ChatClient.connect(options(server.port, c, { reconnect: false }));
     act(server);
     const info = await withDeadline(client.closed, 5_000, "the client to report the close");
     assert.equal(info.reason, reason);
@@ -211,7 +211,7 @@ Deno.test("ChatClient reports why the server closed: shutdown, error code, or lo
 Deno.test("ChatClient reports a plain disconnect as lost even after a harmless error frame", async () => {
   const server = new FakeServer((fake, hello) => fake.send(welcome(String(hello.name))));
   const c = collector();
-  const client = await ChatClient.connect(options(server.port, c));
+  const client = await ChatClient.connect(options(server.port, c, { reconnect: false }));
   server.send({ type: "error", code: "rate_limited", message: "Despacio" });
   assert.deepEqual(await c.next("server_error"), {
     type: "server_error",
@@ -236,7 +236,7 @@ function fakeTransfers() {
       port: number;
       onProgress?: (p: Progress) => void;
       onRetry?: (attempt: number, code: string) => void;
-      token?: string;
+      token?: string | (() => string);
       dir?: string;
     };
     resolve(v: unknown): void;
@@ -280,7 +280,8 @@ Deno.test("ChatClient runs several transfers in the background while chat goes o
   assert.equal(client.activeTransfers, 3);
   assert.equal(t.pending.length, 3);
   assert.equal(t.pending[0].arg, "/tmp/mis cosas/video grande.mp4");
-  assert.equal(t.pending[0].options.token, "0123456789abcdef0123456789abcdef");
+  const token = t.pending[0].options.token;
+  assert.equal(typeof token === "function" ? token() : token, "0123456789abcdef0123456789abcdef");
   assert.equal(t.pending[0].options.port, 9999); // from the welcome
   assert.equal(t.pending[1].options.dir, "dl");
   const start = await c.next("transfer_start");

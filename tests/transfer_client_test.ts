@@ -71,6 +71,12 @@ async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
+/** A clock for the pauses between retries that does not make a test wait a real second. */
+const INSTANT = {
+  setTimeout: (fn: () => void) => setTimeout(fn, 0),
+  clearTimeout: (id: unknown) => clearTimeout(id as number),
+};
+
 /** A port nothing listens on. */
 function deadPort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -203,6 +209,7 @@ Deno.test("uploadFile() resumes an upload whose connection is cut, from the byte
       port: proxy.port,
       token: TOKEN,
       onRetry: (attempt, code) => retries.push(`${attempt}:${code}`),
+      retryClock: INSTANT,
     });
     assert.ok(retries.length >= 1, "the cut connection was retried");
     assert.match(retries[0], /^1:(connection_lost|stalled)$/);
@@ -237,6 +244,7 @@ Deno.test("downloadFile() continues a cut download from the bytes it has", async
         dir: join(s.parent, "dl"),
         onRetry: (attempt, code) => retries.push(`${attempt}:${code}`),
         onProgress: (p) => progress.push(p.done),
+        retryClock: INSTANT,
       });
       assert.deepEqual(retries, ["1:connection_lost"]);
       assert.deepEqual(await Deno.readFile(down.path), data);
@@ -266,6 +274,7 @@ Deno.test("uploadFile() gives up after its retries and reports the last failure"
         token: TOKEN,
         retries: 1,
         onRetry: (attempt) => retries.push(attempt),
+        retryClock: INSTANT,
       }),
       (e: unknown) => {
         assert.ok(e instanceof TransferError);
@@ -373,17 +382,37 @@ Deno.test("downloadFile() deletes the data and throws hash_mismatch on a wrong S
   });
 });
 
-Deno.test("downloadFile() throws connection_lost on a short download and leaves nothing", async () => {
+Deno.test("downloadFile() throws connection_lost on a short download and keeps its part for the next one", async () => {
   await withDir(async (dir) => {
-    const fake = fakeServer(() =>
-      concat(encodeFrame({ type: "download_meta", filename: "a.bin", size: 100_000 }), bytes(10))
-    );
+    const data = bytes(100_000, 6);
+    const sha256 = await sha256hex(data);
+    const meta = { type: "download_meta", filename: "a.bin", size: data.length, sha256 };
+    const fake = fakeServer(() => concat(encodeFrame(meta), data.subarray(0, 10)));
     await assert.rejects(
       downloadFile("id", { host: "127.0.0.1", port: fake.port, dir, retries: 0 }),
       isCode("connection_lost"),
     );
     await fake.done;
-    assert.deepEqual(await walk(dir), []);
+    assert.deepEqual(await walk(dir), [join(dir, ".pc3-id.part"), join(dir, ".pc3-id.part.json")]);
+    // The next download of the same file asks for the rest only.
+    let asked: Message | null = null;
+    const rest = fakeServer((request) => {
+      asked = request;
+      return concat(encodeFrame({ ...meta, offset: 10 }), data.subarray(10));
+    });
+    const continued: number[] = [];
+    const down = await downloadFile("id", {
+      host: "127.0.0.1",
+      port: rest.port,
+      dir,
+      onContinue: (done) => continued.push(done),
+    });
+    await rest.done;
+    assert.equal(asked!.offset, 10);
+    assert.deepEqual(continued, [10]);
+    assert.equal(down.verified, true);
+    assert.deepEqual(await Deno.readFile(down.path), data);
+    assert.deepEqual(await walk(dir), [join(dir, "a.bin")], "the part and its sidecar are gone");
   });
 });
 
@@ -408,7 +437,7 @@ Deno.test("downloadFile() rejects malformed replies with bad_reply", async () =>
   });
 });
 
-Deno.test("downloadFile() stops when its signal aborts and removes the partial file", async () => {
+Deno.test("downloadFile() stops when its signal aborts and keeps the partial file for later", async () => {
   await withDir(async (dir) => {
     const abort = new AbortController();
     const fake = fakeServer(
@@ -429,7 +458,7 @@ Deno.test("downloadFile() stops when its signal aborts and removes the partial f
     });
     await assert.rejects(download, isCode("cancelled"));
     await fake.done;
-    assert.deepEqual(await walk(dir), []);
+    assert.deepEqual(await walk(dir), [join(dir, ".pc3-id.part"), join(dir, ".pc3-id.part.json")]);
   });
 });
 

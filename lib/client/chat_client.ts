@@ -14,10 +14,20 @@
  * so tests run the client against a fake server without the file or video
  * modules.
  *
+ * A lost connection (or a server that shut down) does not end the session:
+ * the client says so once (`connection_lost`), tries again with growing
+ * pauses (lib/client/reconnect.ts), comes back with the same name, its
+ * reconnect token and the last `seq` it saw, shows what it missed and
+ * rejoins the call it was in (`reconnected`). Transfers keep going and wait
+ * for the chat where they need it. Only a quit, a server's refusal or an
+ * error the server closes after ends it (`closed`).
+ *
  * @module
  */
 
 import type { FramedConnection } from "../net/framed_conn.ts";
+import type { VideoCodec } from "../protocol/call_codecs.ts";
+import { type Clock, systemClock } from "../protocol/clock.ts";
 import { decodeMessage, encodeFrame, type Message, ProtocolError } from "../protocol/frame.ts";
 import type { Lang } from "../protocol/i18n.ts";
 import { DEFAULT_FILE_PORT } from "../protocol/limits.ts";
@@ -30,8 +40,10 @@ import {
 } from "../protocol/wire_chat.ts";
 import { CallFlow, type StartMedia } from "./call_flow.ts";
 import { type Command, parseCommand } from "./commands.ts";
+import { ConnectError } from "./connect_errors.ts";
 import type { CloseInfo, EmitEvent } from "./events.ts";
-import { type Connect, handshake } from "./handshake.ts";
+import { type Admitted, type Connect, handshake } from "./handshake.ts";
+import { OnlineGate, retryUntilAdmitted } from "./reconnect.ts";
 import { type TransferFunctions, TransferJobs } from "./transfer_jobs.ts";
 
 /** Options of {@link ChatClient.connect}. */
@@ -51,6 +63,8 @@ export interface ChatClientOptions {
   transfers?: TransferFunctions;
   /** Starts the call media once `call_joined` arrives; without it calls are signaling only. */
   startMedia?: StartMedia;
+  /** Video codecs offered in `call start` (lib/media/call_media.ts `videoOfferFor`). */
+  videoOffer?: readonly VideoCodec[];
   /** TCP connect (default `Deno.connect`); tests inject failures. */
   connect?: Connect;
   /** Connect timeout in ms (default 5,000). */
@@ -59,6 +73,16 @@ export interface ChatClientOptions {
   helloTimeoutMs?: number;
   /** Ping interval in ms (default 20,000). */
   pingIntervalMs?: number;
+  /** Whether a lost connection is retried (default true); false ends the session with `lost`. */
+  reconnect?: boolean;
+  /** Timers of the pauses between reconnection attempts (default the system clock). */
+  clock?: Pick<Clock, "setTimeout" | "clearTimeout">;
+  /** The room password for the server's challenge (auth.ts); absent: none. */
+  password?: string;
+  /** Frames of types this client does not decode (the teacher replies of admin.ts). */
+  onOtherFrame?: (raw: Message) => void;
+  /** Sees each input line first; true when it handled it (the teacher commands of admin.ts). */
+  interceptLine?: (line: string) => boolean;
 }
 
 /**
@@ -85,13 +109,12 @@ export class ChatClient {
   readonly host: string;
   /** Server chat port. */
   readonly port: number;
-  /** What the server said when it admitted us. */
-  readonly welcome: Welcome;
-  /** Resolves once when the connection ends. */
+  /** Resolves once when the session ends (never on a connection it comes back from). */
   readonly closed: Promise<CloseInfo>;
 
+  #options: ChatClientOptions;
   #fc: FramedConnection;
-  #payloads: AsyncGenerator<Uint8Array>;
+  #welcome: Welcome;
   #emit: EmitEvent;
   #files = new Map<string, SharedFile>();
   #transfers: TransferJobs;
@@ -104,40 +127,57 @@ export class ChatClient {
   #resolveClosed!: (info: CloseInfo) => void;
   #isClosed = false;
   #readLoop: Promise<void> = Promise.resolve();
+  /** Reconnect token of the last welcome, and the last `seq` seen (the catch-up point). */
+  #resumeToken: string | null;
+  #lastSeq: number | null = null;
+  /** Open while the chat is connected; transfers wait at it while it is not. */
+  #online = new OnlineGate();
+  /** Aborted by a quit: ends the reconnection attempts. */
+  #stop = new AbortController();
+  #reconnecting: Promise<void> | null = null;
 
-  private constructor(
-    options: ChatClientOptions,
-    fc: FramedConnection,
-    payloads: AsyncGenerator<Uint8Array>,
-    welcome: Welcome,
-  ) {
+  private constructor(options: ChatClientOptions, admitted: Admitted) {
     this.host = options.host;
     this.port = options.port;
-    this.#fc = fc;
-    this.#payloads = payloads;
-    this.welcome = welcome;
+    this.#options = options;
+    this.#fc = admitted.fc;
+    this.#welcome = admitted.welcome;
+    this.#resumeToken = admitted.resumeToken;
     this.#emit = options.onEvent;
     this.closed = new Promise((resolve) => this.#resolveClosed = resolve);
-    for (const f of welcome.files) this.#files.set(f.fileId, f);
+    for (const f of admitted.welcome.files) this.#files.set(f.fileId, f);
     this.#transfers = new TransferJobs({
       transfers: options.transfers,
       host: options.host,
-      port: options.filePort ?? welcome.filePort ?? DEFAULT_FILE_PORT,
-      token: welcome.token,
+      port: options.filePort ?? admitted.welcome.filePort ?? DEFAULT_FILE_PORT,
+      token: () => this.#welcome.token,
+      waitOnline: (signal) => this.#online.wait(signal),
       downloads: options.downloads,
       knownFile: (id) => this.#files.get(id),
       emit: this.#emit,
     });
-    this.#call = new CallFlow({
-      host: options.host,
-      lang: options.lang,
-      name: welcome.name,
-      mediaPort: options.mediaPort,
-      welcomeMediaPort: welcome.mediaPort,
-      startMedia: options.startMedia,
-      sendCall: (action) => this.#send({ type: "call", action }),
+    this.#call = this.#newCall();
+  }
+
+  /** A call flow for the current session (a new one after each reconnection). */
+  #newCall(): CallFlow {
+    return new CallFlow({
+      host: this.#options.host,
+      lang: this.#options.lang,
+      name: this.#welcome.name,
+      mediaPort: this.#options.mediaPort,
+      welcomeMediaPort: this.#welcome.mediaPort,
+      startMedia: this.#options.startMedia,
+      sendCall: (action, fields) =>
+        this.#send({
+          type: "call",
+          action,
+          ...(action === "start" ? { audio: true } : {}),
+          ...fields,
+        }),
+      videoOffer: this.#options.videoOffer,
       emit: this.#emit,
-      isClosed: () => this.#isClosed,
+      isClosed: () => this.#isClosed || this.#reconnecting !== null,
     });
   }
 
@@ -147,16 +187,27 @@ export class ChatClient {
    * Throws {@link ConnectError}.
    */
   static async connect(options: ChatClientOptions): Promise<ChatClient> {
-    const { fc, payloads, welcome } = await handshake(options);
-    const client = new ChatClient(options, fc, payloads, welcome);
+    const admitted = await handshake(options);
+    const client = new ChatClient(options, admitted);
+    const { welcome } = admitted;
     client.#emit({ type: "welcome", welcome, host: options.host, port: options.port });
-    client.#start(options.pingIntervalMs ?? 20_000);
+    client.#start(admitted);
     return client;
+  }
+
+  /** What the server said when it admitted us (the last welcome, after a reconnection). */
+  get welcome(): Welcome {
+    return this.#welcome;
   }
 
   /** The name the server gave us. */
   get name(): string {
-    return this.welcome.name;
+    return this.#welcome.name;
+  }
+
+  /** Whether the connection is lost and the client is trying to come back. */
+  get reconnecting(): boolean {
+    return this.#reconnecting !== null;
   }
 
   /** Transfers still running. */
@@ -174,26 +225,36 @@ export class ChatClient {
     return this.#files.get(fileId);
   }
 
-  #start(pingEvery: number): void {
+  #start(admitted: Admitted): void {
+    const pingEvery = this.#options.pingIntervalMs ?? 20_000;
     this.#pingTimer = setInterval(() => this.#send({ type: "ping" }), pingEvery);
-    this.#readLoop = this.#read();
+    this.#readLoop = this.#read(admitted.fc, admitted.payloads);
   }
 
   #send(message: Message): void {
     this.#fc.send(encodeFrame(message));
   }
 
-  async #read(): Promise<void> {
+  async #read(fc: FramedConnection, payloads: AsyncGenerator<Uint8Array>): Promise<void> {
     let fatal: ProtocolError | null = null;
     try {
-      for await (const payload of this.#payloads) {
+      for await (const payload of payloads) {
         let msg: ChatServerMessage | null;
+        let raw: Message;
         try {
-          msg = decodeChatServerMessage(decodeMessage(payload));
+          raw = decodeMessage(payload);
+          if (typeof raw.seq === "number" && raw.seq > (this.#lastSeq ?? -1)) {
+            this.#lastSeq = raw.seq;
+          }
+          msg = decodeChatServerMessage(raw);
         } catch {
           continue; // A broken frame from the server is skipped, like the server does.
         }
-        if (msg === null) continue; // Unknown types are ignored (PROTOCOL.md section 1).
+        if (msg === null) {
+          // Unknown types are ignored (PROTOCOL.md section 1), or go to a listener (admin.ts).
+          this.#options.onOtherFrame?.(raw);
+          continue;
+        }
         try {
           this.#dispatch(msg);
         } catch (e) {
@@ -204,7 +265,75 @@ export class ChatClient {
     } catch (e) {
       if (e instanceof ProtocolError) fatal = e;
     }
-    this.#finishClosed(fatal);
+    this.#connectionEnded(fc, fatal);
+  }
+
+  /** The connection `fc` ended: come back when it was lost, else the session is over. */
+  #connectionEnded(fc: FramedConnection, fatal: ProtocolError | null): void {
+    if (this.#isClosed || fc !== this.#fc) return;
+    const info = this.#closeInfo(fatal);
+    const retry = info.reason === "lost" || info.reason === "shutdown";
+    if (!retry || this.#options.reconnect === false) {
+      this.#finishClosed(info);
+      return;
+    }
+    clearInterval(this.#pingTimer);
+    fc.close();
+    this.#online.set(false);
+    const inCall = this.#call.active;
+    void this.#call.stopMedia();
+    this.#call.end({ sendStop: false });
+    this.#emit({
+      type: "connection_lost",
+      reason: info.reason === "shutdown" ? "shutdown" : "lost",
+    });
+    this.#reconnecting = this.#comeBack(inCall);
+  }
+
+  /** Tries again until admitted (then catches up) or refused for good (then closes). */
+  async #comeBack(inCall: boolean): Promise<void> {
+    let admitted: Admitted;
+    try {
+      admitted = await retryUntilAdmitted({
+        attempt: () =>
+          handshake({
+            ...this.#options,
+            resume: { token: this.#resumeToken, since: this.#lastSeq },
+          }),
+        clock: this.#options.clock ?? systemClock,
+        signal: this.#stop.signal,
+      });
+    } catch (e) {
+      this.#reconnecting = null;
+      if (this.#stop.signal.aborted) return this.#finishClosed({ reason: "quit" });
+      if (!(e instanceof ConnectError)) throw e;
+      const code = e.serverCode ?? e.code;
+      return this.#finishClosed({ reason: "server_error", code, message: e.detail });
+    }
+    if (this.#stop.signal.aborted) {
+      admitted.fc.close();
+      await admitted.payloads.return(undefined).catch(() => {});
+      this.#reconnecting = null;
+      return this.#finishClosed({ reason: "quit" });
+    }
+    this.#adopt(admitted, inCall);
+  }
+
+  /** Makes a new admission the session's connection and tells the user what was missed. */
+  #adopt(admitted: Admitted, inCall: boolean): void {
+    this.#fc = admitted.fc;
+    this.#welcome = admitted.welcome;
+    this.#resumeToken = admitted.resumeToken;
+    this.#shutdownSeen = false;
+    this.#closingError = null;
+    for (const f of admitted.welcome.files) this.#files.set(f.fileId, f);
+    this.#call = this.#newCall();
+    this.#reconnecting = null;
+    this.#online.set(true);
+    const { welcome, missed } = admitted;
+    this.#emit({ type: "reconnected", welcome, missed, host: this.host, port: this.port });
+    this.#start(admitted);
+    if (inCall) this.#call.command("start");
   }
 
   #closeInfo(fatal: ProtocolError | null): CloseInfo {
@@ -215,12 +344,12 @@ export class ChatClient {
     return { reason: "lost" };
   }
 
-  #finishClosed(fatal: ProtocolError | null): void {
+  #finishClosed(info: CloseInfo): void {
     if (this.#isClosed) return;
     this.#isClosed = true;
+    this.#stop.abort();
     clearInterval(this.#pingTimer);
     this.#fc.close();
-    const info = this.#closeInfo(fatal);
     this.#transfers.abortAll();
     void this.#call.stopMedia();
     this.#call.end({ sendStop: false });
@@ -277,12 +406,27 @@ export class ChatClient {
       case "call":
         this.#call.onNotice(m);
         return;
+      case "keyframe_request":
+        this.#call.onKeyframeRequest();
+        return;
     }
   }
 
   /** Parses and runs one input line. Never waits. */
   handleLine(line: string): void {
+    // Teacher commands of `--admin` (admin.ts) are taken first.
+    if (this.#options.interceptLine?.(line) === true) return;
     this.execute(parseCommand(line));
+  }
+
+  /**
+   * Sends one request frame as it is (the teacher's `admin` requests,
+   * admin.ts); false while not connected (reconnecting or closed).
+   */
+  sendRequest(message: Message): boolean {
+    if (this.#isClosed || this.#reconnecting !== null) return false;
+    this.#send(message);
+    return true;
   }
 
   /**
@@ -291,6 +435,10 @@ export class ChatClient {
    */
   execute(cmd: Command): void {
     if (this.#isClosed) return;
+    if (this.#reconnecting !== null && NEEDS_SERVER.has(cmd.kind)) {
+      this.#emit({ type: "notice", key: "notConnected" });
+      return;
+    }
     switch (cmd.kind) {
       case "empty":
       case "quit":
@@ -320,6 +468,9 @@ export class ChatClient {
       case "call":
         this.#call.command(cmd.action);
         return;
+      case "mute":
+        this.#call.mute(cmd.muted);
+        return;
     }
   }
 
@@ -343,6 +494,11 @@ export class ChatClient {
       onWait?.(this.#transfers.running);
       while (this.#transfers.running > 0 && !this.#isClosed) await this.#transfers.settled();
     }
+    if (this.#reconnecting !== null) {
+      // Nothing left to wait for while the server is away: stop trying.
+      this.#stop.abort();
+      await this.#reconnecting;
+    }
     if (!this.#isClosed) {
       this.#call.end({ sendStop: true });
       await this.#call.stopMedia();
@@ -358,6 +514,10 @@ export class ChatClient {
 
   /** Ends at once: cancels transfers, stops media, sends quit if possible, closes. Safe twice. */
   async close(): Promise<CloseInfo> {
+    if (this.#reconnecting !== null) {
+      this.#stop.abort();
+      await this.#reconnecting;
+    }
     if (!this.#isClosed) {
       this.#quitting = true;
       this.#transfers.abortAll();
@@ -372,6 +532,16 @@ export class ChatClient {
     return this.closed;
   }
 }
+
+/** Commands that need the server: answered "not connected" while reconnecting. */
+const NEEDS_SERVER: ReadonlySet<Command["kind"]> = new Set<Command["kind"]>([
+  "message",
+  "who",
+  "files",
+  "upload",
+  "download",
+  "call",
+]);
 
 const USAGE_KEYS = {
   upload: "uploadUsage",

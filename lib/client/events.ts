@@ -43,6 +43,8 @@ export interface TransferResult {
   fileId?: string;
   /** Where a download was written. */
   path?: string;
+  /** False when the server gave no SHA-256 to check a download against. */
+  verified?: boolean;
 }
 
 /** Everything the UI renders. */
@@ -57,7 +59,10 @@ export type ClientEvent =
   | { type: "shutdown" }
   | { type: "system"; text: string }
   | { type: "server_error"; code: string; message: string }
-  | (Omit<CallNotice, "clientId" | "members"> & { members: CallPeer[] })
+  | (Omit<CallNotice, "clientId" | "members" | "send" | "muted" | "action"> & {
+    action: "start" | "stop" | "media";
+    members: CallPeer[];
+  })
   | { type: "call_joined"; members: CallPeer[] }
   | { type: "call_left"; reason: CallLeftReason }
   | { type: "call_log"; line: string }
@@ -67,7 +72,14 @@ export type ClientEvent =
   | ({ type: "transfer_done"; transfer: TransferInfo } & TransferResult)
   | { type: "transfer_failed"; transfer: TransferInfo; code: string; message: string }
   | { type: "notice"; key: ClientTextKey; params?: Record<string, string | number> }
-  | { type: "closed"; info: CloseInfo };
+  | { type: "closed"; info: CloseInfo }
+  /** The connection was lost (or the server stopped); the client is trying to come back. */
+  | { type: "connection_lost"; reason: "lost" | "shutdown" }
+  /**
+   * Back in the room after a lost connection, with the same name; the missed
+   * messages follow as history events. `missed`: those the server no longer had.
+   */
+  | { type: "reconnected"; welcome: Welcome; missed: number; host: string; port: number };
 
 /** Receives every event, synchronously; must not throw or block. */
 export type EmitEvent = (event: ClientEvent) => void;

@@ -13,6 +13,7 @@ import { SERVER_MAX_FRAME } from "../protocol/limits.ts";
 import { VERSION } from "../protocol/version.ts";
 import { decodeWelcome, type Welcome } from "../protocol/wire.ts";
 import { decodeErrorReply } from "../protocol/wire_chat.ts";
+import { handshakeAnswer } from "./auth.ts";
 import { classifyConnectError, ConnectError, type ConnectErrorCode } from "./connect_errors.ts";
 
 /** Opens a TCP connection (`Deno.connect` by default; tests inject failures). */
@@ -31,6 +32,13 @@ export interface HandshakeOptions {
   connectTimeoutMs?: number;
   /** Time allowed for the welcome in ms (default 10,000). */
   helloTimeoutMs?: number;
+  /**
+   * Coming back after a lost connection (PROTOCOL.md 2.6): the reconnect token
+   * of the last welcome (null after none) and the last `seq` seen (null: none).
+   */
+  resume?: { token: string | null; since: number | null };
+  /** The room password, answered to the server's challenge (auth.ts); absent: none. */
+  password?: string;
 }
 
 /** An admitted session: the connection, its frame reader, and the server's welcome. */
@@ -38,6 +46,10 @@ export interface Admitted {
   fc: FramedConnection;
   payloads: AsyncGenerator<Uint8Array>;
   welcome: Welcome;
+  /** The welcome's reconnect token (`resume_token`), null from a server without one. */
+  resumeToken: string | null;
+  /** Messages after `since` the server no longer had (the welcome's `missed`; 0 when none). */
+  missed: number;
 }
 
 /** Connects, says hello and waits for the welcome. Throws {@link ConnectError}. */
@@ -52,15 +64,20 @@ export async function handshake(options: HandshakeOptions): Promise<Admitted> {
   // Server frames may pass 64 KiB (a welcome listing many members): PROTOCOL.md section 1.
   const fc = new FramedConnection(conn, { maxFrame: SERVER_MAX_FRAME });
   const payloads = fc.payloads();
-  fc.send(encodeFrame({
+  const hello: Message = {
     type: "hello",
     version: 2,
     name: options.name,
     lang: options.lang,
     client: `pc3-client ${VERSION}`,
-  }));
-  const welcome = await awaitWelcome(fc, payloads, options);
-  return { fc, payloads, welcome };
+  };
+  if (options.resume?.token) hello.resume = options.resume.token;
+  if (options.resume?.since != null) hello.since = options.resume.since;
+  fc.send(encodeFrame(hello));
+  const { welcome, raw } = await awaitWelcome(fc, payloads, options);
+  const missed = typeof raw.missed === "number" && raw.missed > 0 ? raw.missed : 0;
+  const resumeToken = typeof raw.resume_token === "string" ? raw.resume_token : null;
+  return { fc, payloads, welcome, resumeToken, missed };
 }
 
 async function openTcp(options: HandshakeOptions): Promise<Deno.Conn> {
@@ -94,7 +111,7 @@ async function awaitWelcome(
   fc: FramedConnection,
   payloads: AsyncGenerator<Uint8Array>,
   options: HandshakeOptions,
-): Promise<Welcome> {
+): Promise<{ welcome: Welcome; raw: Message }> {
   const { host, port } = options;
   const helloTimeout = options.helloTimeoutMs ?? 10_000;
   let timedOut = false;
@@ -117,6 +134,12 @@ async function awaitWelcome(
         }
         throw new ConnectError("hello_closed", { host, port, detail: "EOF" });
       }
+      // A room with a password answers the hello with a challenge first (auth.ts).
+      const proof = await handshakeAnswer(step.value, options);
+      if (proof !== null) {
+        fc.send(proof);
+        continue;
+      }
       const welcome = readReply(step.value, options);
       if (welcome !== null) return welcome;
     }
@@ -135,7 +158,10 @@ async function awaitWelcome(
  * a frame to skip (a v1 server answers a hello with system lines and no
  * welcome: the timeout reports it), or a thrown {@link ConnectError}.
  */
-function readReply(payload: Uint8Array, options: HandshakeOptions): Welcome | null {
+function readReply(
+  payload: Uint8Array,
+  options: HandshakeOptions,
+): { welcome: Welcome; raw: Message } | null {
   const { host, port } = options;
   let msg: Message;
   try {
@@ -145,7 +171,7 @@ function readReply(payload: Uint8Array, options: HandshakeOptions): Welcome | nu
   }
   if (msg.type === "welcome") {
     try {
-      return decodeWelcome(msg);
+      return { welcome: decodeWelcome(msg), raw: msg };
     } catch (cause) {
       throw new ConnectError("bad_reply", { host, port, detail: (cause as Error).message, cause });
     }

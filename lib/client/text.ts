@@ -8,6 +8,7 @@
  */
 
 import type { Catalog } from "../protocol/i18n.ts";
+import { teacherClientText } from "./text/teacher.ts";
 import { audioText } from "./text/audio.ts";
 import { callText } from "./text/calls.ts";
 import { failureText } from "./text/failures.ts";
@@ -27,6 +28,7 @@ export const clientText = {
   ...labText,
   ...reconnectText,
   ...uiText,
+  ...teacherClientText,
 } satisfies Catalog;
 
 /** A key of {@link clientText}. */

@@ -13,6 +13,7 @@
 import { baseName } from "../protocol/file_names.ts";
 import type { SharedFile } from "../protocol/wire.ts";
 import type { EmitEvent, TransferInfo, TransferResult } from "./events.ts";
+import { formatSize } from "./text.ts";
 
 /** Progress of one transfer. */
 export interface Progress {
@@ -25,11 +26,14 @@ export interface TransferFunctions {
   uploadFile(path: string, options: {
     host: string;
     port: number;
-    token: string;
+    /** The chat session's token, read again before each resume (it changes on a reconnection). */
+    token: string | (() => string);
     onProgress?: (p: Progress) => void;
     signal?: AbortSignal;
     /** Called before a cut upload is resumed. */
     onRetry?: (attempt: number, code: string) => void;
+    /** Resolves once the chat is connected (true when it had to wait for it). */
+    waitOnline?: (signal?: AbortSignal) => Promise<boolean>;
   }): Promise<{ file_id: string; filename: string; size: number; sha256: string }>;
   downloadFile(fileId: string, options: {
     host: string;
@@ -39,7 +43,13 @@ export interface TransferFunctions {
     signal?: AbortSignal;
     /** Called before a cut download is continued. */
     onRetry?: (attempt: number, code: string) => void;
-  }): Promise<{ path: string; filename: string; size: number; sha256: string }>;
+    /** Called when an earlier `.part` of this file is continued from `done` bytes. */
+    onContinue?: (done: number) => void;
+    /** Resolves once the chat is connected (true when it had to wait for it). */
+    waitOnline?: (signal?: AbortSignal) => Promise<boolean>;
+  }): Promise<
+    { path: string; filename: string; size: number; sha256: string; verified?: boolean }
+  >;
 }
 
 /** Where and how transfers run. */
@@ -50,8 +60,10 @@ export interface TransferJobsOptions {
   host: string;
   /** File server port. */
   port: number;
-  /** Session token that authorises uploads. */
-  token: string;
+  /** Session token that authorises uploads (a function: it changes on a reconnection). */
+  token: string | (() => string);
+  /** Resolves once the chat is connected (true when it had to wait); transfers retry after it. */
+  waitOnline?: (signal?: AbortSignal) => Promise<boolean>;
   /** Where downloads go. */
   downloads: string;
   /** Files known by id, for a download's name and size before it starts. */
@@ -88,7 +100,7 @@ export class TransferJobs {
 
   /** Starts uploading the file at `path`; never waits. */
   upload(path: string): void {
-    const { transfers, host, port, token, emit } = this.#options;
+    const { transfers, host, port, token, waitOnline, emit } = this.#options;
     const label = baseName(path);
     if (transfers === undefined) {
       emit({
@@ -108,6 +120,7 @@ export class TransferJobs {
         onProgress,
         signal,
         onRetry,
+        waitOnline,
       });
       return { filename: r.filename, size: r.size, sha256: r.sha256, fileId: r.file_id };
     });
@@ -115,7 +128,7 @@ export class TransferJobs {
 
   /** Starts downloading the shared file `id` into the downloads folder; never waits. */
   download(id: string): void {
-    const { transfers, host, port, downloads: dir, emit } = this.#options;
+    const { transfers, host, port, downloads: dir, waitOnline, emit } = this.#options;
     const known = this.#options.knownFile(id);
     const label = known?.filename ?? id;
     if (transfers === undefined) {
@@ -133,9 +146,25 @@ export class TransferJobs {
           key: "downloadResuming",
           params: { filename: info.label, attempt },
         });
-      const r = await transfers.downloadFile(id, { host, port, dir, onProgress, signal, onRetry });
+      const onContinue = (done: number) =>
+        emit({
+          type: "notice",
+          key: "downloadContinuing",
+          params: { filename: info.label, done: formatSize(done) },
+        });
+      const r = await transfers.downloadFile(id, {
+        host,
+        port,
+        dir,
+        onProgress,
+        signal,
+        onRetry,
+        onContinue,
+        waitOnline,
+      });
       info.label = r.filename;
-      return { filename: r.filename, size: r.size, sha256: r.sha256, path: r.path, fileId: id };
+      const { filename, size, sha256, path } = r;
+      return { filename, size, sha256, path, fileId: id, verified: r.verified ?? true };
     });
   }
 

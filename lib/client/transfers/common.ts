@@ -6,6 +6,7 @@
  */
 
 import type { LinkClock } from "../../net/file_link.ts";
+import { systemClock } from "../../protocol/clock.ts";
 
 /** Bytes done so far out of the total. */
 export interface Progress {
@@ -17,7 +18,9 @@ export interface Progress {
  * A failed transfer. `code` is a server error code (PROTOCOL.md section 6)
  * or a local one: `file_missing`, `not_a_file`, `connect_failed`,
  * `connection_lost`, `hash_mismatch`, `bad_reply`, `size_mismatch`,
- * `cancelled`, `stalled` (no byte moved for the stall timeout).
+ * `cancelled`, `stalled` (no byte moved for the stall timeout), `no_reply`
+ * (an upload's `upload_ok` never came), `already_running` (the same file is
+ * already being downloaded into the same folder).
  */
 export class TransferError extends Error {
   override name = "TransferError";
@@ -47,6 +50,14 @@ export interface TransferOptions {
   onRetry?: (attempt: number, code: string) => void;
   /** Clock of the stall timer (tests inject one). */
   clock?: LinkClock;
+  /** Clock of the pauses between retries (default the system clock; tests inject one). */
+  retryClock?: Pick<LinkClock, "setTimeout" | "clearTimeout">;
+  /**
+   * Resolves once the chat is connected (true when it had to wait: the
+   * server was away, so the transfer gets a fresh set of retries). Without
+   * it a transfer never waits for the chat and a closed port ends it.
+   */
+  waitOnline?: (signal?: AbortSignal) => Promise<boolean>;
 }
 
 /** Default time without a byte in either direction before a transfer is given up. */
@@ -54,6 +65,20 @@ export const DEFAULT_STALL_MS = 60_000;
 
 /** Failures worth another connection (resume or continue from what was moved). */
 export const RETRYABLE: ReadonlySet<string> = new Set(["connection_lost", "stalled"]);
+
+/** The code of a failure: a {@link TransferError}'s, else `""`. */
+export function codeOf(e: unknown): string {
+  return e instanceof TransferError ? e.code : "";
+}
+
+/**
+ * Whether a transfer that failed with `code` is worth another connection:
+ * a lost or stalled one always; a refused connection only when the chat can
+ * tell whether the server is away (`waitOnline`: the retry then waits for it).
+ */
+export function worthRetrying(code: string, options: TransferOptions): boolean {
+  return RETRYABLE.has(code) || (code === "connect_failed" && options.waitOnline !== undefined);
+}
 
 /** At most ~10 progress calls per second. */
 const PROGRESS_EVERY_MS = 100;
@@ -92,19 +117,23 @@ export function retryDelayMs(attempt: number): number {
   return 1000 * 2 ** Math.min(attempt, 2);
 }
 
-/** Waits `ms`, or throws `cancelled` as soon as `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Waits `ms` on `clock` (default the system clock), or throws `cancelled` as soon as `signal` aborts. */
+export function sleep(
+  ms: number,
+  signal?: AbortSignal,
+  clock: Pick<LinkClock, "setTimeout" | "clearTimeout"> = systemClock,
+): Promise<void> {
   checkAborted(signal);
   return new Promise((resolve, reject) => {
     const done = () => {
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
     };
     const onAbort = () => {
       done();
       reject(new TransferError("cancelled", "Transfer cancelled"));
     };
-    const timer = setTimeout(() => {
+    const timer = clock.setTimeout(() => {
       done();
       resolve();
     }, ms);

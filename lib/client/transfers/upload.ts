@@ -10,20 +10,36 @@ import { encodeFrame, type Message } from "../../protocol/frame.ts";
 import { baseName } from "../../protocol/file_names.ts";
 import { NULL_SINK, pump } from "../../net/bulk_copy.ts";
 import {
-  RETRYABLE,
+  codeOf,
   retryDelayMs,
   sleep,
   throttle,
   TransferError,
   type TransferOptions,
+  worthRetrying,
 } from "./common.ts";
 import { TransferLink } from "./link.ts";
 
 /** Options of {@link uploadFile}. */
 export interface UploadOptions extends TransferOptions {
-  /** The chat session's token (welcome.token). */
-  token: string;
+  /**
+   * The chat session's token (welcome.token); a function is read again for
+   * each connection, since a reconnected chat session has a new token.
+   */
+  token: string | (() => string);
+  /**
+   * How long the server may take to confirm (`upload_ok`) after the last byte,
+   * in ms (default 120,000): it flushes the file to its disk first. Past it
+   * the upload fails with `no_reply` instead of waiting for ever.
+   */
+  confirmMs?: number;
 }
+
+/** Default wait for `upload_ok` after the last byte. */
+export const DEFAULT_CONFIRM_MS = 120_000;
+
+/** The server has not noticed yet that the old connection of a resumed upload ended. */
+const STILL_RUNNING: ReadonlySet<string> = new Set(["upload_running", "bad_request"]);
 
 /** What the server published. */
 export interface UploadResult {
@@ -38,7 +54,8 @@ export interface UploadResult {
  * `token`, and returns what the server published. A connection lost or
  * stalled after the server accepted the upload is resumed on a new
  * connection from the bytes the server already has, up to `retries` times,
- * waiting 1, 2, 4 s between tries.
+ * waiting 1, 2, 4 s between tries (and for the chat to come back, when it
+ * is away, with a fresh set of tries and the new session's token).
  *
  * @example
  * ```ts
@@ -62,15 +79,28 @@ export async function uploadFile(path: string, options: UploadOptions): Promise<
     try {
       return await uploadOnce(path, stat.size, options, uploadId, (id) => uploadId = id);
     } catch (e) {
-      // The server may not have noticed the old connection end yet: bad_request
-      // ("still running") is worth another try once we are resuming.
-      const code = e instanceof TransferError ? e.code : "";
-      const retryable = RETRYABLE.has(code) || (code === "bad_request" && attempt > 0);
-      if (!retryable || uploadId === undefined || attempt >= retries) throw e;
+      const code = codeOf(e);
+      if (!worthResuming(code, attempt, options) || uploadId === undefined || attempt >= retries) {
+        throw e;
+      }
       options.onRetry?.(attempt + 1, code);
-      await sleep(retryDelayMs(attempt), options.signal);
+      await sleep(retryDelayMs(attempt), options.signal, options.retryClock);
+      // The chat was away (a server restart): a fresh set of tries, with its new token.
+      if (await options.waitOnline?.(options.signal)) attempt = -1;
     }
   }
+}
+
+/**
+ * Whether a resumable upload that failed with `code` is worth another try:
+ * as any transfer (common.ts); "still running" once we are resuming (the
+ * server has not noticed the old connection end yet); and `unauthorized`
+ * when the chat may have a new session since (`waitOnline`).
+ */
+function worthResuming(code: string, attempt: number, options: UploadOptions): boolean {
+  if (worthRetrying(code, options)) return true;
+  if (STILL_RUNNING.has(code)) return attempt > 0;
+  return code === "unauthorized" && options.waitOnline !== undefined;
 }
 
 /** One upload attempt: a new one, or the continuation of `resume`. */
@@ -83,7 +113,8 @@ async function uploadOnce(
 ): Promise<UploadResult> {
   using file = await Deno.open(path, { read: true });
   const link = await TransferLink.open(options.host, options.port, options);
-  const request: Message = { type: "upload", token: options.token, filename: baseName(path), size };
+  const token = typeof options.token === "function" ? options.token() : options.token;
+  const request: Message = { type: "upload", token, filename: baseName(path), size };
   if (resume !== undefined) request.resume = resume;
   try {
     await link.send(encodeFrame(request));
@@ -109,9 +140,7 @@ async function uploadOnce(
     }
     if (sent < size) throw new TransferError("size_mismatch", `File shrank while sending: ${path}`);
     await link.send(encodeFrame({ type: "upload_end", sha256: hash.digest("hex") }));
-    // The server now flushes the file's tail to its disk before answering: silence is expected.
-    link.link.unwatch();
-    const ok = await link.reply("upload_ok");
+    const ok = await awaitConfirmation(link, options.confirmMs ?? DEFAULT_CONFIRM_MS);
     if (typeof ok.file_id !== "string") {
       throw new TransferError("bad_reply", "Reply without file_id");
     }
@@ -124,5 +153,27 @@ async function uploadOnce(
     };
   } finally {
     link.close();
+  }
+}
+
+/**
+ * Waits for `upload_ok`. The server flushes the file's tail to its disk
+ * before answering, so silence is expected for a while, but not for ever:
+ * past `ms` the upload fails with `no_reply`.
+ */
+async function awaitConfirmation(link: TransferLink, ms: number): Promise<Message> {
+  let expired = false;
+  link.link.watch(ms, {
+    refresh: false,
+    onExpire: () => {
+      expired = true;
+      link.close();
+    },
+  });
+  try {
+    return await link.reply("upload_ok");
+  } catch (e) {
+    if (!expired) throw e;
+    throw new TransferError("no_reply", `No upload_ok within ${ms / 1000} s`, { cause: e });
   }
 }
