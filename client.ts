@@ -17,11 +17,14 @@
 import { parseArgs } from "node:util";
 import { listCameras, listMics } from "./lib/media/call_capture.ts";
 import { CallMedia } from "./lib/media/call_media.ts";
+import { offerForView } from "./lib/protocol/call_codecs.ts";
 import type { MediaParams, MediaSession } from "./lib/client/call_flow.ts";
 import { ChatClient } from "./lib/client/chat_client.ts";
 import { ConnectError } from "./lib/client/connect_errors.ts";
+import { AdminSession } from "./lib/client/admin.ts";
+import { needsPassword } from "./lib/client/auth.ts";
 import type { ClientEvent } from "./lib/client/events.ts";
-import { clientText } from "./lib/client/text.ts";
+import { clientText, type ClientTextKey } from "./lib/client/text.ts";
 import type { TransferFunctions } from "./lib/client/transfer_jobs.ts";
 import { downloadFile, uploadFile } from "./lib/client/transfers.ts";
 import { type Lang, langFromArgs, translator } from "./lib/protocol/i18n.ts";
@@ -31,12 +34,18 @@ import { InteractiveTerminal } from "./lib/terminal/interactive_terminal.ts";
 import { PipeTerminal } from "./lib/terminal/pipe_terminal.ts";
 import type { TerminalUi } from "./lib/terminal/terminal_ui.ts";
 import { safeTranslator } from "./lib/terminal/safe_translate.ts";
-import type { SafeText } from "./lib/protocol/safe_text.ts";
+import { safe, type SafeText } from "./lib/protocol/safe_text.ts";
 import { runSession } from "./lib/terminal/session_loop.ts";
+import { describeFlagProblem, parseHostFlag } from "./lib/terminal/flag_text.ts";
+import { versionLine, wantsVersion, withoutTaskSeparator } from "./lib/protocol/cli_args.ts";
 
 /** The client's command-line options, validated. */
 export interface ClientFlags {
   name?: string;
+  /** `--password`: the room password (else asked for, hidden, when the room has one). */
+  password?: string;
+  /** `--admin KEY`: the teacher key printed in the server's banner (lib/client/admin.ts). */
+  admin?: string;
   host: string;
   chatPort: number;
   filePort?: number;
@@ -57,9 +66,16 @@ export interface ClientFlags {
   help: boolean;
 }
 
-/** A command-line error: the message to print (translated) before exiting with 2. */
+/**
+ * A command-line error: the message to print (translated) before exiting
+ * with 2; `hinted` when it already says what to type (no "see --help" then).
+ */
 export class FlagError extends Error {
   override name = "FlagError";
+  /** `message` is in the user's language. */
+  constructor(message: string, readonly hinted = false) {
+    super(message);
+  }
 }
 
 /** Whether a graphical display is there for the video window (else the view defaults to the terminal). */
@@ -75,6 +91,8 @@ function hasDisplay(): boolean {
 // The flags of `--help`, as node:util's parseArgs reads them.
 const FLAG_OPTIONS = {
   name: { type: "string" },
+  password: { type: "string" },
+  admin: { type: "string" },
   host: { type: "string", default: "127.0.0.1" },
   "chat-port": { type: "string", default: String(DEFAULT_CHAT_PORT) },
   "file-port": { type: "string" },
@@ -100,7 +118,9 @@ type BadValue = (flag: string, value: unknown, expected: string) => FlagError;
  * Parses and validates the options. Throws {@link FlagError} with a
  * translated message.
  */
-export function parseFlags(args: string[], display = true): ClientFlags {
+export function parseFlags(rawArgs: string[], display = true): ClientFlags {
+  // `deno task client -- --name Ana` passes the `--` on: it is not an option.
+  const args = withoutTaskSeparator(rawArgs);
   const lang = langFromArgs(args);
   const t = translator(clientText, lang);
   let values: FlagValues;
@@ -112,7 +132,8 @@ export function parseFlags(args: string[], display = true): ClientFlags {
       options: FLAG_OPTIONS,
     }));
   } catch (e) {
-    throw new FlagError(t("badFlag", { detail: (e as Error).message }));
+    const problem = describeFlagProblem(e, lang, Object.keys(FLAG_OPTIONS));
+    throw new FlagError(problem.text, problem.hinted);
   }
   const bad: BadValue = (flag, value, expected) =>
     new FlagError(t("badValue", { flag, value: String(value), expected }));
@@ -130,12 +151,13 @@ export function parseFlags(args: string[], display = true): ClientFlags {
   if (audioSource !== "mic" && audioSource !== "test" && audioSource !== "none") {
     throw bad("audio-source", audioSource, "mic|test|none");
   }
-  const host = String(values.host).trim();
-  if (host === "") throw bad("host", values.host, "192.168.1.10");
+  const { host, chatPort } = hostAndPort(args, values, t, portOf("chat-port")!);
   return {
     name: values.name === undefined ? undefined : String(values.name),
+    password: values.password === undefined ? undefined : String(values.password),
+    admin: values.admin === undefined ? undefined : String(values.admin),
     host,
-    chatPort: portOf("chat-port")!,
+    chatPort,
     filePort: portOf("file-port"),
     mediaPort: portOf("media-port"),
     downloads: String(values.downloads),
@@ -148,6 +170,34 @@ export function parseFlags(args: string[], display = true): ClientFlags {
     ...video,
     help: values.help === true,
   };
+}
+
+/**
+ * `--host` as people write it: `192.168.1.10`, `192.168.1.10:12009` (the
+ * port is the chat port), `[fe80::1]:9009`; a web address is explained.
+ */
+function hostAndPort(
+  args: string[],
+  values: FlagValues,
+  t: (key: ClientTextKey, params?: Record<string, string | number>) => string,
+  chatPort: number,
+): { host: string; chatPort: number } {
+  const value = String(values.host);
+  const parsed = parseHostFlag(value);
+  const bad = (expected: string) =>
+    new FlagError(t("badValue", { flag: "host", value: safe(value), expected }));
+  if ("error" in parsed) {
+    throw parsed.error === "url" ? new FlagError(t("hostNotUrl"), true) : bad("192.168.1.10:9009");
+  }
+  if (parsed.host === "") throw bad("192.168.1.10");
+  if (parsed.port === undefined) return { host: parsed.host, chatPort };
+  const explicit = args.some((a) => a === "--chat-port" || a.startsWith("--chat-port="));
+  if (explicit && chatPort !== parsed.port) {
+    throw new FlagError(
+      t("hostPortClash", { value: safe(value), hostPort: parsed.port, chatPort }),
+    );
+  }
+  return { host: parsed.host, chatPort: parsed.port };
 }
 
 /** Validates the video flags; the view defaults to a window when there is a display. */
@@ -204,6 +254,10 @@ function writeOut(line: string): void {
 
 /** Runs the client; resolves with the exit code. */
 export async function main(args: string[] = Deno.args): Promise<number> {
+  if (wantsVersion(args)) {
+    writeOut(versionLine("pc3-client"));
+    return 0;
+  }
   let flags: ClientFlags;
   try {
     flags = parseFlags(args, hasDisplay());
@@ -211,7 +265,8 @@ export async function main(args: string[] = Deno.args): Promise<number> {
     if (!(e instanceof FlagError)) throw e;
     const t = translator(clientText, langFromArgs(args));
     writeErr(`${t("tagError")} ${e.message}`);
-    writeErr(t("seeHelp"));
+    // One hint: "see --help" only when the message does not already say what to type.
+    if (!e.hinted) writeErr(t("seeHelp"));
     return 2;
   }
   const t = translator(clientText, flags.lang);
@@ -277,9 +332,16 @@ async function connect(
   const fail = (line: SafeText) => interactive ? ui.print([line]) : writeErr(line);
   const transfers: TransferFunctions = { uploadFile, downloadFile };
   let name = flags.name ?? await ui.ask(st("namePrompt"));
+  // The room password (lib/client/auth.ts) and the teacher session of --admin (lib/client/admin.ts).
+  let password = flags.password;
+  let client: ChatClient | null = null;
+  const admin = teacherSession(flags, ui, () => client);
   while (name !== null) {
     try {
-      return await ChatClient.connect({
+      client = await ChatClient.connect({
+        password,
+        onOtherFrame: (raw) => admin?.frame(raw),
+        interceptLine: (line) => admin?.line(line) ?? false,
         host: flags.host,
         port: flags.chatPort,
         name,
@@ -289,21 +351,47 @@ async function connect(
         downloads: flags.downloads,
         transfers,
         startMedia: mediaStarter(flags, term),
+        videoOffer: offerForView(flags.videoView === "window" ? "window" : "terminal"),
         onEvent: (e: ClientEvent) => {
           ui.show(e);
           if (e.type === "closed" && e.info.reason === "lost") {
             ui.print([renderLost(t, flags.host, flags.chatPort)]);
           }
+          if (e.type === "reconnected") admin?.login();
         },
       });
+      admin?.login();
+      return client;
     } catch (e) {
       if (!(e instanceof ConnectError)) throw e;
+      if (interactive && needsPassword(e)) {
+        if (e.serverCode === "auth_failed") fail(st("passwordWrong"));
+        password = await ui.ask(st("passwordPrompt"), { hidden: true }) ?? undefined;
+        if (password === undefined) return null;
+        continue;
+      }
       fail(describeConnectError(e, t, name));
       if (!interactive || (e.code !== "name_taken" && e.code !== "name_invalid")) return null;
       name = await ui.ask(st("namePrompt"));
     }
   }
   return null;
+}
+
+/** The teacher session of `--admin KEY`, printing through `ui`; null without the flag. */
+function teacherSession(
+  flags: ClientFlags,
+  ui: TerminalUi,
+  client: () => ChatClient | null,
+): AdminSession | null {
+  if (flags.admin === undefined) return null;
+  return new AdminSession({
+    key: flags.admin,
+    lang: flags.lang,
+    send: (request) => client()?.sendRequest(request) ?? false,
+    name: () => client()?.name ?? "",
+    print: (lines) => ui.print(lines.flatMap((l) => l.split("\n")).map((line) => safe(line))),
+  });
 }
 
 /** Starts a call's media with the video flags; the terminal view paints into `term`. */

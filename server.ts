@@ -170,6 +170,8 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
     cleanups.push(() => serverLog.close());
     const log = serverLog.log.sink;
     const teacher = await teacherOptions(config, t);
+    // v1 uploads carry no session: with a room password only under --allow-v1.
+    const acceptV1Files = config.acceptV1Files && (teacher.password === undefined || config.allowV1);
     const sockets = openSockets(config, t, cleanups);
     const chatPort = (sockets.chat.addr as Deno.NetAddr).port;
     const filePort = (sockets.files.addr as Deno.NetAddr).port;
@@ -211,8 +213,7 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
       // A muted member, or a student of a read-only room, has no upload rights (moderation.ts).
       sessionName: (token) => room.canShare(token) ? room.nameByToken(token) : undefined,
       onPublished: (info) => room.announceFile(info),
-      // v1 uploads carry no session: with a room password only under --allow-v1.
-      acceptV1: config.acceptV1Files && (teacher.password === undefined || config.allowV1),
+      acceptV1: acceptV1Files,
       log,
       maxFrame: config.maxFrame,
       helloTimeoutMs: config.helloTimeoutMs,
@@ -233,7 +234,7 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
       maxPerIp: config.maxPerIp,
       lang: config.lang,
     });
-    printBanner(out, config, storage, { chatPort, filePort, mediaPort });
+    printBanner(out, { ...config, acceptV1Files }, storage, { chatPort, filePort, mediaPort });
     for (const line of teacherBannerLines(t, config, teacher)) out.print(line);
     // The machine-readable ready line, identical in every language.
     out.print(`PC3 ready chat=${chatPort} files=${filePort} media=${mediaPort}`);
