@@ -197,6 +197,7 @@ const joinedReply: CallJoinedReply = {
   clientId: 1000001,
   mediaPort: null,
   members: [{ name: "Ana", clientId: 1000001 }],
+  send: ["mjpeg"],
 };
 
 Deno.test("CallFlow ignores a call_joined that arrives after we left", () => {
@@ -251,4 +252,87 @@ Deno.test("CallFlow closes a media session that finished starting after the chat
   await withDeadline(flow.stopMedia(), DEFAULT_DEADLINE_MS, "the media to stop");
   assert.equal(media.closed, 1);
   assert.deepEqual(media.members, []);
+});
+
+/** A FakeMedia that records the send lists and keyframe calls of issue 10. */
+class CodecMedia extends FakeMedia {
+  sends: string[][] = [];
+  keyframes = 0;
+  setSend(send: readonly string[]): void {
+    this.sends.push([...send]);
+  }
+  sendKeyframe(): void {
+    this.keyframes++;
+  }
+}
+
+Deno.test("ChatClient offers its codecs, follows the call's send list, and relays keyframe requests both ways", async () => {
+  const server = new FakeServer((fake, hello) => fake.send(welcome(String(hello.name))));
+  const c = collector();
+  const medias: CodecMedia[] = [];
+  const client = await ChatClient.connect(options(server.port, c, {
+    videoOffer: ["h264", "mjpeg"],
+    startMedia: (p) => {
+      const m = new CodecMedia(p);
+      medias.push(m);
+      return Promise.resolve(m);
+    },
+  }));
+  try {
+    client.handleLine("/call start");
+    const start = await server.waitFor((m) => m.type === "call" && m.action === "start");
+    assert.deepEqual(start.video, ["h264", "mjpeg"]);
+    server.send({
+      type: "call_joined",
+      token: "ffeeddccbbaa99887766554433221100",
+      client_id: 1000042,
+      media_port: 7777,
+      members: [{ name: "Ana", client_id: 1000042, video: "h264" }],
+      send: ["h264"],
+    });
+    await waitFor(() => medias.length > 0 && medias[0].sends.length > 0, {
+      message: "the media to get the send list",
+    });
+    const media = medias[0];
+    assert.deepEqual(media.params.offer, ["h264", "mjpeg"]);
+    assert.deepEqual(media.sends.at(-1), ["h264"]);
+    // A terminal-view member joins: MJPEG is needed too, and it needs a keyframe.
+    server.send({
+      type: "call",
+      from: "Luis",
+      action: "start",
+      client_id: 1000043,
+      members: [{ name: "Ana", client_id: 1000042 }, { name: "Luis", client_id: 1000043 }],
+      send: ["h264", "mjpeg"],
+    });
+    await waitFor(() => media.sends.length > 1, { message: "the new send list" });
+    assert.deepEqual(media.sends.at(-1), ["h264", "mjpeg"]);
+    assert.equal(media.keyframes, 1);
+    // Luis asks us for a keyframe.
+    server.send({ type: "call", action: "keyframe", from: "Luis" });
+    await waitFor(() => media.keyframes === 2, { message: "the keyframe request" });
+    // Our page lost data from Luis: ask the server.
+    media.params.requestKeyframe(1000043);
+    const ask = await server.waitFor((m) => m.type === "call" && m.action === "keyframe");
+    assert.equal(ask.client_id, 1000043);
+    // A mute event updates the members and prints no chat line.
+    server.send({
+      type: "call",
+      from: "Luis",
+      action: "mute",
+      muted: false,
+      members: [
+        { name: "Ana", client_id: 1000042 },
+        { name: "Luis", client_id: 1000043, muted: false },
+      ],
+      send: ["h264", "mjpeg"],
+    });
+    await waitFor(() => media.members.some((m) => m.some((p) => "muted" in p)), {
+      message: "the muted flag to reach the media",
+    });
+    assert.equal(c.events.some((e) => e.type === "call" && (e.action as string) === "mute"), false);
+  } finally {
+    await client.finish();
+    await server.close();
+  }
 });

@@ -160,6 +160,7 @@ Deno.test("decodeChatServerMessage() reads call_joined and call events with thei
       clientId: 1000042,
       mediaPort: 7777,
       members: [{ name: "Ana", clientId: 1000042 }],
+      send: ["mjpeg"],
     },
   );
   const noId = decodeChatServerMessage({ type: "call_joined", client_id: -1 });
@@ -175,6 +176,8 @@ Deno.test("decodeChatServerMessage() reads call_joined and call events with thei
       reason: "",
       clientId: 7,
       members: null,
+      send: null,
+      muted: false,
     },
   );
   const stop = decodeChatServerMessage({
@@ -213,4 +216,37 @@ Deno.test("chatErrorCloses() agrees with every chat row of the error table in PR
     rows++;
   }
   assert.ok(rows >= 15, `only ${rows} rows read`);
+});
+
+Deno.test("decodeChatServerMessage() reads send lists, member codecs, mute events and keyframe requests", () => {
+  const joined = decodeChatServerMessage({
+    type: "call_joined",
+    token: "ff",
+    client_id: 1000042,
+    members: [{ name: "Ana", client_id: 1000042, video: "h264", audio: true, muted: false }],
+    send: ["h264", "vp9", "mjpeg", 3],
+  });
+  assert.ok(joined?.type === "call_joined");
+  assert.deepEqual(joined.send, ["h264", "mjpeg"]);
+  assert.deepEqual(joined.members, [{
+    name: "Ana",
+    clientId: 1000042,
+    video: "h264",
+    audio: true,
+    muted: false,
+  }]);
+  const mute = decodeChatServerMessage({
+    type: "call",
+    from: "Ana",
+    action: "mute",
+    muted: true,
+    members: [],
+    send: ["mjpeg"],
+  });
+  assert.ok(mute?.type === "call" && mute.action === "mute" && mute.muted);
+  assert.deepEqual(mute.send, ["mjpeg"]);
+  assert.deepEqual(
+    decodeChatServerMessage({ type: "call", action: "keyframe", from: "Bea" }),
+    { type: "keyframe_request", from: "Bea" },
+  );
 });

@@ -10,6 +10,7 @@
  * @module
  */
 
+import type { VideoCodec } from "../protocol/call_codecs.ts";
 import type { Lang } from "../protocol/i18n.ts";
 import { DEFAULT_MEDIA_PORT } from "../protocol/limits.ts";
 import type { CallPeer } from "../protocol/wire.ts";
@@ -28,6 +29,12 @@ export interface MediaParams {
   onLeave(): void;
   /** Our microphone was muted or unmuted in the media (page, /mute): tell the server. */
   onMuteChange?(muted: boolean): void;
+  /** The codecs we offered in `call start` (what we can send and receive). */
+  offer: readonly VideoCodec[];
+  /** The call's `send` list when we joined (later changes come through `setSend`). */
+  send: readonly VideoCodec[];
+  /** Asks the sender with media id `clientId` for a keyframe (over the chat connection). */
+  requestKeyframe(clientId: number): void;
 }
 
 /** The part of lib/media/call_media.ts's CallMedia the client uses. */
@@ -37,6 +44,10 @@ export interface MediaSession {
   close(): Promise<void>;
   /** Mutes or unmutes our microphone; false when nothing changed. */
   setMuted?(muted: boolean): boolean;
+  /** The call's `send` list changed: send those codecs from now on. */
+  setSend?(send: readonly VideoCodec[]): void;
+  /** A member asked us for a keyframe (or joined): send one soon. */
+  sendKeyframe?(): void;
 }
 
 /** Starts the call media once `call_joined` arrives. */
@@ -55,8 +66,16 @@ export interface CallFlowOptions {
   welcomeMediaPort: number | null;
   /** Without it, calls are signaling only. */
   startMedia?: StartMedia;
-  /** Sends a `call` frame to the chat server. */
-  sendCall(action: "start" | "stop" | "mute" | "unmute"): void;
+  /**
+   * Sends a `call` frame to the chat server, with `fields` added (the codec
+   * offer of `start`, the `client_id` of `keyframe`).
+   */
+  sendCall(
+    action: "start" | "stop" | "mute" | "unmute" | "keyframe",
+    fields?: Record<string, unknown>,
+  ): void;
+  /** The video codecs we can send and receive, in preference order (default `["mjpeg"]`). */
+  videoOffer?: readonly VideoCodec[];
   emit: EmitEvent;
   /** Whether the chat session has ended (a media session that starts late is closed). */
   isClosed(): boolean;
@@ -67,6 +86,7 @@ export class CallFlow {
   #options: CallFlowOptions;
   #session = new CallSession();
   #members: CallPeer[] = [];
+  #send: readonly VideoCodec[] = ["mjpeg"];
   #media: MediaSession | null = null;
   #mediaStarting: Promise<void> | null = null;
 
@@ -104,7 +124,11 @@ export class CallFlow {
       this.#options.emit({ type: "notice", key: "callAlready" });
       return;
     }
-    this.#options.sendCall("start");
+    this.#options.sendCall("start", { video: [...this.#offer()] });
+  }
+
+  #offer(): readonly VideoCodec[] {
+    return this.#options.videoOffer ?? ["mjpeg"];
   }
 
   #stop(): void {
@@ -136,8 +160,10 @@ export class CallFlow {
     // Idle: we left (or never asked) while the answer was on its way.
     if (!this.#session.active) return;
     this.#members = reply.members;
+    this.#send = reply.send;
     if (!this.#session.apply("joined")) {
       this.#media?.setMembers(reply.members);
+      this.#media?.setSend?.(reply.send);
       return;
     }
     this.#options.emit({ type: "call_joined", members: reply.members });
@@ -157,6 +183,13 @@ export class CallFlow {
       },
       onMuteChange: (muted) => {
         if (this.#session.state === "in") this.#options.sendCall(muted ? "mute" : "unmute");
+      },
+      offer: this.#offer(),
+      send: this.#send,
+      requestKeyframe: (clientId) => {
+        if (this.#session.state === "in") {
+          this.#options.sendCall("keyframe", { client_id: clientId });
+        }
       },
     });
   }
@@ -182,6 +215,12 @@ export class CallFlow {
     }
     this.#media = session;
     session.setMembers(this.#members);
+    session.setSend?.(this.#send);
+  }
+
+  /** A member asked us for a keyframe: the media sends one (ignored outside a call). */
+  onKeyframeRequest(): void {
+    if (this.#session.state === "in") this.#media?.sendKeyframe?.();
   }
 
   /** Handles a `call` event: follows the members, leaves on our media timeout, reports others. */
@@ -197,7 +236,15 @@ export class CallFlow {
         this.#members = notice.members;
       }
       this.#media?.setMembers(this.#members);
+      if (notice.send !== null) {
+        this.#send = notice.send;
+        this.#media?.setSend?.(notice.send);
+      }
+      // A newcomer needs a keyframe to start decoding our H.264.
+      if (action === "start" && from !== this.#options.name) this.#media?.sendKeyframe?.();
     }
+    // Mute changes show in the call's tiles and stats, not as chat lines (push-to-talk).
+    if (action === "mute") return;
     const mine = from === this.#options.name;
     if (
       mine && action === "stop" && notice.reason === "media_timeout" &&
@@ -212,7 +259,7 @@ export class CallFlow {
     if (mine) return;
     this.#options.emit({
       type: "call",
-      action,
+      action: action as "start" | "stop" | "media",
       from,
       first: notice.first,
       ended: notice.ended,

@@ -19,6 +19,15 @@ export const LEGACY_CODECS: readonly VideoCodec[] = ["mjpeg"];
 /** Longest `video` list accepted in a `call start`. */
 export const MAX_CODEC_LIST = 8;
 
+/**
+ * What a client offers in `call start` for its video view: the window (a
+ * browser page with WebCodecs) prefers H.264; the terminal view and `none`
+ * take MJPEG (the terminal decodes JPEG itself).
+ */
+export function offerForView(view: "window" | "terminal" | "none"): VideoCodec[] {
+  return view === "window" ? ["h264", "mjpeg"] : ["mjpeg"];
+}
+
 /** Whether `value` is a known codec name. */
 export function isVideoCodec(value: unknown): value is VideoCodec {
   return value === "h264" || value === "mjpeg";

@@ -50,6 +50,12 @@ export interface SharedFile {
 export interface CallPeer {
   name: string;
   clientId: number | null;
+  /** The video codec it receives (`h264` or `mjpeg`), when the server says. */
+  video?: string;
+  /** Whether it takes part in audio, when the server says. */
+  audio?: boolean;
+  /** Whether its microphone is muted, when the server says. */
+  muted?: boolean;
 }
 
 /** What the server says in its `welcome` (PROTOCOL.md section 2). */
@@ -143,10 +149,14 @@ export function decodeSharedFiles(value: unknown): SharedFile[] {
 /** Reads one call member entry; a missing or non-integer `client_id` is `null`. */
 export function decodeCallPeer(m: Message): CallPeer {
   const id = m.client_id;
-  return {
+  const peer: CallPeer = {
     name: readString(m.name, "?"),
     clientId: typeof id === "number" && Number.isInteger(id) ? id : null,
   };
+  if (typeof m.video === "string") peer.video = m.video;
+  if (typeof m.audio === "boolean") peer.audio = m.audio;
+  if (typeof m.muted === "boolean") peer.muted = m.muted;
+  return peer;
 }
 
 /** Writes one call member entry. */

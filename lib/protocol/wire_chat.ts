@@ -17,6 +17,7 @@
  * @module
  */
 
+import { isVideoCodec, type VideoCodec } from "./call_codecs.ts";
 import type { Message } from "./frame.ts";
 import {
   type CallPeer,
@@ -47,12 +48,17 @@ export interface CallJoinedReply {
   clientId: number | null;
   mediaPort: number | null;
   members: CallPeer[];
+  /** The codecs senders must send (`send`; absent from older servers: `["mjpeg"]`). */
+  send: VideoCodec[];
 }
 
-/** A `call` event: a member started, stopped, or its media id became known. */
+/**
+ * A `call` event: a member started, stopped, muted or unmuted (`mute`), or
+ * its media id became known.
+ */
 export interface CallNotice {
   type: "call";
-  action: "start" | "stop" | "media";
+  action: "start" | "stop" | "media" | "mute";
   from: string;
   first: boolean;
   ended: boolean;
@@ -61,6 +67,16 @@ export interface CallNotice {
   clientId: number | null;
   /** The call's members, or `null` when the frame carries no list. */
   members: CallPeer[] | null;
+  /** The codecs senders must send now, or `null` when the frame does not say. */
+  send: VideoCodec[] | null;
+  /** `mute` events: whether `from` is now muted. */
+  muted: boolean;
+}
+
+/** A member asks us (a sender) for a keyframe: `{"type":"call","action":"keyframe","from"}`. */
+export interface KeyframeRequest {
+  type: "keyframe_request";
+  from: string;
 }
 
 /** A frame the chat server sends after the welcome, decoded. */
@@ -76,7 +92,8 @@ export type ChatServerMessage =
   | { type: "pong" }
   | ErrorReply
   | CallJoinedReply
-  | CallNotice;
+  | CallNotice
+  | KeyframeRequest;
 
 /** Reads an `error` frame's code and text (the code stands in for a missing text). */
 export function decodeErrorReply(m: Message): ErrorReply {
@@ -103,12 +120,22 @@ function decodeCallJoined(m: Message): CallJoinedReply {
     clientId: id < 0 ? null : id,
     mediaPort: readPort(m.media_port),
     members: readObjects(m.members).map(decodeCallPeer),
+    send: readCodecs(m.send) ?? ["mjpeg"],
   };
 }
 
-function decodeCallNotice(m: Message): CallNotice | null {
+/** The known codecs of a `send` list, or `null` when the field is absent or not a list. */
+function readCodecs(value: unknown): VideoCodec[] | null {
+  if (!Array.isArray(value)) return null;
+  return value.filter(isVideoCodec);
+}
+
+function decodeCallNotice(m: Message): CallNotice | KeyframeRequest | null {
   const action = m.action;
-  if (action !== "start" && action !== "stop" && action !== "media") return null;
+  if (action === "keyframe") return { type: "keyframe_request", from: readString(m.from, "?") };
+  if (action !== "start" && action !== "stop" && action !== "media" && action !== "mute") {
+    return null;
+  }
   return {
     type: "call",
     action,
@@ -118,6 +145,8 @@ function decodeCallNotice(m: Message): CallNotice | null {
     reason: readString(m.reason),
     clientId: typeof m.client_id === "number" ? m.client_id : null,
     members: Array.isArray(m.members) ? readObjects(m.members).map(decodeCallPeer) : null,
+    send: readCodecs(m.send),
+    muted: m.muted === true,
   };
 }
 
