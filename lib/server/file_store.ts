@@ -19,26 +19,27 @@
 
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { AtomicJsonFile, type JsonFileProblem } from "../net/atomic_json.ts";
+import type { AtomicJsonFile } from "../net/atomic_json.ts";
 import type { LogSink } from "./log_event.ts";
-import { createPart, removeOrphanBlobs } from "./files/blobs.ts";
+import { createPart, placeBlob, removeOrphanBlobs } from "./files/blobs.ts";
 import { FileCatalog, newFileId } from "./files/catalog.ts";
-import { partsOverCap, sweepPartFiles } from "./files/part_files.ts";
+import { sweepPartFiles } from "./files/part_files.ts";
+import { PartTable } from "./files/part_table.ts";
 import { Reservations } from "./files/reservations.ts";
-import { checkResume, FileStoreError } from "./files/store_error.ts";
+import { checkResume, checkRoom, FileStoreError } from "./files/store_error.ts";
+import { V1Store } from "./files/v1_store.ts";
+import { openIndex, type StoreProblem } from "./files/store_index.ts";
 import {
-  type DoneRecord,
   type FileInfo,
   type IndexData,
-  type PartRecord,
   publicInfo,
   type StoredFile,
   type UploadSlot,
-  validateIndex,
 } from "./files/store_records.ts";
 
 export { FileStoreError, type FileStoreErrorCode } from "./files/store_error.ts";
 export type { FileInfo, UploadSlot } from "./files/store_records.ts";
+export type { StoreProblem } from "./files/store_index.ts";
 
 /** Default largest upload: 16 GiB. */
 export const DEFAULT_MAX_UPLOAD = 16 * 1024 ** 3;
@@ -63,11 +64,6 @@ export interface FileStoreOptions {
   now?: () => number;
 }
 
-/** Something wrong found in the storage directory; never fatal. */
-export type StoreProblem =
-  | { kind: "corrupt_index"; file: string; aside: string; detail: string }
-  | { kind: "save_failed"; file: string; detail: string };
-
 function randomHex(bytes: number): string {
   return randomBytes(bytes).toString("hex");
 }
@@ -87,8 +83,7 @@ export class FileStore {
   readonly quota: number;
   readonly maxUpload: number;
   #catalog = new FileCatalog();
-  #parts = new Map<string, PartRecord>();
-  #done = new Map<string, DoneRecord>();
+  #parts = new PartTable();
   /** Uploads running right now. */
   #running = new Reservations();
   #partCaps: { perOwner: number; perIp: number };
@@ -97,6 +92,7 @@ export class FileStore {
   #closed = false;
   #now: () => number;
   #log: LogSink;
+  #v1: V1Store;
 
   private constructor(dir: string, options: FileStoreOptions) {
     this.dir = dir;
@@ -105,22 +101,22 @@ export class FileStore {
     this.#partCaps = options.partCaps ?? DEFAULT_PART_CAPS;
     this.#now = options.now ?? Date.now;
     this.#log = options.log ?? (() => {});
-    const onProblem = options.onProblem;
-    this.#index = new AtomicJsonFile(join(dir, "index.json"), {
-      validate: validateIndex,
+    this.#index = openIndex(dir, {
       now: this.#now,
-      onProblem: (p: JsonFileProblem) => {
-        if (p.kind === "corrupt") this.#indexLost = true;
-        // Without a listener, problems are printed as AtomicJsonFile would.
-        if (onProblem === undefined) console.error(`PC3 files: ${p.file}: ${p.detail}`);
-        else {
-          onProblem(
-            p.kind === "corrupt"
-              ? { kind: "corrupt_index", file: p.file, aside: p.aside, detail: p.detail }
-              : { kind: "save_failed", file: p.file, detail: p.detail },
-          );
-        }
+      ...(options.onProblem ? { onProblem: options.onProblem } : {}),
+      onLost: () => this.#indexLost = true,
+    });
+    this.#v1 = new V1Store({
+      dir,
+      catalog: this.#catalog,
+      running: this.#running,
+      now: this.#now,
+      checkSize: (size) => this.#checkSize(size),
+      newPart: () => {
+        const uploadId = randomHex(12);
+        return { uploadId, path: this.#partPath(uploadId) };
       },
+      save: () => this.#save(),
     });
   }
 
@@ -146,8 +142,7 @@ export class FileStore {
   async #load(): Promise<boolean> {
     const data = await this.#index.load();
     for (const f of data?.files ?? []) this.#catalog.add(f);
-    for (const p of data?.parts ?? []) this.#parts.set(p.upload_id, p);
-    for (const d of data?.done ?? []) this.#done.set(d.upload_id, d);
+    this.#parts.load(data?.parts ?? [], data?.done ?? []);
     return data !== undefined;
   }
 
@@ -164,26 +159,13 @@ export class FileStore {
       isActive: (id) => this.#running.has(id),
       isKnown: (id) => this.#parts.has(id),
     });
-    let changed = false;
-    for (const [id, record] of [...this.#parts]) {
-      if (this.#running.has(id)) continue;
-      const size = kept.get(id);
-      if (size === undefined) changed = this.#parts.delete(id) || changed;
-      else record.have = size;
-    }
-    for (const [id, d] of [...this.#done]) {
-      if (now - d.ts > PART_LIFETIME_MS) changed = this.#done.delete(id) || changed;
-    }
-    if (changed) await this.#save();
+    const isRunning = (id: string) => this.#running.has(id);
+    if (this.#parts.reconcile(kept, isRunning, now - PART_LIFETIME_MS)) await this.#save();
   }
 
   /** Published and announced files, oldest first. */
   list(): FileInfo[] {
-    const out: FileInfo[] = [];
-    for (const f of this.#catalog.values()) {
-      if (f.v1 === undefined || f.v1.announced) out.push(publicInfo(f));
-    }
-    return out.sort((a, b) => a.ts - b.ts);
+    return this.#catalog.listed().map(publicInfo);
   }
 
   /** A stored file (announced or not) by its public id, in any letter case. */
@@ -205,7 +187,7 @@ export class FileStore {
 
   /** v1 uploads from `ip` stored but not announced yet, and those running. */
   pendingV1(ip: string): number {
-    return this.#catalog.pendingV1(ip) + this.#running.v1From(ip);
+    return this.#v1.pending(ip);
   }
 
   /**
@@ -214,11 +196,8 @@ export class FileStore {
    * reservation and by their bytes received once they lost it.
    */
   get used(): number {
-    let total = this.#catalog.bytes;
-    for (const p of this.#parts.values()) {
-      if (!this.#running.has(p.upload_id)) total += Math.min(p.have ?? p.size, p.size);
-    }
-    return total + this.#running.bytes;
+    const idle = this.#parts.idleBytes((id) => this.#running.has(id));
+    return this.#catalog.bytes + idle + this.#running.bytes;
   }
 
   /**
@@ -226,30 +205,12 @@ export class FileStore {
    * becomes announced as `from`'s. Returns its info, or undefined.
    */
   claimV1(fileId: string, ip: string, from: string): FileInfo | undefined {
-    const f = this.#catalog.get(fileId);
-    if (f?.v1 === undefined || f.v1.announced || f.v1.ip !== ip) return undefined;
-    f.v1.announced = true;
-    f.from = from;
-    f.ts = this.#now();
-    void this.#save();
-    return publicInfo(f);
+    return this.#v1.claim(fileId, ip, from);
   }
 
   #checkSize(size: number, extra = 0): void {
     // `extra`: bytes already counted for this upload (an idle part being resumed).
-    if (size > this.maxUpload) {
-      throw new FileStoreError("upload_too_large", `Upload too large: ${size}`, {
-        size,
-        limit: this.maxUpload,
-      });
-    }
-    const left = this.quota - (this.used - extra);
-    if (size > left) {
-      throw new FileStoreError("quota_exceeded", `Quota exceeded: ${size}`, {
-        size,
-        limit: Math.max(0, left),
-      });
-    }
+    checkRoom(size, { maxUpload: this.maxUpload, left: this.quota - (this.used - extra) });
   }
 
   /**
@@ -269,32 +230,29 @@ export class FileStore {
       return await this.#resume(owner, request.resume, request.size);
     }
     this.#checkSize(request.size);
-    await this.#makeRoomForPart(owner, request.ip);
+    // Resumable parts are capped per name and per address; the oldest idle ones go.
+    const who = { owner, ip: request.ip, isRunning: (id: string) => this.#running.has(id) };
+    for (const id of this.#parts.makeRoom(who, this.#partCaps)) {
+      await Deno.remove(this.#partPath(id)).catch(() => {});
+    }
     const uploadId = randomHex(12);
-    const record: PartRecord = {
-      upload_id: uploadId,
-      owner,
-      ...(request.ip !== undefined ? { ip: request.ip } : {}),
-      filename: request.filename,
-      size: request.size,
-      created: this.#now(),
-    };
+    const { filename, size, ip } = request;
     const path = this.#partPath(uploadId);
     // Registered before the first await: concurrent checks and sweeps see it at once.
-    this.#parts.set(uploadId, record);
-    this.#running.start(uploadId, request.size, 0);
+    this.#parts.set({ upload_id: uploadId, owner, ip, filename, size, created: this.#now() });
+    this.#running.start(uploadId, size, 0);
     await createPart(path, () => {
       this.#parts.delete(uploadId);
       this.#running.release(uploadId);
     });
     await this.#save();
-    return { uploadId, path, filename: request.filename, size: request.size, offset: 0 };
+    return { uploadId, path, filename, size, offset: 0 };
   }
 
   /** A resume of an upload already published by `owner`: its file, or undefined. */
   #completed(owner: string, uploadId: string, size: number): UploadSlot | undefined {
-    const d = this.#done.get(uploadId);
-    if (d === undefined || d.owner !== owner || this.#parts.has(uploadId)) return undefined;
+    const d = this.#parts.done(uploadId, owner);
+    if (d === undefined) return undefined;
     const f = this.#catalog.get(d.file_id);
     if (f === undefined || f.file_id !== d.file_id || f.size !== size) return undefined;
     const path = join(this.dir, "files", f.blob);
@@ -309,64 +267,23 @@ export class FileStore {
     const path = this.#partPath(p.upload_id);
     // Before any await: a concurrent resume is refused.
     this.#running.start(p.upload_id, p.size, 0);
-    let offset = 0;
-    try {
-      offset = Math.min((await Deno.stat(path)).size, p.size);
-    } catch { /* part gone: start over */ }
+    // A part gone counts as empty: the upload starts over.
+    const offset = Math.min(await Deno.stat(path).then((i) => i.size, () => 0), p.size);
     this.#running.setHave(p.upload_id, offset);
     return { uploadId: p.upload_id, path, filename: p.filename, size: p.size, offset };
-  }
-
-  /**
-   * Keeps the resumable parts of `owner` and of `ip` under their caps by
-   * dropping the oldest idle ones; throws `too_many_uploads` when the parts
-   * over the cap are all running.
-   */
-  async #makeRoomForPart(owner: string, ip: string | undefined): Promise<void> {
-    const who = {
-      owner,
-      ...(ip !== undefined ? { ip } : {}),
-      isRunning: (id: string) => this.#running.has(id),
-    };
-    const drop = partsOverCap(this.#parts.values(), who, this.#partCaps);
-    if (drop === null) {
-      throw new FileStoreError("too_many_uploads", `Too many uploads in progress: ${owner}`, {
-        limit: this.#partCaps.perOwner,
-      });
-    }
-    for (const id of drop) {
-      this.#parts.delete(id);
-      await Deno.remove(this.#partPath(id)).catch(() => {});
-    }
   }
 
   /**
    * Starts a v1 upload under the client-chosen `fileId` (already validated).
    * Throws `file_exists` when the id is taken or being uploaded.
    */
-  async beginV1(
+  beginV1(
     fileId: string,
     ip: string,
     request: { filename: string; size: number },
   ): Promise<UploadSlot> {
     this.#ensureOpen();
-    if (this.#catalog.get(fileId)?.file_id === fileId || this.#running.hasV1(fileId)) {
-      throw new FileStoreError("file_exists", `File id already used: ${fileId}`, { id: fileId });
-    }
-    this.#checkSize(request.size);
-    const uploadId = randomHex(12);
-    const path = this.#partPath(uploadId);
-    // Registered before the first await: a second upload with the same id sees it at once.
-    this.#running.start(uploadId, request.size, 0, { fileId, ip });
-    await createPart(path, () => this.#running.release(uploadId));
-    return {
-      uploadId,
-      path,
-      filename: request.filename,
-      size: request.size,
-      offset: 0,
-      v1: { fileId, ip },
-    };
+    return this.#v1.begin(fileId, ip, request);
   }
 
   /**
@@ -394,18 +311,14 @@ export class FileStore {
    */
   async publish(slot: UploadSlot, sha256: string, from: string): Promise<FileInfo> {
     this.#ensureOpen();
-    let blob = this.#catalog.blobWith(sha256);
-    if (blob !== undefined && await exists(join(this.dir, "files", blob))) {
-      await Deno.remove(slot.path);
-    } else {
-      blob = randomHex(16);
-      await Deno.rename(slot.path, join(this.dir, "files", blob));
-    }
+    const blob = await placeBlob(join(this.dir, "files"), slot.path, {
+      same: this.#catalog.blobWith(sha256),
+      fresh: randomHex(16),
+    });
     // Chosen and indexed with no await in between, so no concurrent publish takes it.
     const fileId = slot.v1?.fileId ??
       newFileId((id) => this.#catalog.taken(id) || this.#running.hasV1(id));
     this.#running.release(slot.uploadId);
-    this.#parts.delete(slot.uploadId);
     const stored: StoredFile = {
       file_id: fileId,
       filename: slot.filename,
@@ -418,7 +331,7 @@ export class FileStore {
     };
     this.#catalog.add(stored);
     if (slot.v1 === undefined) {
-      this.#done.set(slot.uploadId, {
+      this.#parts.markDone({
         upload_id: slot.uploadId,
         owner: from,
         file_id: fileId,
@@ -439,11 +352,7 @@ export class FileStore {
     const record = this.#parts.get(slot.uploadId);
     if (keep && slot.v1 === undefined && record !== undefined) {
       // Idle from now on: the quota counts what the part holds, not its declared size.
-      try {
-        record.have = (await Deno.stat(slot.path)).size;
-      } catch {
-        record.have = 0;
-      }
+      record.have = await Deno.stat(slot.path).then((i) => i.size, () => 0);
       this.#running.release(slot.uploadId);
       await this.#save();
       return;
@@ -460,8 +369,9 @@ export class FileStore {
   async remove(fileId: string): Promise<FileInfo | undefined> {
     const f = this.#catalog.get(fileId);
     if (f === undefined) return undefined;
-    const removed = this.#catalog.remove(f.file_id)!;
-    if (removed.blobFree) await Deno.remove(join(this.dir, "files", f.blob)).catch(() => {});
+    if (this.#catalog.remove(f.file_id)!.blobFree) {
+      await Deno.remove(join(this.dir, "files", f.blob)).catch(() => {});
+    }
     await this.#save();
     return publicInfo(f);
   }
@@ -470,19 +380,8 @@ export class FileStore {
    * Deletes the v1 uploads never announced within `maxAgeMs` of their
    * upload (PROTOCOL.md 3.2), and returns them with their addresses.
    */
-  async expireV1(maxAgeMs: number): Promise<Array<FileInfo & { ip: string }>> {
-    const now = this.#now();
-    const old = [...this.#catalog.values()].filter((f) =>
-      f.v1 !== undefined && !f.v1.announced && now - f.ts > maxAgeMs
-    );
-    const out: Array<FileInfo & { ip: string }> = [];
-    for (const f of old) {
-      const removed = this.#catalog.remove(f.file_id)!;
-      if (removed.blobFree) await Deno.remove(join(this.dir, "files", f.blob)).catch(() => {});
-      out.push({ ...publicInfo(f), ip: f.v1!.ip });
-    }
-    if (out.length > 0) await this.#save();
-    return out;
+  expireV1(maxAgeMs: number): Promise<Array<FileInfo & { ip: string }>> {
+    return this.#v1.expire(maxAgeMs);
   }
 
   #partPath(uploadId: string): string {
@@ -498,8 +397,7 @@ export class FileStore {
     return this.#index.save({
       version: 1,
       files: [...this.#catalog.values()],
-      parts: [...this.#parts.values()],
-      done: [...this.#done.values()],
+      ...this.#parts.records(),
     });
   }
 
@@ -510,13 +408,5 @@ export class FileStore {
       await this.#save();
     }
     await this.#index.flushed();
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isFile;
-  } catch {
-    return false;
   }
 }

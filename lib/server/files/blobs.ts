@@ -59,3 +59,25 @@ export function isDiskFull(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
   return code === "ENOSPC" || code === "EDQUOT";
 }
+
+/**
+ * Moves a complete part into the `files/` folder `dir` and returns its blob
+ * name: when blob `same` (holding the same content) is there, the part is
+ * dropped and `same` shared; otherwise the part becomes blob `fresh`.
+ */
+export async function placeBlob(
+  dir: string,
+  part: string,
+  names: { same: string | undefined; fresh: string },
+): Promise<string> {
+  if (names.same !== undefined) {
+    try {
+      if ((await Deno.stat(join(dir, names.same))).isFile) {
+        await Deno.remove(part);
+        return names.same;
+      }
+    } catch { /* gone: store this copy */ }
+  }
+  await Deno.rename(part, join(dir, names.fresh));
+  return names.fresh;
+}

@@ -135,6 +135,13 @@ export class FileCatalog {
     return this.#refs.has(blob);
   }
 
+  /** The records a listing shows (v2 files, and v1 files once announced), oldest first. */
+  listed(): StoredFile[] {
+    return [...this.#files.values()]
+      .filter((f) => f.v1 === undefined || f.v1.announced)
+      .sort((a, b) => a.ts - b.ts);
+  }
+
   /** Every record, in insertion order. */
   values(): IterableIterator<StoredFile> {
     return this.#files.values();

@@ -65,7 +65,7 @@ export interface CappedPart {
  */
 export function partsOverCap(
   parts: Iterable<CappedPart>,
-  who: { owner: string; ip?: string; isRunning(uploadId: string): boolean },
+  who: { owner: string; ip?: string | undefined; isRunning(uploadId: string): boolean },
   caps: { perOwner: number; perIp: number },
 ): string[] | null {
   const all = [...parts].sort((a, b) => a.created - b.created);

@@ -80,3 +80,23 @@ export function checkResume(
     });
   }
 }
+
+/**
+ * Checks that an upload of `size` bytes is within the largest upload and
+ * the `left` bytes of the quota; throws `upload_too_large` or
+ * `quota_exceeded`.
+ */
+export function checkRoom(size: number, room: { maxUpload: number; left: number }): void {
+  if (size > room.maxUpload) {
+    throw new FileStoreError("upload_too_large", `Upload too large: ${size}`, {
+      size,
+      limit: room.maxUpload,
+    });
+  }
+  if (size > room.left) {
+    throw new FileStoreError("quota_exceeded", `Quota exceeded: ${size}`, {
+      size,
+      limit: Math.max(0, room.left),
+    });
+  }
+}

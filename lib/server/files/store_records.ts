@@ -30,7 +30,7 @@ export interface PartRecord {
   have?: number;
   owner: string;
   /** Address the upload came from (parts per address are capped); absent in older indexes. */
-  ip?: string;
+  ip?: string | undefined;
   filename: string;
   size: number;
   created: number;
