@@ -215,6 +215,7 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
       onPublished: (info) => room.announceFile(info),
       acceptV1: acceptV1Files,
       log,
+      limits: { maxFiles: config.maxFiles, perMinute: config.uploadsPerMinute },
       maxFrame: config.maxFrame,
       helloTimeoutMs: config.helloTimeoutMs,
       maxPerIp: config.maxPerIp,

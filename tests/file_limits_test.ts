@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { encodeFrame, type Message } from "../lib/protocol/frame.ts";
 import { TransferError } from "../lib/client/transfers/common.ts";
+import { parseServerArgs } from "../lib/server/args.ts";
 import { uploadFile } from "../lib/client/transfers.ts";
 import { FakeClock } from "./fake_clock.ts";
 import { waitFor } from "./wait.ts";
@@ -248,5 +249,20 @@ Deno.test("file port: the same content uploaded twice is stored once and announc
     assert.ok(s.logs.some((e) => e.kind === "downloaded" && e.id === a.file_id));
   } finally {
     await s.close();
+  }
+});
+
+Deno.test("parseServerArgs() reads --max-files and --uploads-per-minute, positive integers", () => {
+  const parsed = parseServerArgs(["--max-files", "10", "--uploads-per-minute", "5"]);
+  assert.equal(parsed.kind, "run");
+  if (parsed.kind === "run") {
+    assert.deepEqual([parsed.config.maxFiles, parsed.config.uploadsPerMinute], [10, 5]);
+  }
+  const defaults = parseServerArgs([]);
+  if (defaults.kind === "run") {
+    assert.deepEqual([defaults.config.maxFiles, defaults.config.uploadsPerMinute], [200, 30]);
+  }
+  for (const bad of [["--max-files", "0"], ["--uploads-per-minute", "x"]]) {
+    assert.equal(parseServerArgs(bad).kind, "error", bad.join(" "));
   }
 });

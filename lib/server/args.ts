@@ -11,6 +11,7 @@ import { DEFAULT_MAX_FRAME } from "../protocol/frame.ts";
 import { isLang, type Lang, langFromArgs, translator } from "../protocol/i18n.ts";
 import { DEFAULT_MAX_MESSAGE, DEFAULT_PORTS } from "../protocol/limits.ts";
 import { DEFAULT_MAX_UPLOAD, DEFAULT_QUOTA } from "./file_store.ts";
+import { UPLOAD_LIMITS } from "./files/upload_limits.ts";
 import { DEFAULT_RATE } from "./room/room.ts";
 import { DEFAULT_GRACE_MS } from "./room/resume.ts";
 import { serverText } from "./text.ts";
@@ -47,6 +48,10 @@ export interface ServerConfig {
   graceMs: number;
   /** Frames per second per connection (`--rate`). */
   rate: number;
+  /** Files one member may keep shared (`--max-files`). */
+  maxFiles: number;
+  /** New uploads one member may start per minute (`--uploads-per-minute`). */
+  uploadsPerMinute: number;
   /** Whether v1 clients may upload files (`--no-v1` turns it off). */
   acceptV1Files: boolean;
   /** Whether v1 video is relayed (`--v1-media on|off`). */
@@ -90,6 +95,8 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   idleTimeoutMs: 60_000,
   graceMs: DEFAULT_GRACE_MS,
   rate: DEFAULT_RATE,
+  maxFiles: UPLOAD_LIMITS.maxFiles,
+  uploadsPerMinute: UPLOAD_LIMITS.perMinute,
   acceptV1Files: true,
   acceptV1Media: true,
   roomName: "",
@@ -118,6 +125,8 @@ const OPTIONS = {
   "idle-timeout": { type: "string" },
   grace: { type: "string" },
   rate: { type: "string" },
+  "max-files": { type: "string" },
+  "uploads-per-minute": { type: "string" },
   "no-v1": { type: "boolean" },
   "v1-media": { type: "string" },
   room: { type: "string" },
@@ -246,7 +255,13 @@ const readSizes: Reader = (values, config) => {
 };
 
 const readCounts: Reader = (values, config) => {
-  for (const [flag, key] of [["max-per-ip", "maxPerIp"], ["rate", "rate"]] as const) {
+  const counts = [
+    ["max-per-ip", "maxPerIp"],
+    ["rate", "rate"],
+    ["max-files", "maxFiles"],
+    ["uploads-per-minute", "uploadsPerMinute"],
+  ] as const;
+  for (const [flag, key] of counts) {
     if (values[flag] === undefined) continue;
     const text = String(values[flag]);
     if (!/^\d{1,9}$/.test(text) || Number(text) === 0) {

@@ -187,6 +187,8 @@ export const serverText = {
   --idle-timeout S     segundos de silencio antes de cerrar un cliente v2 (60)
   --grace S            segundos que se espera a quien perdió la conexión antes de anunciar su salida (30)
   --rate N             mensajes por segundo por conexión (20; ráfagas del doble)
+  --max-files N        archivos compartidos por miembro (200)
+  --uploads-per-minute N  subidas nuevas por miembro y minuto (30)
   --no-v1              rechazar subidas de archivos de clientes v1
   --v1-media on|off    aceptar vídeo de clientes v1 (on)
   --room NOMBRE        nombre de la sala que ven los clientes al buscar servidores
@@ -215,6 +217,8 @@ export const serverText = {
   --idle-timeout S     seconds of silence before a v2 client is closed (60)
   --grace S            seconds a member who lost the connection is awaited before its leave is announced (30)
   --rate N             messages per second per connection (20; bursts of twice that)
+  --max-files N        shared files per member (200)
+  --uploads-per-minute N  new uploads per member per minute (30)
   --no-v1              refuse file uploads from v1 clients
   --v1-media on|off    accept video from v1 clients (on)
   --room NAME          the room's name clients see when they look for servers
