@@ -119,26 +119,86 @@ Deno.test("VideoWindow calls onLeave when the page closes and does not come back
   }
 });
 
-Deno.test("VideoWindow refuses requests without the key or with a foreign Host", async () => {
+/** One raw HTTP/1.1 request on loopback; returns the head of the answer. */
+async function rawRequest(port: number, lines: string[]): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(new TextEncoder().encode(`${lines.join("\r\n")}\r\n\r\n`));
+    const buf = new Uint8Array(4096);
+    const n = await withDeadline(conn.read(buf), 10_000, "the answer");
+    return new TextDecoder().decode(buf.subarray(0, n ?? 0));
+  } finally {
+    conn.close();
+  }
+}
+
+Deno.test("VideoWindow: the one-time address works once and gives an HttpOnly cookie; no cookie, no page", async () => {
   const win = await VideoWindow.start({ lang: "es", open: false, onLeave() {} });
   try {
     const base = new URL(win.url);
-    const noKey = await withDeadline(fetch(`${base.origin}/`), 10_000, "the 404");
-    assert.equal(noKey.status, 404);
+    assert.match(base.pathname, /^\/open\/[0-9a-f]{32}$/);
+    const noKey = await withDeadline(fetch(`${base.origin}/`), 10_000, "the 403");
+    assert.equal(noKey.status, 403);
     await noKey.body?.cancel();
-    const ok = await withDeadline(fetch(win.url), 10_000, "the page");
+    const first = await withDeadline(fetch(win.url, { redirect: "manual" }), 10_000, "the ticket");
+    assert.equal(first.status, 303);
+    assert.equal(first.headers.get("location"), "/");
+    const cookie = first.headers.get("set-cookie") ?? "";
+    assert.match(cookie, /HttpOnly/);
+    assert.match(cookie, /SameSite=Strict/);
+    await first.body?.cancel();
+    const again = await withDeadline(fetch(win.url, { redirect: "manual" }), 10_000, "the reuse");
+    assert.equal(again.status, 403, "a ticket works once");
+    await again.body?.cancel();
+    const pair = cookie.split(";")[0];
+    const ok = await withDeadline(
+      fetch(`${base.origin}/`, { headers: { cookie: pair } }),
+      10_000,
+      "the page",
+    );
     assert.equal(ok.status, 200);
     assert.match(await ok.text(), /sin vídeo/);
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(base.port) });
-    await conn.write(
-      new TextEncoder().encode(
-        `GET ${base.pathname} HTTP/1.1\r\nHost: evil.example:80\r\nConnection: close\r\n\r\n`,
-      ),
+    const wrong = await withDeadline(
+      fetch(`${base.origin}/`, { headers: { cookie: pair.replace(/=.*/, "=00") } }),
+      10_000,
+      "the wrong cookie",
     );
-    const buf = new Uint8Array(4096);
-    const n = await withDeadline(conn.read(buf), 10_000, "the 403 answer");
-    conn.close();
-    assert.match(new TextDecoder().decode(buf.subarray(0, n ?? 0)), /^HTTP\/1\.1 403/);
+    assert.equal(wrong.status, 403);
+    await wrong.body?.cancel();
+    const foreignHost = await rawRequest(Number(base.port), [
+      "GET / HTTP/1.1",
+      "Host: evil.example:80",
+      `Cookie: ${pair}`,
+      "Connection: close",
+    ]);
+    assert.match(foreignHost, /^HTTP\/1\.1 403/);
+  } finally {
+    await win.close();
+  }
+});
+
+Deno.test("VideoWindow: a WebSocket with a foreign Origin is refused, the page's own is accepted", async () => {
+  const win = await VideoWindow.start({ lang: "es", open: false, onLeave() {} });
+  try {
+    const base = new URL(win.url);
+    const first = await withDeadline(fetch(win.url, { redirect: "manual" }), 10_000, "the ticket");
+    const pair = (first.headers.get("set-cookie") ?? "").split(";")[0];
+    await first.body?.cancel();
+    const upgrade = (origin: string | null) => [
+      "GET /ws HTTP/1.1",
+      `Host: ${base.host}`,
+      `Cookie: ${pair}`,
+      ...(origin === null ? [] : [`Origin: ${origin}`]),
+      "Upgrade: websocket",
+      "Connection: Upgrade",
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+      "Sec-WebSocket-Version: 13",
+    ];
+    const port = Number(base.port);
+    assert.match(await rawRequest(port, upgrade("http://evil.example")), /^HTTP\/1\.1 403/);
+    assert.match(await rawRequest(port, upgrade(null)), /^HTTP\/1\.1 403/);
+    assert.match(await rawRequest(port, upgrade(`http://localhost:${port}`)), /^HTTP\/1\.1 403/);
+    assert.match(await rawRequest(port, upgrade(base.origin)), /^HTTP\/1\.1 101/);
   } finally {
     await win.close();
   }

@@ -8,10 +8,16 @@
  * the compiled client stays a single file), the browser decodes JPEG in
  * native code and scales the grid for free, and the same code is tested for
  * real with headless Chromium. The page only talks to this process: the
- * server listens on loopback, every URL carries a random key, and the Host
- * header must be the loopback address (no DNS rebinding).
+ * server listens on loopback and the Host header must be the loopback
+ * address (no DNS rebinding). The browser is opened on a one-time address
+ * (`/open/<ticket>`): its first request gets an HttpOnly cookie holding the
+ * page's secret key and a redirect to `/`, and the ticket dies, so the
+ * address other local users can read in the launcher's argv is worthless
+ * (where the browser was quicker than them). The page and the WebSocket need
+ * the cookie; the WebSocket also needs the page's own Origin (no other site
+ * in the same browser can open it).
  *
- * Wire between this process and the page (WebSocket at `/<key>/ws`):
+ * Wire between this process and the page (WebSocket at `/ws`):
  * - text, process -> page: `{"type":"tiles","tiles":[{"id":1,"name":"Ana","video":true}]}`
  *   (the whole list, in order) or `{"type":"left"}`;
  * - binary, process -> page: 4-byte tile id (u32 BE) then one JPEG;
@@ -73,6 +79,10 @@ const GRACE_MS = 4000;
 /** How long close() waits for the pages to acknowledge (ms). */
 const CLOSE_WAIT_MS = 2000;
 
+function forbidden(): Response {
+  return new Response("Forbidden", { status: 403 });
+}
+
 /** Opens `url` in the default browser; resolves false when the opener failed. */
 export async function openInBrowser(url: string, os: string = Deno.build.os): Promise<boolean> {
   const [cmd, args] = os === "windows"
@@ -100,6 +110,7 @@ export class VideoWindow {
   #options: VideoWindowOptions;
   #t: ReturnType<typeof translator<typeof clientText>>;
   #key = crypto.randomUUID().replaceAll("-", "");
+  #ticket: string | null = crypto.randomUUID().replaceAll("-", "");
   #server!: Deno.HttpServer<Deno.NetAddr>;
   #sockets = new Set<WebSocket>();
   #tiles: WindowTile[] = [];
@@ -124,7 +135,7 @@ export class VideoWindow {
       (req) => w.#handle(req),
     );
     const port = w.#server.addr.port;
-    w.#url = `http://127.0.0.1:${port}/${w.#key}/`;
+    w.#url = `http://127.0.0.1:${port}/open/${w.#ticket}`;
     options.log?.(w.#t("window_url", { url: w.#url }));
     const open = options.open ?? true;
     if (open !== false) {
@@ -137,7 +148,7 @@ export class VideoWindow {
     return Promise.resolve(w);
   }
 
-  /** Address of the page. */
+  /** The one-time address that opens the page (valid for one request). */
   get url(): string {
     return this.#url;
   }
@@ -188,11 +199,11 @@ export class VideoWindow {
 
   #handle(req: Request): Response {
     const url = new URL(req.url);
-    const host = req.headers.get("host");
-    if (host !== `127.0.0.1:${this.#server.addr.port}` || this.#closed) {
-      return new Response("Forbidden", { status: 403 });
-    }
-    if (url.pathname === `/${this.#key}/`) {
+    const origin = `127.0.0.1:${this.#server.addr.port}`;
+    if (req.headers.get("host") !== origin || this.#closed) return forbidden();
+    if (url.pathname.startsWith("/open/")) return this.#exchange(url.pathname.slice(6));
+    if (!this.#hasKey(req)) return forbidden();
+    if (url.pathname === "/") {
       return new Response(windowPage(this.#options.lang, this.#options.page?.html), {
         headers: {
           "content-type": "text/html; charset=utf-8",
@@ -202,7 +213,9 @@ export class VideoWindow {
         },
       });
     }
-    if (url.pathname === `/${this.#key}/ws`) {
+    if (url.pathname === "/ws") {
+      // Browsers always send Origin with a WebSocket: only the page itself may connect.
+      if (req.headers.get("origin") !== `http://${origin}`) return forbidden();
       if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
         return new Response("Expected a WebSocket", { status: 400 });
       }
@@ -211,6 +224,30 @@ export class VideoWindow {
       return response;
     }
     return new Response("Not found", { status: 404 });
+  }
+
+  /** The cookie's name: one per page server, since cookies ignore ports. */
+  get #cookie(): string {
+    return `pc3_${this.#server.addr.port}`;
+  }
+
+  /** The one-time ticket, used once, becomes the HttpOnly cookie and a redirect to the page. */
+  #exchange(ticket: string): Response {
+    if (this.#ticket === null || ticket !== this.#ticket) return forbidden();
+    this.#ticket = null;
+    return new Response(null, {
+      status: 303,
+      headers: {
+        location: "/",
+        "cache-control": "no-store",
+        "set-cookie": `${this.#cookie}=${this.#key}; HttpOnly; SameSite=Strict; Path=/`,
+      },
+    });
+  }
+
+  #hasKey(req: Request): boolean {
+    const cookies = req.headers.get("cookie") ?? "";
+    return cookies.split(";").some((c) => c.trim() === `${this.#cookie}=${this.#key}`);
   }
 
   #adopt(ws: WebSocket): void {
