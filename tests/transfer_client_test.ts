@@ -15,6 +15,7 @@ import {
   writeAll,
 } from "./file_test_helpers.ts";
 import { FakeClock } from "./fake_clock.ts";
+import { TcpProxy } from "./proxy.ts";
 import { withDeadline } from "./wait.ts";
 
 /**
@@ -148,57 +149,9 @@ Deno.test("uploadFile() then downloadFile() round trip with throttled progress",
   }
 });
 
-/**
- * A TCP proxy in front of `port` that cuts its first connection (or, with
- * `every`, each one) after `cutAfter` bytes from the client or
- * `cutReplyAfter` bytes from the server, like a cable pulled mid-transfer;
- * other connections are forwarded untouched.
- */
-function cuttingProxy(port: number, cutAfter: number, every = false, cutReplyAfter = Infinity) {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const tasks: Promise<void>[] = [];
-  let first = true;
-  const forward = async (from: Deno.Conn, to: Deno.Conn, limit: number) => {
-    const buf = new Uint8Array(64 * 1024);
-    let moved = 0;
-    try {
-      while (moved < limit) {
-        const n = await from.read(buf.subarray(0, Math.min(buf.length, limit - moved)));
-        if (n === null) break;
-        await writeAll(to, buf.subarray(0, n));
-        moved += n;
-      }
-    } catch { /* closed */ }
-    for (const c of [from, to]) {
-      try {
-        c.close();
-      } catch { /* closed */ }
-    }
-  };
-  const accepting = (async () => {
-    for await (const client of listener) {
-      const server = await Deno.connect({ hostname: "127.0.0.1", port });
-      const cut = first || every;
-      first = false;
-      tasks.push(
-        forward(client, server, cut ? cutAfter : Infinity),
-        forward(server, client, cut ? cutReplyAfter : Infinity),
-      );
-    }
-  })();
-  return {
-    port: (listener.addr as Deno.NetAddr).port,
-    async close() {
-      listener.close();
-      await accepting;
-      await Promise.all(tasks);
-    },
-  };
-}
-
 Deno.test("uploadFile() resumes an upload whose connection is cut, from the bytes the server has", async () => {
   const s = await startFileServer();
-  const proxy = cuttingProxy(s.port, 2 * 1024 * 1024);
+  const proxy = TcpProxy.start(s.port, { cutAfter: 2 * 1024 * 1024 });
   try {
     const data = bytes(6 * 1024 * 1024 + 5, 3);
     const src = join(s.parent, "clase.mp4");
@@ -234,7 +187,7 @@ Deno.test("downloadFile() continues a cut download from the bytes it has", async
     await Deno.writeFile(src, data);
     const up = await uploadFile(src, { host: "127.0.0.1", port: s.port, token: TOKEN });
     // The server's answer travels through the proxy's second direction: cut that one.
-    const proxy = cuttingProxy(s.port, Infinity, false, 2 * 1024 * 1024);
+    const proxy = TcpProxy.start(s.port, { cutReplyAfter: 2 * 1024 * 1024 });
     try {
       const retries: string[] = [];
       const progress: number[] = [];
@@ -262,7 +215,7 @@ Deno.test("downloadFile() continues a cut download from the bytes it has", async
 Deno.test("uploadFile() gives up after its retries and reports the last failure", async () => {
   const s = await startFileServer();
   // Every connection is cut after 1 MiB: the upload can never finish.
-  const proxy = cuttingProxy(s.port, 1024 * 1024, true);
+  const proxy = TcpProxy.start(s.port, { cutAfter: 1024 * 1024, every: true });
   try {
     const src = join(s.parent, "big.bin");
     await Deno.writeFile(src, bytes(3 * 1024 * 1024, 4));

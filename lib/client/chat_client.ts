@@ -26,64 +26,23 @@
  */
 
 import type { FramedConnection } from "../net/framed_conn.ts";
-import type { VideoCodec } from "../protocol/call_codecs.ts";
-import { type Clock, systemClock } from "../protocol/clock.ts";
+import { systemClock } from "../protocol/clock.ts";
 import { decodeMessage, encodeFrame, type Message, ProtocolError } from "../protocol/frame.ts";
-import type { Lang } from "../protocol/i18n.ts";
 import { DEFAULT_FILE_PORT } from "../protocol/limits.ts";
-import { utf8Length } from "../protocol/utf8.ts";
 import type { SharedFile, Welcome } from "../protocol/wire.ts";
-import {
-  chatErrorCloses,
-  type ChatServerMessage,
-  decodeChatServerMessage,
-} from "../protocol/wire_chat.ts";
-import { CallFlow, type StartMedia } from "./call_flow.ts";
+import { type ChatServerMessage, decodeChatServerMessage } from "../protocol/wire_chat.ts";
+import { CallFlow } from "./call_flow.ts";
 import { type Command, parseCommand } from "./commands.ts";
 import { ConnectError } from "./connect_errors.ts";
 import type { CloseInfo, EmitEvent } from "./events.ts";
-import { type Admitted, type Connect, handshake } from "./handshake.ts";
+import { type Admitted, handshake } from "./handshake.ts";
 import { OnlineGate, retryUntilAdmitted } from "./reconnect.ts";
-import { type TransferFunctions, TransferJobs } from "./transfer_jobs.ts";
+import { runCommand } from "./run_command.ts";
+import { dispatchServerMessage } from "./server_messages.ts";
+import { TransferJobs } from "./transfer_jobs.ts";
+import type { ChatClientOptions } from "./chat_options.ts";
 
-/** Options of {@link ChatClient.connect}. */
-export interface ChatClientOptions {
-  host: string;
-  port: number;
-  name: string;
-  lang: Lang;
-  /** File port; default: the welcome's `file_port`, else DEFAULT_FILE_PORT. */
-  filePort?: number;
-  /** Media port; default: `call_joined.media_port`, the welcome's, else DEFAULT_MEDIA_PORT. */
-  mediaPort?: number;
-  /** Where downloads go. */
-  downloads: string;
-  /** Receives every event, synchronously; must not throw or block. */
-  onEvent: EmitEvent;
-  transfers?: TransferFunctions;
-  /** Starts the call media once `call_joined` arrives; without it calls are signaling only. */
-  startMedia?: StartMedia;
-  /** Video codecs offered in `call start` (lib/media/call_media.ts `videoOfferFor`). */
-  videoOffer?: readonly VideoCodec[];
-  /** TCP connect (default `Deno.connect`); tests inject failures. */
-  connect?: Connect;
-  /** Connect timeout in ms (default 5,000). */
-  connectTimeoutMs?: number;
-  /** Time allowed for the welcome in ms (default 10,000). */
-  helloTimeoutMs?: number;
-  /** Ping interval in ms (default 20,000). */
-  pingIntervalMs?: number;
-  /** Whether a lost connection is retried (default true); false ends the session with `lost`. */
-  reconnect?: boolean;
-  /** Timers of the pauses between reconnection attempts (default the system clock). */
-  clock?: Pick<Clock, "setTimeout" | "clearTimeout">;
-  /** The room password for the server's challenge (auth.ts); absent: none. */
-  password?: string;
-  /** Frames of types this client does not decode (the teacher replies of admin.ts). */
-  onOtherFrame?: (raw: Message) => void;
-  /** Sees each input line first; true when it handled it (the teacher commands of admin.ts). */
-  interceptLine?: (line: string) => boolean;
-}
+export type { ChatClientOptions } from "./chat_options.ts";
 
 /**
  * One chat session. Create it with {@link ChatClient.connect}, feed it input
@@ -358,58 +317,14 @@ export class ChatClient {
   }
 
   #dispatch(m: ChatServerMessage): void {
-    switch (m.type) {
-      case "message":
-        this.#emit({
-          type: "message",
-          from: m.from,
-          text: m.text,
-          own: m.from === this.name,
-          history: m.history,
-        });
-        return;
-      case "shutdown":
-        this.#shutdownSeen = true;
-        this.#emit({ type: "shutdown" });
-        return;
-      case "join":
-        this.#emit({ type: "join", name: m.name });
-        return;
-      case "leave":
-        this.#emit({ type: "leave", name: m.name, reason: m.reason });
-        return;
-      case "system":
-        this.#emit({ type: "system", text: m.text });
-        return;
-      case "who":
-        this.#emit({ type: "who", members: m.members });
-        return;
-      case "file_available":
-        this.#files.set(m.file.fileId, m.file);
-        this.#emit({ type: "file", file: m.file, history: m.history });
-        return;
-      case "files":
-        for (const f of m.files) this.#files.set(f.fileId, f);
-        this.#emit({ type: "files", files: m.files });
-        return;
-      case "pong":
-        return;
-      case "error":
-        // Only an error the server closes after explains a later close.
-        this.#closingError = chatErrorCloses(m.code) ? { code: m.code, message: m.message } : null;
-        if (this.#call.hidesError(m.code)) return;
-        this.#emit({ type: "server_error", code: m.code, message: m.message });
-        return;
-      case "call_joined":
-        this.#call.onJoined(m);
-        return;
-      case "call":
-        this.#call.onNotice(m);
-        return;
-      case "keyframe_request":
-        this.#call.onKeyframeRequest();
-        return;
-    }
+    dispatchServerMessage(m, {
+      name: this.name,
+      emit: this.#emit,
+      files: this.#files,
+      call: this.#call,
+      shutdown: () => this.#shutdownSeen = true,
+      error: (closing) => this.#closingError = closing,
+    });
   }
 
   /** Parses and runs one input line. Never waits. */
@@ -435,53 +350,14 @@ export class ChatClient {
    */
   execute(cmd: Command): void {
     if (this.#isClosed) return;
-    if (this.#reconnecting !== null && NEEDS_SERVER.has(cmd.kind)) {
-      this.#emit({ type: "notice", key: "notConnected" });
-      return;
-    }
-    switch (cmd.kind) {
-      case "empty":
-      case "quit":
-        return;
-      case "message":
-        this.#sendText(cmd.text);
-        return;
-      case "who":
-      case "files":
-        this.#send({ type: cmd.kind });
-        return;
-      case "help":
-        this.#emit({ type: "notice", key: "help" });
-        return;
-      case "usage":
-        this.#emit({ type: "notice", key: USAGE_KEYS[cmd.command] });
-        return;
-      case "unknown":
-        this.#emit({ type: "notice", key: "unknownCommand", params: { command: cmd.command } });
-        return;
-      case "upload":
-        this.#transfers.upload(cmd.path);
-        return;
-      case "download":
-        this.#transfers.download(cmd.id);
-        return;
-      case "call":
-        this.#call.command(cmd.action);
-        return;
-      case "mute":
-        this.#call.mute(cmd.muted);
-        return;
-    }
-  }
-
-  #sendText(text: string): void {
-    const bytes = utf8Length(text);
-    const max = this.welcome.maxMessage;
-    if (bytes > max) {
-      this.#emit({ type: "notice", key: "messageTooLong", params: { bytes, max } });
-      return;
-    }
-    this.#send({ type: "message", text });
+    runCommand(cmd, {
+      emit: this.#emit,
+      send: (message) => this.#send(message),
+      transfers: this.#transfers,
+      call: this.#call,
+      maxMessage: this.welcome.maxMessage,
+      connected: this.#reconnecting === null,
+    });
   }
 
   /**
@@ -532,19 +408,3 @@ export class ChatClient {
     return this.closed;
   }
 }
-
-/** Commands that need the server: answered "not connected" while reconnecting. */
-const NEEDS_SERVER: ReadonlySet<Command["kind"]> = new Set<Command["kind"]>([
-  "message",
-  "who",
-  "files",
-  "upload",
-  "download",
-  "call",
-]);
-
-const USAGE_KEYS = {
-  upload: "uploadUsage",
-  download: "downloadUsage",
-  call: "callUsage",
-} as const;
