@@ -180,6 +180,8 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
       lang: config.lang,
       history: history.initial,
       onHistory: (h) => history.save(h),
+      // seq never goes backwards after a crash (history_store.ts).
+      reserveSeq: (upTo) => history.reserveSeq(upTo),
       maxMessage: config.maxMessage,
       maxFrame: config.maxFrame,
       maxUpload: config.maxUpload,
@@ -223,9 +225,9 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
     });
     // The relay registers as the room's one call listener (room.watchCall) and lets go in close().
     // Discovery and the --check echo probe share the relay's UDP port (lib/server/discovery.ts).
-    const discovery = config.discovery ? startDiscovery({ info: discoveryInfo }) : null;
-    cleanups.push(() => discovery?.close());
-    const side = discovery?.responder;
+    const discovery = startDiscovery({ info: discoveryInfo, discovery: config.discovery });
+    cleanups.push(() => discovery.close());
+    const side = discovery.responder;
     const media = serveMedia(sockets.media, { room, acceptV1: config.acceptV1Media, side });
     const chat = serveChat(sockets.chat, {
       room,
@@ -243,7 +245,7 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
       await chat.close();
       await files.close();
       const stats = media.stats();
-      discovery?.close();
+      discovery.close();
       await media.close();
       for (const line of formatRelayStats(stats, config.lang)) out.print(line);
       await history.close(room.historyState());

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { HISTORY_FILE, HistoryStore } from "../lib/server/history_store.ts";
+import { payload, Room } from "../lib/server/room/room.ts";
+import { decodeMessage, FrameDecoder } from "../lib/protocol/frame.ts";
 
 Deno.test("HistoryStore saves atomically and reads back next seq and messages", async () => {
   const dir = await Deno.makeTempDir();
@@ -50,4 +52,46 @@ Deno.test("HistoryStore reports a failed save without throwing", async () => {
   await Deno.remove(dir, { recursive: true });
   await store.close({ nextSeq: 2, messages: [] });
   assert.deepEqual(problems, ["save_failed"]);
+});
+
+Deno.test("seq never goes backwards after a crash between two history writes (kill -9)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pc3_seq_" });
+  const store = await HistoryStore.open(dir, { debounceMs: 3_600_000 });
+  let clock = 1_000;
+  const room = new Room({
+    now: () => clock++,
+    history: store.initial,
+    onHistory: (h) => store.save(h),
+    reserveSeq: (upTo) => store.reserveSeq(upTo),
+  });
+  const seen: number[] = [];
+  const decoder = new FrameDecoder({ maxFrame: 1 << 20 });
+  const conn = room.connect({
+    ip: "127.0.0.1",
+    port: 1,
+    send: (bytes) => {
+      decoder.push(bytes);
+      let p: Uint8Array | null;
+      while ((p = decoder.next()) !== null) {
+        const seq = decodeMessage(p).seq;
+        if (typeof seq === "number") seen.push(seq);
+      }
+      return true;
+    },
+    close() {},
+  });
+  conn.receive(payload({ type: "hello", version: 2, name: "Ana" }));
+  for (let i = 0; i < 30; i++) {
+    clock += 100;
+    conn.receive(payload({ type: "message", text: `m${i}` }));
+  }
+  const delivered = Math.max(...seen);
+  assert.ok(delivered >= 30);
+  // The process dies here: the debounced history write never happened. A new
+  // server opening the same folder must not hand out a delivered seq again.
+  const after = await HistoryStore.open(dir);
+  assert.ok(after.initial.nextSeq > delivered, `${after.initial.nextSeq} <= ${delivered}`);
+  await after.close();
+  await store.close();
+  await Deno.remove(dir, { recursive: true });
 });

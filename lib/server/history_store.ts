@@ -7,15 +7,23 @@
  * as `history.json.corrupt-<time>`, reported, and replaced by an empty
  * history: never a crash, never silently lost.
  *
+ * `seq` never goes backwards, even after kill -9 between two debounced
+ * writes: the room reserves blocks of sequence numbers ahead
+ * ({@link HistoryStore.reserveSeq}, written synchronously to
+ * `<storage>/seq.json` before any of them is delivered), and a restart starts
+ * from the reserved mark. A crash costs at most a gap in `seq`.
+ *
  * @module
  */
 
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { AtomicJsonFile, type JsonFileProblem } from "../net/atomic_json.ts";
 import type { RoomHistory } from "./room/types.ts";
 
 /** File name inside the storage folder. */
 export const HISTORY_FILE = "history.json";
+/** The reserved `seq` high-water mark, inside the storage folder. */
+export const SEQ_FILE = "seq.json";
 
 const MAX_HISTORY_FILE = 16 * 1024 * 1024;
 
@@ -43,6 +51,30 @@ function validateHistory(value: unknown): RoomHistory {
   return { nextSeq: v.nextSeq, messages: v.messages as RoomHistory["messages"] };
 }
 
+/** The reserved mark in `path`, or 1 when there is none or it is unreadable. */
+async function readReserved(path: string): Promise<number> {
+  try {
+    const value = JSON.parse(await Deno.readTextFile(path))?.reserved;
+    return Number.isSafeInteger(value) && value > 0 ? value : 1;
+  } catch {
+    return 1;
+  }
+}
+
+/** Makes a rename in `dir` durable where the platform allows it (not on Windows). */
+function syncDir(dir: string): void {
+  try {
+    const d = Deno.openSync(dir, { read: true });
+    try {
+      d.syncSync();
+    } finally {
+      d.close();
+    }
+  } catch {
+    // Directories cannot be opened or synced on some platforms.
+  }
+}
+
 /**
  * The room history on disk.
  *
@@ -64,12 +96,38 @@ export class HistoryStore {
   #pending: RoomHistory | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  #seqPath: string;
 
-  private constructor(file: AtomicJsonFile<RoomHistory>, initial: RoomHistory, debounceMs: number) {
+  private constructor(
+    file: AtomicJsonFile<RoomHistory>,
+    initial: RoomHistory,
+    debounceMs: number,
+    seqPath: string,
+  ) {
     this.#file = file;
     this.path = file.path;
     this.initial = initial;
     this.#debounceMs = debounceMs;
+    this.#seqPath = seqPath;
+  }
+
+  /**
+   * Persists `upTo` as the `seq` high-water mark before returning (temporary
+   * file, sync, rename): the room calls it before delivering any `seq` at or
+   * past the previous mark (RoomOptions `reserveSeq`). Throws when it cannot
+   * write: delivering past an unsaved mark would break the promise.
+   */
+  reserveSeq(upTo: number): void {
+    const tmp = `${this.#seqPath}.tmp`;
+    const file = Deno.openSync(tmp, { write: true, create: true, truncate: true });
+    try {
+      file.writeSync(new TextEncoder().encode(JSON.stringify({ reserved: upTo }) + "\n"));
+      file.syncSync();
+    } finally {
+      file.close();
+    }
+    Deno.renameSync(tmp, this.#seqPath);
+    syncDir(dirname(this.#seqPath));
   }
 
   /** Reads `<dir>/history.json` (the folder must exist). */
@@ -80,7 +138,10 @@ export class HistoryStore {
       ...(options.onProblem ? { onProblem: options.onProblem } : {}),
     });
     const initial = (await file.load()) ?? { nextSeq: 1, messages: [] };
-    return new HistoryStore(file, initial, options.debounceMs ?? 500);
+    const seqPath = join(dir, SEQ_FILE);
+    // After a crash the reserved mark may be past the last saved history.
+    initial.nextSeq = Math.max(initial.nextSeq, await readReserved(seqPath));
+    return new HistoryStore(file, initial, options.debounceMs ?? 500, seqPath);
   }
 
   /** Schedules a write of `state` (the latest call wins). */

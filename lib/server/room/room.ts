@@ -131,7 +131,7 @@ export class Room implements RoomSettings {
     this.mediaPort = options.mediaPort ?? DEFAULT_MEDIA_PORT;
     this.#rate = options.rate ?? DEFAULT_RATE;
     this.#floodLimit = options.floodLimit ?? 200;
-    this.#history = new History(options.history, options.historySize ?? 50);
+    this.#history = new History(options.history, options.historySize ?? 50, options.reserveSeq);
     const randomHex = options.randomHex ?? ((n) => randomBytes(n).toString("hex"));
     this.#resume = new Resume({
       graceMs: options.graceMs ?? 0,

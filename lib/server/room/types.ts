@@ -53,6 +53,12 @@ export interface RoomOptions {
   files?: RoomFiles;
   /** History and next seq restored from disk. */
   history?: RoomHistory;
+  /**
+   * Persists a `seq` high-water mark, synchronously, before any event gets a
+   * `seq` at or past it (history_store.ts `reserveSeq`): `seq` never goes
+   * backwards after a crash. Default none.
+   */
+  reserveSeq?: (upTo: number) => void;
   /** Called after every event with the state to persist (the caller debounces). */
   onHistory?: (history: RoomHistory) => void;
   /** Largest message text in UTF-8 bytes (default 4096). */
