@@ -225,7 +225,7 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
     });
     // The relay registers as the room's one call listener (room.watchCall) and lets go in close().
     // Discovery and the --check echo probe share the relay's UDP port (lib/server/discovery.ts).
-    const discovery = startDiscovery({ info: discoveryInfo, discovery: config.discovery });
+    const discovery = startDiscovery({ info: discoveryInfo, discovery: config.discovery, log });
     cleanups.push(() => discovery.close());
     const side = discovery.responder;
     const media = serveMedia(sockets.media, { room, acceptV1: config.acceptV1Media, side });

@@ -399,3 +399,10 @@ Deno.test("an echo probe through the relay's real socket gets its reply", async 
     await server.close();
   }
 });
+
+Deno.test("DiscoveryResponder with queries turned off (--no-discovery) still answers echo probes", () => {
+  const { r } = responder({ answerQueries: false });
+  const from = { hostname: "192.168.1.50", port: 4000 };
+  assert.equal(r.receive(encodeQuery(1), from, 0), null);
+  assert.ok(r.receive(encodeEchoRequest(1), from, 0) !== null);
+});

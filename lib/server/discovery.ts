@@ -75,6 +75,8 @@ export interface DiscoveryOptions {
   log?: LogSink;
   /** Random instance id (hex); default: 8 random hex digits. */
   instance?: string;
+  /** Whether queries are answered (default true); echo probes always are (`--no-discovery`). */
+  answerQueries?: boolean;
 }
 
 /** Sources remembered for the per-source limit before the table is cleared. */
@@ -95,6 +97,7 @@ export class DiscoveryResponder {
   readonly #log?: LogSink;
   readonly #instance: string;
   readonly #perSourceRate: number;
+  readonly #answerQueries: boolean;
   readonly #sources = new Map<string, TokenBucket>();
   readonly #total: TokenBucket;
   #answered = 0;
@@ -106,6 +109,7 @@ export class DiscoveryResponder {
     this.#log = options.log;
     this.#instance = options.instance ?? randomInstance();
     this.#perSourceRate = options.perSourceRate ?? 5;
+    this.#answerQueries = options.answerQueries ?? true;
     const total = options.totalRate ?? 100;
     this.#total = new TokenBucket(total, total, 0);
   }
@@ -139,6 +143,7 @@ export class DiscoveryResponder {
     }
     const ip = parseIpv4(from.hostname);
     if (ip === null) return this.#drop();
+    if (message.kind === "query" && !this.#answerQueries) return this.#drop();
     if (message.kind === "query" && !this.#isLocal(ip)) {
       this.#log?.({ kind: "refused", what: "discovery", ip: from.hostname, count: 1 });
       return this.#drop();
@@ -296,6 +301,8 @@ export interface StartDiscoveryOptions extends Omit<AnnouncerOptions, "send"> {
   subnets?: () => Ipv4Subnet[];
   /** Where refusals are reported. */
   log?: LogSink;
+  /** Whether queries are answered and announcements sent (default true); the echo probe always works. */
+  discovery?: boolean;
 }
 
 /** Discovery on a running server: the responder for the relay's socket and the announcer. */
@@ -341,9 +348,11 @@ export function startDiscovery(options: StartDiscoveryOptions): RunningDiscovery
     },
     subnets,
     log: options.log,
+    answerQueries: options.discovery ?? true,
   });
-  const announcer = startAnnouncer(responder, { clock, everyMs: options.everyMs });
-  return { responder, close: () => announcer.close() };
+  const on = options.discovery ?? true;
+  const announcer = on ? startAnnouncer(responder, { clock, everyMs: options.everyMs }) : null;
+  return { responder, close: () => announcer?.close() };
 }
 
 /**
