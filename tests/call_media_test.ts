@@ -349,7 +349,7 @@ Deno.test("CallMedia: the window view shows the other participant in a real brow
     b = await CallMedia.start(options(relay, { token: TOKEN_B, clientId: 2 }));
     a.setMembers(members);
     b.setMembers(members);
-    const url = /Vídeo de la llamada: (http:\/\/127\.0\.0\.1:\d+\/\w+\/)/.exec(logs.join("\n"))
+    const url = /Vídeo de la llamada: (http:\/\/127\.0\.0\.1:\d+\/open\/\w+)/.exec(logs.join("\n"))
       ?.[1];
     assert.ok(url, logs.join("\n"));
     const page = await newPage(browser);
