@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath as fromFileUrl } from "node:url";
 import { FramedConnection } from "../lib/net/framed_conn.ts";
 import { decodeMessage, encodeFrame, type Message } from "../lib/protocol/frame.ts";
+import { VERSION } from "../lib/protocol/version.ts";
 import { withDeadline } from "./wait.ts";
 
 const root = fromFileUrl(new URL("..", import.meta.url));
@@ -72,8 +73,12 @@ function freePort(): number {
 Deno.test("client.ts exits with 2 and a message for a bad flag, in Spanish and English", async () => {
   const es = await runClient(["--name", "Ana", "--colour", "rojo"]);
   assert.equal(es.code, 2);
-  assert.match(es.stderr, /\[ERROR\] Opción no válida: .*colour/);
+  assert.match(es.stderr, /\[ERROR\] La opción --colour no existe/);
+  // One hint: "see --help" when the message does not say what to type.
   assert.match(es.stderr, /--help/);
+  const typo = await runClient(["--nmae", "Ana"]);
+  assert.equal(typo.code, 2);
+  assert.equal(typo.stderr.trim(), "[ERROR] La opción --nmae no existe. ¿Querías decir --name?");
   const en = await runClient(["--lang", "en", "--name", "Ana", "--fps", "0"]);
   assert.equal(en.code, 2);
   assert.match(en.stderr, /\[ERROR\] Invalid value for --fps: 0/);
@@ -84,6 +89,14 @@ Deno.test("client.ts exits with 2 and a message for a bad flag, in Spanish and E
   assert.equal(port.code, 2);
   const positional = await runClient(["--name", "Ana", "extra"]);
   assert.equal(positional.code, 2);
+});
+
+Deno.test("client.ts --version prints pc3-client and the version, also after deno task's --", async () => {
+  for (const args of [["--version"], ["--", "--version"], ["--version", "--lang", "en"]]) {
+    const r = await runClient(args);
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, `pc3-client ${VERSION}\n`);
+  }
 });
 
 Deno.test("client.ts needs --name when its input is not a terminal", async () => {
