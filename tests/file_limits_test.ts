@@ -10,6 +10,8 @@ import { join } from "node:path";
 import { encodeFrame, type Message } from "../lib/protocol/frame.ts";
 import { TransferError } from "../lib/client/transfers/common.ts";
 import { parseServerArgs } from "../lib/server/args.ts";
+import { ServerLog } from "../lib/server/log.ts";
+import { serverText } from "../lib/server/text.ts";
 import { uploadFile } from "../lib/client/transfers.ts";
 import { FakeClock } from "./fake_clock.ts";
 import { waitFor } from "./wait.ts";
@@ -26,6 +28,23 @@ import {
   TOKEN,
   walk,
 } from "./file_test_helpers.ts";
+
+/**
+ * Every event the server logged reads as a whole line in both languages:
+ * its kind has a catalogue text and every placeholder of it is filled.
+ */
+function assertLogsRead(s: TestServer): void {
+  for (const lang of ["es", "en"] as const) {
+    const lines: string[] = [];
+    const log = new ServerLog({ lang, print: (line) => lines.push(line), summarised: [] });
+    for (const event of s.logs) log.sink(event);
+    assert.equal(lines.length, s.logs.length);
+    for (const [i, line] of lines.entries()) {
+      assert.ok(`log_${s.logs[i].kind}` in serverText, `no text for ${s.logs[i].kind}`);
+      assert.ok(!/[{}]/.test(line), `${lang}: ${line}`);
+    }
+  }
+}
 
 /** A complete v2 upload of `data` over a raw connection; returns the final reply. */
 async function upload(s: TestServer, data: Uint8Array, filename = "a.bin"): Promise<Message> {
@@ -84,6 +103,7 @@ Deno.test("file port: 300 empty uploads with 240-character names from one sessio
     const full = await upload(s, new Uint8Array(0), name);
     assert.equal(full.code, "too_many_files");
     assert.match(String(full.message), /45/);
+    assertLogsRead(s);
   } finally {
     await s.close();
   }
@@ -114,6 +134,7 @@ Deno.test("file port: v1 uploads without a session are counted per address and e
     assert.equal(s.store.get("id1"), undefined);
     assert.equal(s.store.get("id0")?.from, "Ana");
     assert.equal((await walk(join(s.storage, "files"))).length, 1);
+    assertLogsRead(s);
   } finally {
     await s.close();
   }
@@ -157,6 +178,7 @@ Deno.test("file port: a full disk tells the uploader so, frees the part at once,
     assert.equal((await uploadV1(s, "v1full", bytes(200_000, 2))).code, "disk_full");
     full.on = false;
     await stillServes(s);
+    assertLogsRead(s);
   } finally {
     disk.close();
     await s.close();
@@ -247,6 +269,7 @@ Deno.test("file port: the same content uploaded twice is stored once and announc
       assert.equal(await sha256hex(reply.raw), await sha256hex(data));
     }
     assert.ok(s.logs.some((e) => e.kind === "downloaded" && e.id === a.file_id));
+    assertLogsRead(s);
   } finally {
     await s.close();
   }
