@@ -96,7 +96,9 @@ export function parseAddress(text: string, defaultChatPort: number, lang: Lang):
   }
   const bare = typed.replace(/^[a-z][a-z0-9+.-]*:\/\//i, "").replace(/\/.*$/, "");
   const m = /^([^\s:/[\]]+)(?::(\d{1,5}))?$/.exec(bare);
-  if (m === null || (m[2] !== undefined && (Number(m[2]) < 1 || Number(m[2]) > 65535))) {
+  const badPort = m?.[2] !== undefined && (Number(m[2]) < 1 || Number(m[2]) > 65535);
+  // A bare number is neither an address nor a name (a list choice out of range).
+  if (m === null || badPort || /^\d+$/.test(m[1])) {
     return { ok: false, error: st("badChoice", { value: safe(typed) }) };
   }
   return { ok: true, choice: { host: m[1], chatPort: m[2] ? Number(m[2]) : defaultChatPort } };
