@@ -207,6 +207,11 @@ class Speaker {
   }
 
   push(seq, ts, data) {
+    if (ctx.state !== "running") {
+      // No sound until the user clicks (autoplay rules): nothing to place; start afresh later.
+      this.heard = false;
+      return;
+    }
     const now = ctx.currentTime;
     const arrival = performance.now();
     const seqGap = (seq - this.lastSeq) | 0;
@@ -414,6 +419,8 @@ setInterval(() => {
 PAGE.binary.push(onAudio);
 PAGE.text.push(onText);
 showMic();
+// Created at once, so the page can ask for the click browsers want before sound.
+if (hasDecoder) audioCtx();
 
 // For tests and the bench: what the page hears.
 window.pc3Audio = {
