@@ -1,0 +1,256 @@
+/**
+ * The teacher's controls in the room (lib/server/room/moderation.ts,
+ * admin_requests.ts, PROTOCOL.md 2.7): the admin login, kick (and no way
+ * back under another name or from another PC until /unban), mute (and muted
+ * again on return), lock, read-only, announcements, who and delete; and the
+ * console's and the teacher client's line parsers.
+ */
+import assert from "node:assert/strict";
+import { parseAdminLine } from "../lib/client/admin.ts";
+import { proof } from "../lib/protocol/auth_proof.ts";
+import { decodeMessage, FrameDecoder, type Message } from "../lib/protocol/frame.ts";
+import { parseConsoleLine } from "../lib/server/console.ts";
+import { payload, Room, type RoomFile, type RoomTeacherOptions } from "../lib/server/room/room.ts";
+
+const KEY = "ABCDE-FGHJK-MNPQR";
+
+class Fake {
+  frames: Message[] = [];
+  #decoder = new FrameDecoder({ maxFrame: 16 << 20 });
+  closedWith: string | null = null;
+  constructor(readonly ip: string, readonly port = 40000) {}
+  send = (bytes: Uint8Array): boolean => {
+    this.#decoder.push(bytes);
+    let p: Uint8Array | null;
+    while ((p = this.#decoder.next()) !== null) this.frames.push(decodeMessage(p));
+    return true;
+  };
+  close = (reason: string): void => {
+    this.closedWith ??= reason;
+  };
+  take(): Message[] {
+    return this.frames.splice(0);
+  }
+  last(type: string): Message | undefined {
+    return this.frames.filter((f) => f.type === type).at(-1);
+  }
+}
+
+const FILE: RoomFile = {
+  file_id: "k3f9ab",
+  filename: "tema1.pdf",
+  size: 10,
+  sha256: "",
+  from: "Ana",
+  ts: 1,
+};
+
+function setup(teacher: RoomTeacherOptions = {}) {
+  const files = [FILE];
+  const room = new Room({
+    now: () => 1_000_000,
+    files: { list: () => files, claimV1: () => undefined },
+    teacher: {
+      adminKey: KEY,
+      deleteFile: (id) => {
+        const i = files.findIndex((f) => f.file_id === id.toLowerCase());
+        return i < 0 ? undefined : files.splice(i, 1)[0];
+      },
+      ...teacher,
+    },
+  });
+  const join = (name: string, ip = "10.0.0.5", proto: 1 | 2 = 2) => {
+    const fake = new Fake(ip);
+    const conn = room.connect(fake);
+    conn.receive(payload(proto === 2 ? { type: "hello", version: 2, name } : { name }));
+    const token = String(fake.frames[0]?.token ?? "");
+    return { fake, conn, token, say: (m: Message) => conn.receive(payload(m)) };
+  };
+  /** A member that logged in with the teacher key. */
+  const teacher_ = (name = "Profe", ip = "10.0.0.1") => {
+    const t = join(name, ip);
+    t.say({ type: "admin", action: "login" });
+    const nonce = String(t.fake.last("admin_challenge")!.nonce);
+    t.say({
+      type: "admin",
+      action: "login",
+      proof: proof(new TextEncoder().encode(KEY.replaceAll("-", "")), "admin", nonce, name),
+    });
+    assert.ok(t.fake.last("admin_ok"), "teacher logged in");
+    return t;
+  };
+  return { room, join, teacher: teacher_, files };
+}
+
+const codes = (f: Fake) => f.take().filter((m) => m.type === "error").map((m) => m.code);
+
+Deno.test("admin login: a challenge, the proof of the key, announced; a wrong proof is refused and counted", () => {
+  const { join, teacher } = setup();
+  const ana = join("Ana", "10.0.0.5");
+  ana.say({ type: "admin", action: "kick", name: "Beto" });
+  assert.deepEqual(codes(ana.fake), ["not_admin"], "no powers before the login");
+  ana.say({ type: "admin", action: "login" });
+  assert.equal(ana.fake.last("admin_challenge")?.type, "admin_challenge");
+  ana.say({ type: "admin", action: "login", proof: "0".repeat(64) });
+  assert.deepEqual(codes(ana.fake), ["auth_failed"]);
+  assert.equal(ana.fake.closedWith, null, "a wrong key does not close the chat");
+  // The proof is bound to the name and the nonce: a replayed proof fails.
+  teacher("Profe");
+  const seen = ana.fake.take().find((m) => m.event === "moderation" && m.action === "teacher");
+  assert.equal(seen?.name, "Profe", "everyone is told who the teacher is");
+});
+
+Deno.test("kick: the member is told and closed, everyone sees it, and no way back by address or by name until unban", () => {
+  const { join, teacher, room } = setup();
+  const profe = teacher();
+  const beto = join("Beto", "10.0.0.7");
+  const ana = join("Ana", "10.0.0.5");
+  ana.fake.take();
+  profe.say({ type: "admin", action: "kick", name: "beto", reason: "molesta" });
+  const kicked = beto.fake.frames.find((m) => m.type === "error");
+  assert.equal(kicked?.code, "kicked");
+  assert.match(String(kicked?.message), /molesta/);
+  assert.equal(beto.fake.closedWith, "kicked");
+  const seen = ana.fake.take();
+  assert.ok(seen.some((m) => m.event === "moderation" && m.action === "kick" && m.name === "Beto"));
+  assert.ok(seen.some((m) => m.event === "leave" && m.name === "Beto" && m.reason === "kicked"));
+  assert.equal(profe.fake.last("admin_done")?.action, "kick");
+  // Back from the same PC under another name, or under the same name from another PC: refused.
+  for (
+    const [name, ip] of [["Roberto", "10.0.0.7"], ["Beto", "10.0.0.99"], ["Viejo", "10.0.0.7"]]
+  ) {
+    const again = join(name, ip, name === "Viejo" ? 1 : 2);
+    assert.ok(again.fake.closedWith !== null, `${name}@${ip} refused`);
+    assert.equal(room.size, 3 - 1, "Profe and Ana only");
+  }
+  profe.say({ type: "admin", action: "unban", name: "Beto" });
+  const back = join("Beto", "10.0.0.7");
+  assert.equal(back.fake.frames[0].type, "welcome");
+});
+
+Deno.test("mute: the member reads but cannot post or share, is muted again under another name, until unmute", () => {
+  const { join, teacher, room } = setup();
+  const profe = teacher();
+  const ana = join("Ana", "10.0.0.5");
+  const beto = join("Beto", "10.0.0.7");
+  assert.equal(room.canShare(beto.token), true, "may share before the mute");
+  profe.say({ type: "admin", action: "mute", name: "Beto" });
+  beto.fake.take();
+  ana.fake.take();
+  beto.say({ type: "message", text: "spam" });
+  assert.deepEqual(codes(beto.fake), ["muted"]);
+  assert.ok(!ana.fake.take().some((m) => m.type === "message"), "nobody sees it");
+  assert.equal(room.canShare(beto.token), false);
+  ana.say({ type: "message", text: "hola" });
+  assert.ok(beto.fake.take().some((m) => m.type === "message" && m.text === "hola"), "still reads");
+  // Leaves and comes back from the same PC as someone else: still muted.
+  beto.say({ type: "quit" });
+  const again = join("Roberto", "10.0.0.7");
+  const token = again.token;
+  assert.equal(room.canShare(token), false, "no uploads either");
+  again.say({ type: "message", text: "soy otro" });
+  assert.deepEqual(codes(again.fake), ["muted"]);
+  profe.say({ type: "admin", action: "unmute", name: "Roberto" });
+  again.fake.take();
+  again.say({ type: "message", text: "perdón" });
+  assert.ok(again.fake.take().some((m) => m.type === "message" && m.text === "perdón"));
+  assert.equal(room.canShare(token), true);
+});
+
+Deno.test("lock: no new members while locked, members already in stay; unlock lets them in", () => {
+  const { join, room } = setup();
+  const ana = join("Ana");
+  room.teacher({ action: "lock" }, "Profesor");
+  assert.ok(ana.fake.take().some((m) => m.event === "moderation" && m.action === "lock"));
+  const late = join("Tarde", "10.0.0.8");
+  assert.equal(late.fake.frames[0].code, "room_locked");
+  assert.ok(late.fake.closedWith !== null);
+  ana.say({ type: "message", text: "sigo aquí" });
+  assert.ok(ana.fake.take().some((m) => m.type === "message"));
+  room.teacher({ action: "unlock" }, "Profesor");
+  assert.equal(join("Tarde", "10.0.0.8").fake.frames[0].type, "welcome");
+});
+
+Deno.test("students read-only: only teachers post and share; students still read", () => {
+  const { join, teacher, room } = setup({ studentsReadOnly: true });
+  const ana = join("Ana");
+  ana.say({ type: "message", text: "hola" });
+  assert.deepEqual(codes(ana.fake), ["read_only"]);
+  assert.equal(room.canShare(ana.token), false);
+  const profe = teacher();
+  assert.equal(room.canShare(profe.token), true);
+  profe.say({ type: "message", text: "Bienvenidos" });
+  assert.ok(ana.fake.take().some((m) => m.type === "message" && m.text === "Bienvenidos"));
+});
+
+Deno.test("say, who and delete: an announcement in the history, addresses, a file removed and announced", () => {
+  const { join, room, files } = setup();
+  const ana = join("Ana", "10.0.0.5");
+  room.teacher({ action: "say", text: "Examen a las 10" }, "Profesor");
+  const notice = ana.fake.take().find((m) => m.event === "announce");
+  assert.equal(notice?.by, "Profesor");
+  assert.match(String(notice?.text), /Examen a las 10/);
+  // Later arrivals see it in the history.
+  const beto = join("Beto", "10.0.0.7");
+  assert.ok(beto.fake.frames.some((m) => m.event === "announce" && m.history === true));
+  const who = room.teacher({ action: "who" }, "Profesor");
+  assert.ok(who.ok && "members" in who);
+  if (who.ok && "members" in who) {
+    assert.deepEqual(who.members.map((m) => `${m.name}@${m.ip}`), [
+      "Ana@10.0.0.5",
+      "Beto@10.0.0.7",
+    ]);
+  }
+  assert.equal(room.teacher({ action: "delete", id: "nope" }, "Profesor").ok, false);
+  const del = room.teacher({ action: "delete", id: "K3F9AB" }, "Profesor");
+  assert.ok(del.ok);
+  assert.equal(files.length, 0);
+  assert.ok(ana.fake.take().some((m) => m.event === "moderation" && m.action === "delete"));
+  assert.equal(room.teacher({ action: "kick", name: "Nadie" }, "Profesor").ok, false);
+});
+
+Deno.test("parseConsoleLine() reads the teacher's words; plain text is an announcement", () => {
+  assert.deepEqual(parseConsoleLine("/kick Beto molesta mucho"), {
+    kind: "command",
+    command: { action: "kick", name: "Beto", reason: "molesta mucho" },
+  });
+  assert.deepEqual(parseConsoleLine("/kick Beto"), {
+    kind: "command",
+    command: { action: "kick", name: "Beto" },
+  });
+  assert.deepEqual(parseConsoleLine("/mute  Ana \r\n"), {
+    kind: "command",
+    command: { action: "mute", name: "Ana" },
+  });
+  assert.deepEqual(parseConsoleLine("/LOCK"), { kind: "command", command: { action: "lock" } });
+  assert.deepEqual(parseConsoleLine("Hola"), {
+    kind: "command",
+    command: { action: "say", text: "Hola" },
+  });
+  assert.deepEqual(parseConsoleLine("/delete k3f9ab"), {
+    kind: "command",
+    command: { action: "delete", id: "k3f9ab" },
+  });
+  assert.equal(parseConsoleLine("/kick").kind, "error");
+  assert.equal(parseConsoleLine("/nope").kind, "error");
+  assert.equal(parseConsoleLine("/help").kind, "help");
+  assert.equal(parseConsoleLine("   ").kind, "empty");
+});
+
+Deno.test("parseAdminLine() turns the same words into admin requests and leaves chat lines alone", () => {
+  assert.deepEqual(parseAdminLine("/kick Beto molesta"), {
+    kind: "request",
+    request: { type: "admin", action: "kick", name: "Beto", reason: "molesta" },
+  });
+  assert.deepEqual(parseAdminLine("/say Examen"), {
+    kind: "request",
+    request: { type: "admin", action: "say", text: "Examen" },
+  });
+  assert.deepEqual(parseAdminLine("/who"), {
+    kind: "request",
+    request: { type: "admin", action: "who" },
+  });
+  assert.equal(parseAdminLine("/mute").kind, "usage");
+  assert.equal(parseAdminLine("hola").kind, "not_admin");
+  assert.equal(parseAdminLine("/upload a.txt").kind, "not_admin");
+});
