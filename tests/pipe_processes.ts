@@ -148,6 +148,10 @@ export interface Server {
   media: number;
   /** SIGTERM, then SIGKILL if it has not exited within {@link EXIT_DEADLINE_MS}. */
   stop(): Promise<void>;
+  /** SIGKILL at once (a crash: nothing is flushed or announced), and waits for the exit. */
+  crash(): Promise<void>;
+  /** Everything the server printed so far (stdout then stderr), for failure messages. */
+  output(): string;
 }
 
 /** Starts server.ts on free ports with `storage`; kills it if its ready line does not come. */
@@ -195,6 +199,14 @@ export async function startServer(storage: string, extra: string[] = []): Promis
       })();
       return stopping;
     },
+    crash() {
+      stopping ??= (async () => {
+        forceKill(child);
+        await exited(child, [out, err], EXIT_DEADLINE_MS, "the killed server");
+      })();
+      return stopping;
+    },
+    output: () => `${out.text()}\n${err.text()}`,
   };
 }
 

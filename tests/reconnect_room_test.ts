@@ -12,10 +12,10 @@ import { FakeClock } from "./fake_clock.ts";
 
 /** A fake connection that decodes what the room sends it. */
 class Fake {
+  constructor(readonly ip = "10.0.0.5") {}
   frames: Message[] = [];
   #decoder = new FrameDecoder({ maxFrame: 16 << 20 });
   closedWith: string | null = null;
-  readonly ip = "10.0.0.5";
   readonly port = 40000;
   send = (bytes: Uint8Array): boolean => {
     this.#decoder.push(bytes);
@@ -46,8 +46,8 @@ function setup(options: RoomOptions = {}) {
     log: (e) => log.push(e),
     ...options,
   });
-  const join = (name: string, extra: Message = {}) => {
-    const fake = new Fake();
+  const join = (name: string, extra: Message = {}, ip = "10.0.0.5") => {
+    const fake = new Fake(ip);
     const conn = room.connect(fake);
     conn.receive(payload({ type: "hello", version: 2, name, ...extra }));
     const welcome = fake.frames.find((f) => f.type === "welcome");
@@ -74,8 +74,8 @@ Deno.test("a vanished member is held during the grace period, then its leave is 
   clock.advance(GRACE - 1);
   assert.deepEqual(b.fake.events(), [], "no leave during the grace period");
   assert.equal(room.size, 2, "still listed");
-  // The name stays taken while held.
-  const other = join("Ana");
+  // The name stays taken while held (for another machine).
+  const other = join("Ana", {}, "10.0.0.77");
   assert.equal(other.fake.take()[0].code, "name_taken");
   clock.advance(1);
   assert.deepEqual(b.fake.events(), ["leave:Ana"]);
@@ -215,4 +215,19 @@ Deno.test("--grace takes seconds from 0 (no wait) to 3600", () => {
   assert.equal(grace("2.5"), 2_500);
   assert.equal(grace("3600"), 3_600_000);
   for (const bad of ["-1", "3601", "x", ""]) assert.equal(grace(bad), "error", bad);
+});
+
+Deno.test("a restarted client (no token) takes over its held name from the same address only", () => {
+  const { join, room } = setup();
+  const a = join("Ana");
+  const b = join("Beto");
+  // Live: the name is taken even from the same address.
+  assert.equal(join("Ana").fake.take()[0].code, "name_taken");
+  a.conn.disconnect();
+  b.fake.take();
+  assert.equal(join("Ana", {}, "10.0.0.99").fake.take()[0].code, "name_taken", "another machine");
+  const again = join("Ana");
+  assert.equal(again.welcome?.name, "Ana");
+  assert.deepEqual(b.fake.events(), [], "no leave, no join");
+  assert.equal(room.size, 2);
 });

@@ -98,7 +98,7 @@ function checkHelloV2(core: RoomCore, member: Member, msg: Message): string | nu
     return fail("name_invalid", text);
   }
   const holder = core.members.atKey(nameKey(check.name));
-  if (holder !== undefined && !core.resume.matches(holder, msg.resume)) {
+  if (holder !== undefined && !core.resume.mayTakeOver(holder, msg.resume, member.handle.ip)) {
     // Same letters (any case): taken; a different spelling that looks the same: a look-alike.
     const other = holder.name!;
     const plain = other.toLowerCase() === check.name.toLowerCase();

@@ -101,14 +101,19 @@ export class Resume {
   }
 
   /**
-   * Whether a hello carrying `token` may take over `holder` (the member that
-   * holds the name it asks for). Tokens are compared in full; a wrong or
-   * missing one is simply not a match (the hello then gets `name_taken`).
+   * Whether a hello carrying `token`, from address `ip`, may take over
+   * `holder` (the member that holds the name it asks for): with the
+   * holder's reconnect token, always (even while its old connection is still
+   * open); without it, only a held member (its connection is gone) from the
+   * same address: the same person whose client restarted. Tokens are
+   * compared in full; anything else is not a match (`name_taken`).
    */
-  matches(holder: Member, token: unknown): boolean {
+  mayTakeOver(holder: Member, token: unknown, ip: string): boolean {
     const own = this.#tokens.get(holder);
-    return typeof token === "string" && own !== undefined && token.length === own.length &&
-      timingSafeEqualText(token, own);
+    if (typeof token === "string" && own !== undefined && token.length === own.length) {
+      if (timingSafeEqualText(token, own)) return true;
+    }
+    return this.#held.has(holder) && holder.handle.ip === ip;
   }
 
   /**
