@@ -439,3 +439,17 @@ Deno.test("FileStore counts a running upload without its reservation by the byte
   await store.close();
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("FileStore keeps a blob that a publish is sharing while its last record is removed", async () => {
+  const dir = await tempDir();
+  const store = await FileStore.open(dir);
+  const a = await put(store, "Ana", "a.txt", "same");
+  const slot = await store.beginUpload("Luis", { filename: "b.txt", size: 4 });
+  await Deno.writeTextFile(slot.path, "same");
+  const publishing = store.publish(slot, sha("same"), "Luis");
+  await store.remove(a.file_id); // the blob's last record, while the publish shares it
+  const b = await publishing;
+  assert.equal(await Deno.readTextFile(store.blobPath(b.file_id)!), "same");
+  await store.close();
+  await Deno.remove(dir, { recursive: true });
+});

@@ -9,10 +9,8 @@
  *   rename; a corrupt index is set aside and reported, never overwritten).
  *
  * Public file ids are never used as paths: v1 clients choose their own ids.
- * Quota counts each blob once, idle resumable parts by the bytes they hold,
- * and running uploads by their declared size while they make progress (a
- * reservation); an upload too slow to keep its reservation counts by what
- * it has received, and is refused `quota_exceeded` if that outgrows the room.
+ * Quota counts each blob once, idle parts by the bytes they hold, and running
+ * uploads as files/reservations.ts says.
  *
  * @module
  */
@@ -93,6 +91,8 @@ export class FileStore {
   #now: () => number;
   #log: LogSink;
   #v1: V1Store;
+  /** Blobs a running publish is about to share (never deleted meanwhile). */
+  #pinned = new Set<string>();
 
   private constructor(dir: string, options: FileStoreOptions) {
     this.dir = dir;
@@ -107,7 +107,6 @@ export class FileStore {
       onLost: () => this.#indexLost = true,
     });
     this.#v1 = new V1Store({
-      dir,
       catalog: this.#catalog,
       running: this.#running,
       now: this.#now,
@@ -117,6 +116,7 @@ export class FileStore {
         return { uploadId, path: this.#partPath(uploadId) };
       },
       save: () => this.#save(),
+      drop: (fileId) => this.#drop(fileId),
     });
   }
 
@@ -190,20 +190,13 @@ export class FileStore {
     return this.#v1.pending(ip);
   }
 
-  /**
-   * Bytes counted against the quota: each blob once, idle parts by their
-   * bytes on disk, running uploads by their declared size while they hold a
-   * reservation and by their bytes received once they lost it.
-   */
+  /** Bytes counted against the quota: blobs once, idle parts, running uploads. */
   get used(): number {
     const idle = this.#parts.idleBytes((id) => this.#running.has(id));
     return this.#catalog.bytes + idle + this.#running.bytes;
   }
 
-  /**
-   * v1 announce (PROTOCOL.md 3.3): a v1 upload from `ip`, not announced yet,
-   * becomes announced as `from`'s. Returns its info, or undefined.
-   */
+  /** v1 announce (PROTOCOL.md 3.3): the upload from `ip`, now `from`'s, or undefined. */
   claimV1(fileId: string, ip: string, from: string): FileInfo | undefined {
     return this.#v1.claim(fileId, ip, from);
   }
@@ -252,9 +245,8 @@ export class FileStore {
   /** A resume of an upload already published by `owner`: its file, or undefined. */
   #completed(owner: string, uploadId: string, size: number): UploadSlot | undefined {
     const d = this.#parts.done(uploadId, owner);
-    if (d === undefined) return undefined;
-    const f = this.#catalog.get(d.file_id);
-    if (f === undefined || f.file_id !== d.file_id || f.size !== size) return undefined;
+    const f = d === undefined ? undefined : this.#catalog.get(d.file_id);
+    if (f === undefined || f.file_id !== d!.file_id || f.size !== size) return undefined;
     const path = join(this.dir, "files", f.blob);
     return { uploadId, path, filename: f.filename, size, offset: size, completed: publicInfo(f) };
   }
@@ -295,10 +287,7 @@ export class FileStore {
     this.#running.progress(slot.uploadId, bytes, this.quota, () => this.used);
   }
 
-  /**
-   * A running upload too slow to hold its reservation: from now on it
-   * counts by the bytes it has received, so it cannot keep others out.
-   */
+  /** A running upload too slow to hold its reservation counts by its bytes from now on. */
   dropReservation(slot: UploadSlot): void {
     this.#running.drop(slot.uploadId);
   }
@@ -311,10 +300,15 @@ export class FileStore {
    */
   async publish(slot: UploadSlot, sha256: string, from: string): Promise<FileInfo> {
     this.#ensureOpen();
-    const blob = await placeBlob(join(this.dir, "files"), slot.path, {
-      same: this.#catalog.blobWith(sha256),
-      fresh: randomHex(16),
-    });
+    const same = this.#catalog.blobWith(sha256);
+    // Pinned while it is being shared: a concurrent remove() of its last record keeps it.
+    if (same !== undefined) this.#pinned.add(same);
+    let blob: string;
+    try {
+      blob = await placeBlob(join(this.dir, "files"), slot.path, { same, fresh: randomHex(16) });
+    } finally {
+      if (same !== undefined) this.#pinned.delete(same);
+    }
     // Chosen and indexed with no await in between, so no concurrent publish takes it.
     const fileId = slot.v1?.fileId ??
       newFileId((id) => this.#catalog.taken(id) || this.#running.hasV1(id));
@@ -369,11 +363,17 @@ export class FileStore {
   async remove(fileId: string): Promise<FileInfo | undefined> {
     const f = this.#catalog.get(fileId);
     if (f === undefined) return undefined;
-    if (this.#catalog.remove(f.file_id)!.blobFree) {
-      await Deno.remove(join(this.dir, "files", f.blob)).catch(() => {});
-    }
+    await this.#drop(f.file_id);
     await this.#save();
     return publicInfo(f);
+  }
+
+  /** Forgets a record; its blob is deleted when no record shares it and no publish pins it. */
+  async #drop(fileId: string): Promise<void> {
+    const removed = this.#catalog.remove(fileId);
+    if (removed?.blobFree && !this.#pinned.has(removed.file.blob)) {
+      await Deno.remove(join(this.dir, "files", removed.file.blob)).catch(() => {});
+    }
   }
 
   /**

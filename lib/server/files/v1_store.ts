@@ -7,8 +7,6 @@
  * @module
  */
 
-import { join } from "node:path";
-import type { LogSink } from "../log_event.ts";
 import { createPart } from "./blobs.ts";
 import type { FileCatalog } from "./catalog.ts";
 import type { Reservations } from "./reservations.ts";
@@ -17,7 +15,6 @@ import { type FileInfo, publicInfo, type UploadSlot } from "./store_records.ts";
 
 /** What the v1 side shares with the store that owns it. */
 export interface V1Host {
-  dir: string;
   catalog: FileCatalog;
   running: Reservations;
   now(): number;
@@ -26,7 +23,8 @@ export interface V1Host {
   /** A new upload id and the path of its part. */
   newPart(): { uploadId: string; path: string };
   save(): Promise<void>;
-  log?: LogSink;
+  /** Forgets a record, deleting its blob when nothing else uses it. */
+  drop(fileId: string): Promise<void>;
 }
 
 /**
@@ -90,11 +88,7 @@ export class V1Store {
     const old = [...h.catalog.values()].filter((f) =>
       f.v1 !== undefined && !f.v1.announced && now - f.ts > maxAgeMs
     );
-    for (const f of old) {
-      if (h.catalog.remove(f.file_id)!.blobFree) {
-        await Deno.remove(join(h.dir, "files", f.blob)).catch(() => {});
-      }
-    }
+    for (const f of old) await h.drop(f.file_id);
     if (old.length > 0) await h.save();
     return old.map((f) => ({ ...publicInfo(f), ip: f.v1!.ip }));
   }
