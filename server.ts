@@ -14,9 +14,10 @@
 
 import { resolve } from "node:path";
 import { translator } from "./lib/protocol/i18n.ts";
-import { DEFAULT_CHAT_PORT } from "./lib/protocol/limits.ts";
 import { VERSION } from "./lib/protocol/version.ts";
-import { clientCommands, localLanAddresses } from "./lib/net/net_info.ts";
+import { localLanAddresses } from "./lib/net/net_info.ts";
+import { clientCommandLines, launchForm, withClientProgram } from "./lib/server/banner.ts";
+import { versionLine, wantsVersion } from "./lib/protocol/cli_args.ts";
 import { parseServerArgs, type ServerConfig } from "./lib/server/args.ts";
 import { serveChat } from "./lib/server/chat_server.ts";
 import { serveFiles } from "./lib/server/file_server.ts";
@@ -25,6 +26,7 @@ import { HistoryStore } from "./lib/server/history_store.ts";
 import { formatRelayStats } from "./lib/server/relay/report.ts";
 import { serveMedia } from "./lib/server/relay/udp_server.ts";
 import { bannerLabLines, startDiscovery } from "./lib/server/discovery.ts";
+import { checkWindowsNetwork, netProfileLines } from "./lib/server/net_profile.ts";
 import { Room } from "./lib/server/room/room.ts";
 import {
   openLog,
@@ -171,7 +173,8 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
     const log = serverLog.log.sink;
     const teacher = await teacherOptions(config, t);
     // v1 uploads carry no session: with a room password only under --allow-v1.
-    const acceptV1Files = config.acceptV1Files && (teacher.password === undefined || config.allowV1);
+    const acceptV1Files = config.acceptV1Files &&
+      (teacher.password === undefined || config.allowV1);
     const sockets = openSockets(config, t, cleanups);
     const chatPort = (sockets.chat.addr as Deno.NetAddr).port;
     const filePort = (sockets.files.addr as Deno.NetAddr).port;
@@ -238,10 +241,18 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
       lang: config.lang,
     });
     printBanner(out, { ...config, acceptV1Files }, storage, { chatPort, filePort, mediaPort });
-    for (const line of teacherBannerLines(t, config, teacher)) out.print(line);
+    const form = launchForm(Deno.execPath(), Deno.build.os);
+    for (const line of teacherBannerLines(t, config, teacher)) {
+      out.print(withClientProgram(line, form));
+    }
     // The machine-readable ready line, identical in every language.
     out.print(`PC3 ready chat=${chatPort} files=${filePort} media=${mediaPort}`);
+    // Windows: a Public network profile or missing firewall rules (lib/server/net_profile.ts).
+    const netCheck = checkWindowsNetwork().then((r) => {
+      for (const line of r === null ? [] : netProfileLines(r, t)) out.error(line);
+    });
     const close = async () => {
+      await netCheck;
       await chat.close();
       await files.close();
       const stats = media.stats();
@@ -285,14 +296,14 @@ function printBanner(
     for (const a of addresses) out.print(`  ${a}`);
   }
   out.print(t("bannerClient"));
+  // The one command form that works for how this server was started (lib/server/banner.ts).
+  const form = launchForm(Deno.execPath(), Deno.build.os);
   const shown = addresses.length > 0 ? addresses : ["127.0.0.1"];
-  const portFlag = ports.chatPort === DEFAULT_CHAT_PORT ? "" : ` --chat-port ${ports.chatPort}`;
-  for (const a of shown) {
-    for (const cmd of clientCommands(a, t("placeholderName"))) out.print(`  ${cmd}${portFlag}`);
-  }
+  const params = { addresses: shown, placeholder: t("placeholderName"), chatPort: ports.chatPort };
+  for (const cmd of clientCommandLines(form, params)) out.print(`  ${cmd}`);
   const lab = { ...ports, discovery: config.discovery };
   for (const line of bannerLabLines(t, addresses.length > 0 ? addresses : ["127.0.0.1"], lab)) {
-    out.print(line);
+    out.print(withClientProgram(line, form));
   }
   out.print(t("bannerFirewall"));
   out.print(t("bannerStop"));
@@ -333,6 +344,10 @@ export async function main(args: string[] = Deno.args): Promise<number> {
     print: (line) => console.log(line),
     error: (line) => console.error(line),
   };
+  if (wantsVersion(args)) {
+    out.print(versionLine("pc3-server"));
+    return 0;
+  }
   const parsed = parseServerArgs(args);
   if (parsed.kind === "help") {
     out.print(parsed.text);
