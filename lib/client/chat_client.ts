@@ -329,9 +329,13 @@ export class ChatClient {
 
   /** Parses and runs one input line. Never waits. */
   handleLine(line: string): void {
-    // Teacher commands of `--admin` (admin.ts) are taken first.
-    if (this.#options.interceptLine?.(line) === true) return;
+    if (this.interceptLine(line)) return;
     this.execute(parseCommand(line));
+  }
+
+  /** Whether an input line was taken by the `interceptLine` option (the teacher commands of admin.ts). */
+  interceptLine(line: string): boolean {
+    return this.#options.interceptLine?.(line) === true;
   }
 
   /**

@@ -37,6 +37,8 @@ export interface SessionClient {
   /** Transfers still running. */
   readonly activeTransfers: number;
   execute(cmd: Command): void;
+  /** Takes a line first when it is a teacher command of `--admin` (optional). */
+  interceptLine?(line: string): boolean;
   /** Graceful end: waits for transfers, then quits. */
   finish(onWait?: (running: number) => void): Promise<CloseInfo>;
   /** Ends at once (transfers cancelled). */
@@ -108,6 +110,8 @@ export async function runSession(
       if (code !== null) return code;
       continue;
     }
+    // The teacher commands of --admin (lib/client/admin.ts) are taken first.
+    if (client.interceptLine?.(item.line)) continue;
     const cmd = parseCommand(item.line);
     if (cmd.kind === "quit") {
       if (!options.interactive) return await finish();
