@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { RawClient } from "./chat_test_client.ts";
+import { VERSION } from "../lib/protocol/version.ts";
 import { withDeadline } from "./wait.ts";
 
 const SERVER = fileURLToPath(new URL("../server.ts", import.meta.url));
@@ -120,8 +121,12 @@ Deno.test("server.ts prints the banner and the ready line with the actual ports"
     assert.ok(chat > 0 && files > 0 && media > 0);
     const banner = server.lines.join("\n");
     assert.match(banner, new RegExp(`chat TCP ${chat}`));
-    assert.match(banner, /pc3-client --name TU_NOMBRE --host \S+/);
-    assert.match(banner, /deno task client -- --name TU_NOMBRE --host \S+/);
+    // From source, the one form that works: the task (no program that exists only once compiled).
+    assert.match(
+      banner,
+      new RegExp(`^  deno task client --name TU_NOMBRE --host \\S+ --chat-port ${chat}$`, "m"),
+    );
+    assert.doesNotMatch(banner, /pc3-client --name|client -- --name/);
     assert.equal(server.lines.at(-1), `PC3 ready chat=${chat} files=${files} media=${media}`);
     const { code } = await stop(server);
     assert.equal(code, 0);
@@ -195,6 +200,14 @@ Deno.test("server.ts: a bad flag or value exits 2 with a message in the chosen l
   const lang = await runToEnd(["--lang", "fr"]);
   assert.equal(lang.code, 2);
   assert.match(lang.stderr, /--lang: fr/);
+});
+
+Deno.test("server.ts --version prints pc3-server and the version, also after deno task's --", async () => {
+  for (const args of [["--version"], ["--", "--version"]]) {
+    const r = await runToEnd(args);
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, `pc3-server ${VERSION}\n`);
+  }
 });
 
 Deno.test("server.ts --help exits 0 and lists the flags", async () => {

@@ -7,6 +7,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { withoutTaskSeparator } from "../protocol/cli_args.ts";
 import { DEFAULT_MAX_FRAME } from "../protocol/frame.ts";
 import { isLang, type Lang, langFromArgs, translator } from "../protocol/i18n.ts";
 import { DEFAULT_MAX_MESSAGE, DEFAULT_PORTS } from "../protocol/limits.ts";
@@ -390,7 +391,9 @@ const READERS: readonly Reader[] = [
  * if (parsed.kind === "run") console.log(parsed.config.chatPort); // 9100
  * ```
  */
-export function parseServerArgs(args: string[]): ParsedArgs {
+export function parseServerArgs(rawArgs: string[]): ParsedArgs {
+  // `deno task serve -- --chat-port N` passes the `--` on: it is not an option.
+  const args = withoutTaskSeparator(rawArgs);
   // The language first, so every later error speaks it.
   const lang = langFromArgs(args);
   const t = translator(serverText, lang);
