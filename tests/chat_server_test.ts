@@ -4,7 +4,7 @@ import { Room, type RoomOptions } from "../lib/server/room/room.ts";
 import type { Message } from "../lib/protocol/frame.ts";
 import { RawClient } from "./chat_test_client.ts";
 import { FakeClock } from "./fake_clock.ts";
-import { settle, waitFor } from "./wait.ts";
+import { settle, waitFor, withDeadline } from "./wait.ts";
 
 async function withServer(
   fn: (port: number, room: Room) => Promise<void>,
@@ -161,15 +161,20 @@ Deno.test("serveChat(): a silent v2 client is closed with idle_timeout, pings ke
       const rest = quiet.rest().then((f) => frames = f);
       // Charla pings (and waits for the pong, so the server saw it) every 20 s
       // of fake time; Callado says nothing for longer than the 60 s limit.
+      // The leave may come before a pong: it is kept when it does.
+      let leave: Message | null = null;
       for (let step = 0; step < 20 && frames === null; step++) {
         await talker.send({ type: "ping" });
-        await talker.until((m) => m.type === "pong");
+        await talker.until((m) => {
+          if (m.event === "leave") leave = m;
+          return m.type === "pong";
+        });
         clock.advance(20_000);
         await settle();
       }
       await rest;
       assert.equal(frames!.at(-1)?.code, "idle_timeout");
-      const leave = await talker.until((m) => m.event === "leave");
+      leave ??= await talker.until((m) => m.event === "leave");
       assert.equal(leave?.reason, "timeout");
       await talker.send({ type: "message", text: "sigo aquí" });
       assert.equal((await talker.until((m) => m.type === "message"))?.text, "sigo aquí");
@@ -342,4 +347,70 @@ Deno.test("serveChat(): a flood of reset connections does not delay the next mem
   } finally {
     await chat.close();
   }
+});
+
+Deno.test("serveChat(): a frame trickled a byte at a time is closed with frame_timeout (fake clock)", async () => {
+  const clock = new FakeClock(1_000_000);
+  await withServer(async (port) => {
+    const { client: slow } = await RawClient.hello(port, "Goteo");
+    const { client: other } = await RawClient.hello(port, "Otro");
+    try {
+      let frames: Message[] | null = null;
+      const rest = slow.rest().then((f) => frames = f);
+      // A 64 KiB frame announced, then one byte every 20 s: never idle for 60 s.
+      await slow.write(rawFrame(new Uint8Array(0), 65_000));
+      for (let step = 0; step < 10 && frames === null; step++) {
+        await slow.write(new Uint8Array([0x7b]));
+        await other.send({ type: "ping" });
+        await other.until((m) => m.type === "pong");
+        clock.advance(20_000);
+        await settle();
+      }
+      await withDeadline(rest, 5000, "the slow frame to be cut");
+      assert.equal(frames!.at(-1)?.code, "frame_timeout");
+      const leave = await other.until((m) => m.event === "leave");
+      assert.equal(leave?.reason, "timeout");
+    } finally {
+      slow.close();
+      other.close();
+    }
+  }, { chat: { idleTimeoutMs: 60_000, frameTimeoutMs: 30_000, clock } });
+});
+
+Deno.test("serveChat(): a silent v1 member is pinged so a dead peer is found (fake clock)", async () => {
+  const clock = new FakeClock(1_000_000);
+  await withServer(async (port) => {
+    const v1 = await RawClient.open(port);
+    try {
+      await v1.send({ name: "Viejo" });
+      await v1.until((m) => m.event === "join");
+      // v1 clients ignore unknown types; a frame now and then makes TCP notice a dead peer.
+      for (let step = 0; step < 4; step++) {
+        clock.advance(20_000);
+        await settle();
+      }
+      const ping = await v1.until((m) => m.type !== "system" && m.type !== "message");
+      assert.equal(ping?.type, "ping");
+    } finally {
+      v1.close();
+    }
+  }, { chat: { idleTimeoutMs: 60_000, clock } });
+});
+
+Deno.test("serveChat(): a lab behind one address gets past 64 members; unjoined sockets stay capped", async () => {
+  await withServer(async (port) => {
+    const members: RawClient[] = [];
+    const waiting: RawClient[] = [];
+    try {
+      for (let i = 0; i < 6; i++) members.push((await RawClient.hello(port, `Alumno${i}`)).client);
+      // Three connections that never say hello fill the per-address allowance of unjoined ones.
+      for (let i = 0; i < 3; i++) waiting.push(await RawClient.open(port));
+      const refused = await RawClient.open(port);
+      waiting.push(refused);
+      const frames = await refused.rest();
+      assert.equal(frames[0]?.code, "too_many_connections");
+    } finally {
+      for (const c of [...members, ...waiting]) c.close();
+    }
+  }, { chat: { maxPerIp: 3, maxMembersPerIp: 100 } });
 });

@@ -4,9 +4,15 @@
  * feeds the payloads to the {@link Room}.
  *
  * Thin socket layer: the room decides everything; this module owns the
- * sockets, the per-address connection limit, the hello and idle timeouts
- * (one sweep timer for every connection instead of a timer each) and the
- * graceful shutdown.
+ * sockets, the per-address connection limits, the hello, idle and
+ * unfinished-frame timeouts (one sweep timer for every connection instead of
+ * a timer each), the pings that find half-open v1 members, and the graceful
+ * shutdown.
+ *
+ * Connection limits per address (PROTOCOL.md 7): connections that have not
+ * joined yet (`maxPerIp`, 64) and members (`maxMembersPerIp`, 250), so a lab
+ * behind one NAT address is not held to 64 members while one machine still
+ * cannot hold hundreds of idle sockets before their hello.
  *
  * Memory per idle connection is kept small: the read buffer is 4 KiB and
  * frames that span reads are assembled by the frame decoder only as needed.
@@ -34,8 +40,12 @@ export interface ChatServerOptions {
   helloTimeoutMs?: number;
   /** Silence after which a v2 connection is closed, in ms (default 60,000). */
   idleTimeoutMs?: number;
-  /** Connections per IP address (default 64). */
+  /** Connections per IP address that have not joined yet (default 64). */
   maxPerIp?: number;
+  /** Connections per IP address in all, members included (default 250: a lab behind NAT). */
+  maxMembersPerIp?: number;
+  /** Time a frame may take from its first byte to its last, in ms (default 30,000). */
+  frameTimeoutMs?: number;
   /** Language of errors sent before the room is involved (default: the room's). */
   lang?: Lang;
   /** Time given to queues to drain at shutdown, in ms (default 2,000). */
@@ -58,10 +68,20 @@ const READ_BUFFER = 4 * 1024;
 interface Peer {
   fc: FramedConnection;
   rc: RoomConnection;
+  ip: string;
   opened: number;
   lastSeen: number;
+  /** When the frame now being received started (null between frames). */
+  partialSince: number | null;
+  /** When a v1 member was last pinged (their silence is normal: the ping finds dead peers). */
+  pinged: number;
+  /** Whether it still counts as not joined for the per-address limit. */
+  pending: boolean;
   ending: Promise<void> | null;
 }
+
+/** A frame v1 clients ignore (an unknown type) and v2 clients answer nothing to. */
+const V1_PING = encodeFrame({ type: "ping" });
 
 /**
  * Serves the chat on `listener` (owned from now on): a `Deno.Listener`, or
@@ -97,6 +117,8 @@ class ChatService implements ChatServer {
   #clock: Clock;
   #sweep: TimerId;
   #accepting: ConnectionListener<Deno.Conn>;
+  #maxPending: number;
+  #pendingByIp = new Map<string, number>();
 
   constructor(listener: AcceptSource<Deno.Conn>, options: ChatServerOptions) {
     this.#room = options.room;
@@ -110,11 +132,17 @@ class ChatService implements ChatServer {
     this.#sweep = startSweep(this.#peers, this.#clock, {
       helloTimeout: options.helloTimeoutMs ?? 10_000,
       idleTimeout: options.idleTimeoutMs ?? 60_000,
+      frameTimeout: options.frameTimeoutMs ?? 30_000,
     });
+    this.#maxPending = options.maxPerIp ?? 64;
     this.#accepting = new ConnectionListener(
       listener,
       (conn, peer) => this.#serveConn(conn as Deno.TcpConn, peer),
-      { maxPerIp: options.maxPerIp ?? 64, log: this.#log, name: "chat" },
+      {
+        maxPerIp: Math.max(options.maxMembersPerIp ?? 250, this.#maxPending),
+        log: this.#log,
+        name: "chat",
+      },
     );
   }
 
@@ -134,8 +162,17 @@ class ChatService implements ChatServer {
     return this.#closed;
   }
 
+  /** The peer joined (or went away): it stops counting against its address's pending limit. */
+  #joined(p: Peer): void {
+    if (!p.pending) return;
+    p.pending = false;
+    const left = (this.#pendingByIp.get(p.ip) ?? 1) - 1;
+    if (left <= 0) this.#pendingByIp.delete(p.ip);
+    else this.#pendingByIp.set(p.ip, left);
+  }
+
   async #serveConn(conn: Deno.TcpConn, peer: PeerInfo): Promise<void> {
-    if (peer.overLimit) {
+    if (peer.overLimit || (this.#pendingByIp.get(peer.ip) ?? 0) >= this.#maxPending) {
       const message = this.#tooMany(peer.ip);
       const frame = encodeFrame({ type: "error", code: "too_many_connections", message });
       await refuse(conn, frame, this.#deadline);
@@ -153,7 +190,17 @@ class ChatService implements ChatServer {
   async #runPeer(conn: Deno.TcpConn, { ip, port }: PeerInfo): Promise<void> {
     const fc = new FramedConnection(conn, { maxFrame: this.#maxFrame, maxQueue: this.#maxQueue });
     const now = this.#clock.now();
-    const peer = { fc, opened: now, lastSeen: now, ending: null } as unknown as Peer;
+    const peer = {
+      fc,
+      ip,
+      opened: now,
+      lastSeen: now,
+      partialSince: null,
+      pinged: now,
+      pending: true,
+      ending: null,
+    } as unknown as Peer;
+    this.#pendingByIp.set(ip, (this.#pendingByIp.get(ip) ?? 0) + 1);
     const deadline = this.#deadline;
     peer.rc = this.#room.connect({
       ip,
@@ -171,8 +218,10 @@ class ChatService implements ChatServer {
       await readLoop(conn, peer, {
         now: () => this.#clock.now(),
         onFailure: (e) => this.#log(`chat: unexpected failure from ${ip}:${port}: ${e}`),
+        joined: (p) => this.#joined(p),
       });
     } finally {
+      this.#joined(peer);
       peer.rc.disconnect();
       if (peer.ending !== null) await peer.ending;
       fc.close();
@@ -181,11 +230,19 @@ class ChatService implements ChatServer {
   }
 }
 
+/** What {@link readLoop} reports to the service. */
+interface ReadLoopHooks {
+  now: () => number;
+  onFailure: (error: unknown) => void;
+  /** Called once the peer no longer counts as pending (joined or gone). */
+  joined: (peer: Peer) => void;
+}
+
 /** Feeds the room until EOF, a socket error or the room closing the connection. */
 async function readLoop(
   conn: Deno.TcpConn,
   peer: Peer,
-  { now, onFailure }: { now: () => number; onFailure: (error: unknown) => void },
+  { now, onFailure, joined }: ReadLoopHooks,
 ): Promise<void> {
   const { fc, rc } = peer;
   const buf = new Uint8Array(READ_BUFFER);
@@ -202,7 +259,15 @@ async function readLoop(
     fc.decoder.push(buf.subarray(0, n));
     try {
       let payload: Uint8Array | null;
-      while (rc.closing === null && (payload = fc.decoder.next()) !== null) rc.receive(payload);
+      let completed = false;
+      while (rc.closing === null && (payload = fc.decoder.next()) !== null) {
+        rc.receive(payload);
+        completed = true;
+      }
+      // A frame still incomplete: its clock starts with its first byte (startSweep).
+      if (fc.decoder.buffered === 0) peer.partialSince = null;
+      else if (completed || peer.partialSince === null) peer.partialSince = peer.lastSeen;
+      if (peer.pending && rc.name !== null) joined(peer);
     } catch (e) {
       if (e instanceof ProtocolError && e.code === "frame_too_large") {
         rc.frameTooLarge(e.size!, e.limit!);
@@ -231,17 +296,30 @@ async function refuse(conn: Deno.Conn, frame: Uint8Array, deadlineMs: number): P
 function startSweep(
   peers: Set<Peer>,
   clock: Clock,
-  { helloTimeout, idleTimeout }: { helloTimeout: number; idleTimeout: number },
+  { helloTimeout, idleTimeout, frameTimeout }: {
+    helloTimeout: number;
+    idleTimeout: number;
+    frameTimeout: number;
+  },
 ): TimerId {
-  const every = Math.max(10, Math.min(1000, Math.floor(Math.min(helloTimeout, idleTimeout) / 4)));
+  const shortest = Math.min(helloTimeout, idleTimeout, frameTimeout);
+  const every = Math.max(10, Math.min(1000, Math.floor(shortest / 4)));
   return clock.setInterval(() => {
     const now = clock.now();
     for (const p of peers) {
       if (p.rc.closing !== null) continue;
-      if (p.rc.name === null) {
+      if (p.partialSince !== null && now - p.partialSince >= frameTimeout) {
+        p.rc.timeout("frame", Math.round(frameTimeout / 1000));
+      } else if (p.rc.name === null) {
         if (now - p.opened >= helloTimeout) p.rc.timeout("hello");
       } else if (p.rc.protocol === 2 && now - p.lastSeen >= idleTimeout) {
         p.rc.timeout("idle");
+      } else if (
+        p.rc.protocol === 1 && now - p.lastSeen >= idleTimeout && now - p.pinged >= idleTimeout
+      ) {
+        // v1 clients are silent when idle: a frame they ignore makes TCP find a dead peer.
+        p.pinged = now;
+        p.fc.send(V1_PING);
       }
     }
   }, every);

@@ -9,14 +9,20 @@
 import type { TokenBucket } from "../../protocol/token_bucket.ts";
 import type { LeaveReason, MemberHandle } from "./types.ts";
 
+/**
+ * Which timer fired: no hello in time, a v2 connection silent too long, or a
+ * frame started and not finished in time (its `seconds`).
+ */
+export type TimeoutKind = "hello" | "idle" | "frame";
+
 /** Where a {@link RoomConnection} sends what its socket reports (the room). */
 export interface ConnectionEvents {
   /** One frame payload arrived. */
   payload(member: Member, bytes: Uint8Array): void;
   /** The socket ended or failed. */
   disconnect(member: Member, reason: "disconnect" | "slow_consumer"): void;
-  /** No hello in time, or a v2 connection silent too long. */
-  timeout(member: Member, kind: "hello" | "idle"): void;
+  /** No hello in time, a v2 connection silent too long, or a frame left unfinished. */
+  timeout(member: Member, kind: TimeoutKind, seconds?: number): void;
   /** The peer declared a frame longer than the limit. */
   frameTooLarge(member: Member, size: number, limit: number): void;
 }
@@ -122,9 +128,12 @@ export class RoomConnection {
     this.#events.disconnect(this.#member, reason);
   }
 
-  /** A timer fired: no hello in time, or a v2 connection silent too long. */
-  timeout(kind: "hello" | "idle"): void {
-    this.#events.timeout(this.#member, kind);
+  /**
+   * A timer fired: no hello in time, a v2 connection silent too long, or a
+   * frame started more than `seconds` ago and still incomplete.
+   */
+  timeout(kind: TimeoutKind, seconds?: number): void {
+    this.#events.timeout(this.#member, kind, seconds);
   }
 
   /** The peer declared a frame longer than the limit: error and close. */

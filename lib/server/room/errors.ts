@@ -27,6 +27,7 @@ export type RoomErrorCode =
   | "message_too_long"
   | "rate_limited"
   | "idle_timeout"
+  | "frame_timeout"
   | "server_shutdown"
   | "bad_request"
   | "not_found"

@@ -37,7 +37,12 @@ import { type LogSink, noLog } from "../log_event.ts";
 import { serverText } from "../text.ts";
 import { Call } from "./call.ts";
 import { Churn } from "./churn.ts";
-import { type ConnectionEvents, Member, RoomConnection } from "./connection.ts";
+import {
+  type ConnectionEvents,
+  Member,
+  RoomConnection,
+  type TimeoutKind,
+} from "./connection.ts";
 import type { RoomCore, RoomSettings } from "./core.ts";
 import { decodeErrorCode, ErrorPolicy } from "./errors.ts";
 import { AddressGuard } from "./flood.ts";
@@ -137,7 +142,7 @@ export class Room implements RoomSettings {
       graceMs: options.graceMs ?? 0,
       clock: options.clock ?? systemClock,
       randomHex,
-      expire: (m) => this.#run(() => this.#announceLeave(m, "disconnect")),
+      expire: (m, reason) => this.#run(() => this.#announceLeave(m, reason)),
       log: this.#log,
     });
     for (const m of options.history?.messages ?? []) this.#resume.remembered(m.seq);
@@ -199,7 +204,7 @@ export class Room implements RoomSettings {
     this.#events = {
       payload: (m, bytes) => this.#receive(m, bytes),
       disconnect: (m, reason) => this.#disconnect(m, reason),
-      timeout: (m, kind) => this.#timeout(m, kind),
+      timeout: (m, kind, seconds) => this.#timeout(m, kind, seconds),
       frameTooLarge: (m, size, limit) => this.#frameTooLarge(m, size, limit),
     };
   }
@@ -334,15 +339,22 @@ export class Room implements RoomSettings {
 
   #disconnect(m: Member, reason: "disconnect" | "slow_consumer"): void {
     if (m.closing !== null) return;
+    if (reason === "disconnect") this.#resume.vanished(m);
     this.#run(() => this.#requestLeave(m, reason));
   }
 
-  #timeout(m: Member, kind: "hello" | "idle"): void {
+  #timeout(m: Member, kind: TimeoutKind, seconds = 0): void {
     if (m.closing !== null) return;
     const { errors, t } = this.#core;
     this.#run(() => {
       if (this.#closed) errors.fail(m, "server_shutdown", t("server_shutdown"), "shutdown");
-      else if (kind === "idle") errors.fail(m, "idle_timeout", t("idle_timeout"), "timeout");
+      else if (kind === "idle") {
+        this.#resume.vanished(m);
+        errors.fail(m, "idle_timeout", t("idle_timeout"), "timeout");
+      }
+      else if (kind === "frame") {
+        errors.fail(m, "frame_timeout", t("frame_timeout", { seconds }), "timeout");
+      }
       else if (m.name === null) errors.fail(m, "hello_timeout", t("hello_timeout"), "timeout");
     });
   }
