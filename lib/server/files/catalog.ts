@@ -70,6 +70,8 @@ export class FileCatalog {
   #refs = new Map<string, number>();
   /** Content hash to a blob holding it. */
   #bySha = new Map<string, string>();
+  /** Bytes of the distinct blobs (kept as records come and go). */
+  #bytes = 0;
 
   /** Adds (or replaces) a record. */
   add(file: StoredFile): void {
@@ -77,7 +79,9 @@ export class FileCatalog {
     this.#files.set(file.file_id, file);
     const key = file.file_id.toLowerCase();
     this.#folded.set(key, [...(this.#folded.get(key) ?? []), file.file_id]);
-    this.#refs.set(file.blob, (this.#refs.get(file.blob) ?? 0) + 1);
+    const refs = this.#refs.get(file.blob) ?? 0;
+    if (refs === 0) this.#bytes += file.size;
+    this.#refs.set(file.blob, refs + 1);
     if (!this.#bySha.has(file.sha256)) this.#bySha.set(file.sha256, file.blob);
   }
 
@@ -112,6 +116,7 @@ export class FileCatalog {
       return { file, blobFree: false };
     }
     this.#refs.delete(file.blob);
+    this.#bytes -= file.size;
     if (this.#bySha.get(file.sha256) === file.blob) {
       this.#bySha.delete(file.sha256);
       // Another blob with the same content (from an index older than dedup) takes over.
@@ -149,14 +154,7 @@ export class FileCatalog {
 
   /** Bytes the blobs take on disk: each distinct blob once. */
   get bytes(): number {
-    const seen = new Set<string>();
-    let total = 0;
-    for (const f of this.#files.values()) {
-      if (seen.has(f.blob)) continue;
-      seen.add(f.blob);
-      total += f.size;
-    }
-    return total;
+    return this.#bytes;
   }
 
   /** Number of records published by `owner` (v2 uploads, and v1 uploads once announced). */
