@@ -14,6 +14,7 @@ import { parseServerArgs } from "../lib/server/args.ts";
 import { payload, Room, type RoomTeacherOptions } from "../lib/server/room/room.ts";
 import { startServer } from "../server.ts";
 import { RawClient } from "./chat_test_client.ts";
+import { FakeClock } from "./fake_clock.ts";
 
 // A cheap KDF for room-level tests; the real cost is DEFAULT_KDF_COST.
 const KDF: KdfParams = {
@@ -274,4 +275,40 @@ Deno.test("an unreadable or empty password file stops the start with a clear mes
     );
   }
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a reconnect token proves the earlier session; a take-over by address alone still needs the password", async () => {
+  const clock = new FakeClock(1_000_000);
+  const room = new Room({
+    now: () => clock.now(),
+    clock,
+    graceMs: 30_000,
+    teacher: { password: { key: KEY, kdf: KDF } },
+  });
+  const join = async (extra: Message = {}) => {
+    const fake = new Fake("10.0.0.5");
+    const conn = room.connect(fake);
+    conn.receive(payload({ type: "hello", version: 2, name: "Ana", ...extra }));
+    const first = fake.take()[0];
+    if (first.type !== "auth_challenge") return { fake, conn, first, challenged: false };
+    conn.receive(
+      (await answerChallenge(readChallenge(first)!, { name: "Ana", password: "secreto" })).subarray(
+        4,
+      ),
+    );
+    return { fake, conn, first: fake.take()[0], challenged: true };
+  };
+  const a = await join();
+  assert.equal(a.first.type, "welcome");
+  const token = String(a.first.resume_token);
+  // With the token: straight back in, no challenge.
+  const b = await join({ resume: token });
+  assert.equal(b.challenged, false);
+  assert.equal(b.first.type, "welcome");
+  // Connection vanished (held for the grace period): same name and address, no token.
+  b.conn.disconnect();
+  const c = await join();
+  assert.equal(c.challenged, true, "the password is asked again");
+  assert.equal(c.first.type, "welcome");
+  assert.equal(room.size, 1);
 });

@@ -196,6 +196,12 @@ const CHAT_ERRORS_KEEPING_CONNECTION: ReadonlySet<string> = new Set([
   "bad_request",
   "not_found",
   "not_in_call",
+  // The teacher's controls (PROTOCOL.md 2.7): refusals after the welcome keep the chat open.
+  "muted",
+  "read_only",
+  "not_admin",
+  "auth_failed",
+  "auth_wait",
 ]);
 
 /**

@@ -200,17 +200,19 @@ export class RoomAuth {
 /**
  * The teacher's gate for a v2 hello whose name passed the checks: a member
  * removed this session is refused (`banned`), a locked room refuses
- * newcomers (`room_locked`; a `resume` of one's own member still passes),
- * then the password challenge. Returns true when the hello stops here
- * (refused, or waiting for the proof); the proof re-runs the hello.
+ * newcomers (`room_locked`; taking over one's own member still passes),
+ * then the password challenge, skipped only when the hello `proved` an
+ * earlier authenticated session with its reconnect token. Returns true when
+ * the hello stops here (refused, or waiting for the proof); the proof re-runs
+ * the hello.
  */
 export function teacherGate(
   core: RoomCore,
   member: Member,
-  hello: { name: string; msg: Message; resuming: boolean },
+  hello: { name: string; msg: Message; resuming: boolean; proved: boolean },
 ): boolean {
   if (refuseJoin(core, member, hello.name, hello.resuming)) return true;
-  if (hello.resuming) return false;
+  if (hello.proved) return false;
   return core.auth.challenge(core, member, hello.name, hello.msg);
 }
 
