@@ -14,6 +14,10 @@ import { decodeMessage, encodeFrame, type Message } from "../lib/protocol/frame.
 import { collector, options, welcome } from "./chat_client_fixture.ts";
 import { FakeClock } from "./fake_clock.ts";
 import { DEFAULT_DEADLINE_MS, settle, waitFor, withDeadline } from "./wait.ts";
+import { clientText } from "../lib/client/text.ts";
+import { translator } from "../lib/protocol/i18n.ts";
+import { decodeWelcome } from "../lib/protocol/wire.ts";
+import { renderEvent } from "../lib/terminal/render_event.ts";
 
 /** One accepted connection of {@link MultiServer}. */
 interface FakeConn {
@@ -99,7 +103,14 @@ Deno.test("ChatClient comes back after a lost connection with its token and last
   const server = new MultiServer((conn, hello, index) => {
     send(conn, welcome(String(hello.name), { resume_token: `tok${index}`, missed: index * 2 }));
     if (index === 0) send(conn, { type: "message", seq: 5, ts: 1, from: "Luis", text: "antes" });
-    else send(conn, { type: "message", seq: 8, ts: 2, from: "Luis", text: "durante", history: true });
+    else {send(conn, {
+        type: "message",
+        seq: 8,
+        ts: 2,
+        from: "Luis",
+        text: "durante",
+        history: true,
+      });}
   });
   const c = collector();
   const clock = new FakeClock();
@@ -248,4 +259,42 @@ Deno.test("ChatClient with reconnect off still ends the session on a lost connec
   assert.ok(!(info instanceof ConnectError));
   await client.close();
   await server.close();
+});
+
+Deno.test("the terminal renders the reconnection plainly, a reconnecting member, and an unverified download", () => {
+  const t = translator(clientText, "en");
+  const ctx = { t, color: false, me: "Ana" };
+  assert.deepEqual(renderEvent({ type: "connection_lost", reason: "lost" }, ctx), [
+    "[SYSTEM] The connection to the server was lost. Retrying… (nothing you type is sent until it is back; /quit to leave)",
+  ]);
+  const w = decodeWelcome(welcome("Ana"));
+  assert.deepEqual(
+    renderEvent({ type: "reconnected", welcome: w, missed: 3, host: "10.0.0.2", port: 9009 }, ctx),
+    [
+      "[SYSTEM] Connected again to 10.0.0.2:9009 as Ana.",
+      "[SYSTEM] 3 messages from while you were away are no longer in the server's history and cannot be shown.",
+    ],
+  );
+  const members = [
+    { name: "Ana", since: 1, protocol: 2, inCall: false },
+    { name: "Luis", since: 1, protocol: 2, inCall: false, reconnecting: true },
+  ];
+  assert.match(renderEvent({ type: "who", members }, ctx)[0], /Ana, Luis \(reconnecting\)/);
+  const transfer = { id: 1, kind: "download" as const, label: "a", done: 1, total: 1, started: 0 };
+  const done = (verified: boolean) =>
+    renderEvent(
+      {
+        type: "transfer_done",
+        transfer,
+        filename: "a",
+        size: 1,
+        sha256: "",
+        path: "d/a",
+        verified,
+      },
+      ctx,
+    )[0];
+  assert.match(done(true), /SHA-256 verified/);
+  assert.doesNotMatch(done(false), /SHA-256 verified/);
+  assert.match(done(false), /NOT verified/);
 });

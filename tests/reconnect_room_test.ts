@@ -231,3 +231,49 @@ Deno.test("a restarted client (no token) takes over its held name from the same 
   assert.deepEqual(b.fake.events(), [], "no leave, no join");
   assert.equal(room.size, 2);
 });
+
+Deno.test("a member the server closed for its errors is not held: its leave comes at once", () => {
+  const { join } = setup();
+  const a = join("Ana");
+  const b = join("Beto");
+  b.fake.take();
+  a.conn.frameTooLarge(70_000, 65_536);
+  assert.equal(a.fake.closedWith, "disconnect");
+  assert.deepEqual(b.fake.events(), ["leave:Ana"]);
+});
+
+Deno.test("an idle timeout counts as a vanished connection: held, then the leave", () => {
+  const { join, clock } = setup();
+  const a = join("Ana");
+  const b = join("Beto");
+  b.fake.take();
+  a.conn.timeout("idle");
+  assert.deepEqual(b.fake.events(), []);
+  clock.advance(GRACE);
+  const leave = b.fake.take().find((f) => f.event === "leave");
+  assert.equal(leave?.name, "Ana");
+  assert.equal(leave?.reason, "timeout");
+});
+
+Deno.test("who and a newcomer's welcome list a held member as reconnecting, until it is back", () => {
+  const { join } = setup();
+  const a = join("Ana");
+  const b = join("Beto");
+  const listed = () => {
+    b.fake.take();
+    b.conn.receive(payload({ type: "who" }));
+    const who = b.fake.take().find((f) => f.type === "who")!;
+    return (who.members as Message[]).map((m) => `${m.name}${m.reconnecting ? "?" : ""}`);
+  };
+  assert.deepEqual(listed(), ["Ana", "Beto"]);
+  a.conn.disconnect();
+  assert.deepEqual(listed(), ["Ana?", "Beto"]);
+  const c = join("Carla");
+  assert.deepEqual((c.welcome!.members as Message[]).map((m) => m.reconnecting === true), [
+    true,
+    false,
+    false,
+  ]);
+  join("Ana", { resume: a.welcome!.resume_token });
+  assert.deepEqual(listed(), ["Beto", "Carla", "Ana"]);
+});

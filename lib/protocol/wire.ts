@@ -33,6 +33,8 @@ export interface Member {
   /** 1 for a v1 client, 2 for a v2 client. */
   protocol: number;
   inCall: boolean;
+  /** Its connection was lost and the server awaits it (PROTOCOL.md 2.6); absent: false. */
+  reconnecting?: boolean;
 }
 
 /** A shared file as listed by `welcome`, `files` and `file_available`. */
@@ -104,6 +106,7 @@ export function decodeMember(m: Message): Member {
     since: readNumber(m.since),
     protocol: readNumber(m.protocol, 2),
     inCall: m.in_call === true,
+    ...(m.reconnecting === true ? { reconnecting: true } : {}),
   };
 }
 
@@ -114,6 +117,7 @@ export function encodeMember(member: Member): Message {
     since: member.since,
     protocol: member.protocol,
     in_call: member.inCall,
+    ...(member.reconnecting === true ? { reconnecting: true } : {}),
   };
 }
 

@@ -146,8 +146,11 @@ type Renderer<K extends ClientEvent["type"]> = (ev: EventOf<K>, p: Pen) => SafeT
 
 // --- Session -------------------------------------------------------------
 
-function online(p: Pen, members: { name: string }[]): SafeText {
-  const names = joinSafe(members.map((m) => p.who(m.name)), ", ");
+function online(p: Pen, members: { name: string; reconnecting?: boolean }[]): SafeText {
+  const reconnecting = p.t("memberReconnecting");
+  const who = (m: { name: string; reconnecting?: boolean }) =>
+    m.reconnecting ? safeText`${p.who(m.name)} (${reconnecting})` : p.who(m.name);
+  const names = joinSafe(members.map(who), ", ");
   return p.tag("tagSystem", p.t("online", { count: members.length, names }));
 }
 

@@ -129,7 +129,15 @@ export class Members {
 
 /** One entry of the `members` list. */
 function entry(m: Member, inCall: boolean): Message {
-  return encodeMember({ name: m.name!, since: m.since, protocol: m.protocol!, inCall });
+  // A member held in its grace period (resume.ts) is listed as reconnecting.
+  const reconnecting = m.closing !== null;
+  return encodeMember({
+    name: m.name!,
+    since: m.since,
+    protocol: m.protocol!,
+    inCall,
+    reconnecting,
+  });
 }
 
 /** The member's entry as `,{...}` bytes, encoded the first time it is asked for. */

@@ -33,9 +33,6 @@ export const DEFAULT_GRACE_MS = 30_000;
 /** How many message seqs the trail remembers for counting `missed` (about 80 KB). */
 const TRAIL_SIZE = 10_000;
 
-/** Leave reasons that mean "the connection vanished": those members are held. */
-const VANISHED: ReadonlySet<LeaveReason> = new Set<LeaveReason>(["disconnect", "timeout"]);
-
 /** What {@link Resume} needs from the room. */
 export interface ResumeOptions {
   /** Grace period in ms; 0 announces leaves at once (default {@link DEFAULT_GRACE_MS}). */
@@ -44,8 +41,8 @@ export interface ResumeOptions {
   clock: Pick<Clock, "setTimeout" | "clearTimeout">;
   /** Random hex source for the tokens. */
   randomHex(bytes: number): string;
-  /** Called when a held member's grace period ends: announce its leave now. */
-  expire(member: Member): void;
+  /** Called when a held member's grace period ends: announce its leave (for `reason`) now. */
+  expire(member: Member, reason: LeaveReason): void;
   /** Where `reconnecting` and `reconnected` go (the teacher's log). */
   log?: LogSink;
 }
@@ -77,6 +74,8 @@ export class Resume {
   #tokens = new Map<Member, string>();
   /** Grace timers of the held members. */
   #held = new Map<Member, TimerId>();
+  /** Members whose connection vanished (EOF, reset, silence), as opposed to being closed. */
+  #vanished = new WeakSet<Member>();
   /** Ring of the seqs of every remembered message, oldest first from `#start`. */
   #trail = new Float64Array(TRAIL_SIZE);
   #start = 0;
@@ -117,12 +116,21 @@ export class Resume {
   }
 
   /**
+   * Notes that `member`'s connection vanished (the socket ended or went
+   * silent) rather than being closed by the server for a reason of its own.
+   */
+  vanished(member: Member): void {
+    this.#vanished.add(member);
+  }
+
+  /**
    * Called when a member leaves for `reason`. A v2 member whose connection
-   * vanished is held for the grace period (true: announce nothing now); any
-   * other leave forgets the member (false: announce it now).
+   * vanished ({@link vanished}) is held for the grace period (true: announce
+   * nothing now); any other leave forgets the member (false: announce it now).
    */
   hold(member: Member, reason: LeaveReason): boolean {
-    if (this.#graceMs === 0 || !VANISHED.has(reason) || !this.#tokens.has(member)) {
+    const gone = this.#vanished.has(member) && (reason === "disconnect" || reason === "timeout");
+    if (this.#graceMs === 0 || !gone || !this.#tokens.has(member)) {
       this.forget(member);
       return false;
     }
@@ -130,9 +138,11 @@ export class Resume {
     const timer = this.#options.clock.setTimeout(() => {
       if (!this.#held.delete(member)) return;
       this.#tokens.delete(member);
-      this.#options.expire(member);
+      this.#options.expire(member, reason);
     }, this.#graceMs);
     this.#held.set(member, timer);
+    // Its list entry now says "reconnecting" (members.ts encodes it again).
+    member.listEntry = member.listEntryInCall = null;
     this.#options.log?.({ kind: "reconnecting", name: member.name ?? "" });
     return true;
   }
