@@ -11,6 +11,10 @@ import type { Page } from "playwright-core";
 import { testFrequency } from "../lib/media/audio_capture.ts";
 import { closeBrowser, launchChromium, newPage, waitInPage } from "./chromium_launch.ts";
 import { type Client, ClientGroup, startServer } from "./pipe_processes.ts";
+import { decodeV1Packet, encodeV1Packet } from "../lib/protocol/media_packet.ts";
+import { RawClient } from "./chat_test_client.ts";
+import { receive, to, udp } from "./udp_helpers.ts";
+import { waitFor } from "./wait.ts";
 
 const AUDIO = [
   ...["--audio-source", "test", "--video-source", "none", "--video-view", "window"],
@@ -114,6 +118,62 @@ Deno.test("audio call: each window page plays the other client's test tone (Anal
     assert.equal(await luis.end(), 0);
   } finally {
     await closeBrowser(browser);
+    await clients.kill();
+    await server.stop();
+    await Deno.remove(storage, { recursive: true });
+  }
+});
+
+Deno.test("audio call: a v1 participant still gets the video, and never an audio datagram", async () => {
+  const storage = await Deno.makeTempDir({ prefix: "pc3-audio-v1-" });
+  const server = await startServer(storage, ["--v1-media", "on"]);
+  const clients = new ClientGroup();
+  const v1 = udp();
+  let viejo: RawClient | null = null;
+  let sending: ReturnType<typeof setInterval> | undefined;
+  try {
+    viejo = await RawClient.open(server.chat);
+    await viejo.send({ name: "Viejo" });
+    await viejo.send({ type: "call", action: "start" });
+    const ana = clients.start("Ana", server, join(storage, "Ana"), [
+      ...["--audio-source", "test", "--video-source", "test", "--video-view", "none"],
+      ...["--video-size", "160x120", "--fps", "10"],
+    ]);
+    await ana.out.wait(/como Ana/);
+    await ana.send("/call start");
+    await ana.out.wait(/Audio de prueba/);
+    // The original client sends its own video all along (its first frame binds its address,
+    // and the relay sends a v1 address no more than a multiple of what it sends).
+    const jpeg = new Uint8Array(8000).fill(0x55);
+    jpeg.set([0xff, 0xd8], 0);
+    jpeg.set([0xff, 0xd9], jpeg.length - 2);
+    sending = setInterval(() => {
+      v1.send(encodeV1Packet(424_242, jpeg), to(server.media)).catch(() => {});
+    }, 50);
+    let frames = 0;
+    const others: string[] = [];
+    await waitFor(async () => {
+      const datagram = await receive(v1, 10_000);
+      const decoded = decodeV1Packet(datagram);
+      if (decoded.ok && decoded.packet.payload[0] === 0xff && decoded.packet.payload[1] === 0xd8) {
+        frames++;
+      } else {
+        others.push(`${datagram.length} bytes: ${[...datagram.subarray(0, 4)]}`);
+      }
+      return frames >= 10;
+    }, { message: "10 video frames at the v1 client", timeoutMs: 30_000 });
+    clearInterval(sending);
+    assert.deepEqual(others, [], "only JPEG video in v1 datagrams");
+    // Ana's audio kept flowing meanwhile (she is unmuted with the test tone).
+    const mark = ana.out.lines.length;
+    await ana.send("/call stats");
+    const { match } = await ana.out.wait(/Audio: micrófono activo, (\d+) paquetes enviados/, mark);
+    assert.ok(Number(match[1]) > 10, match[0]);
+    assert.equal(await ana.end(), 0);
+  } finally {
+    clearInterval(sending);
+    viejo?.close();
+    v1.close();
     await clients.kill();
     await server.stop();
     await Deno.remove(storage, { recursive: true });
