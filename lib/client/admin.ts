@@ -1,5 +1,5 @@
 /**
- * The teacher client (`pc3-client --admin KEY`, PROTOCOL.md 2.7): after the
+ * The teacher client (`pc3-client --admin KEY`, PROTOCOL.md 2.8): after the
  * welcome it proves the teacher key (challenge, HMAC; the key never crosses
  * the wire), then takes the teacher's commands typed in the chat, the same
  * words as the server console: `/who` (with addresses), `/kick NAME

@@ -1,5 +1,5 @@
 /**
- * The client's side of the room password (PROTOCOL.md 2.6): when the
+ * The client's side of the room password (PROTOCOL.md 2.7): when the
  * server answers the hello with `auth_challenge`, the client derives the
  * scrypt key from the password with the challenge's salt and cost (without
  * blocking: ~50-100 ms) and answers `{"type":"auth","proof":...}`. The

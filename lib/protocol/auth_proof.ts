@@ -1,5 +1,5 @@
 /**
- * The room password and teacher key proofs (PROTOCOL.md 2.6): what a client
+ * The room password and teacher key proofs (PROTOCOL.md 2.7): what a client
  * computes from a secret and a server nonce, and what the server compares,
  * so that the secret itself never crosses the wire.
  *

@@ -196,7 +196,7 @@ const CHAT_ERRORS_KEEPING_CONNECTION: ReadonlySet<string> = new Set([
   "bad_request",
   "not_found",
   "not_in_call",
-  // The teacher's controls (PROTOCOL.md 2.7): refusals after the welcome keep the chat open.
+  // The teacher's controls (PROTOCOL.md 2.8): refusals after the welcome keep the chat open.
   "muted",
   "read_only",
   "not_admin",

@@ -1,5 +1,5 @@
 /**
- * `admin` requests on the chat port (PROTOCOL.md 2.7): a member proves the
+ * `admin` requests on the chat port (PROTOCOL.md 2.8): a member proves the
  * teacher key printed in the server's banner (challenge and HMAC, the key
  * never crosses the wire) and then sends the same commands as the server
  * console. Failed proofs count against the address like wrong passwords.

@@ -1,5 +1,5 @@
 /**
- * The room password (PROTOCOL.md 2.6): the challenge a v2 hello gets when
+ * The room password (PROTOCOL.md 2.7): the challenge a v2 hello gets when
  * the room has a password, the check of the client's proof, the refusal of
  * v1 clients (who cannot prove anything) unless allowed, and the limit on
  * failed attempts per address, shared with the teacher-key login.

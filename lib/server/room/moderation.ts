@@ -1,5 +1,5 @@
 /**
- * The teacher's controls (PROTOCOL.md 2.7, issue 11.5): who is here (with
+ * The teacher's controls (PROTOCOL.md 2.8, issue 11.5): who is here (with
  * addresses), kick, mute and unmute, lock and unlock, announcements, the
  * file list and deleting a file, and the read-only mode for students. The
  * server console and teacher clients (`admin` requests, admin.ts) run the
