@@ -27,6 +27,7 @@ import { formatRelayStats } from "./lib/server/relay/report.ts";
 import { serveMedia } from "./lib/server/relay/udp_server.ts";
 import { bannerLabLines, startDiscovery } from "./lib/server/discovery.ts";
 import { checkWindowsNetwork, netProfileLines } from "./lib/server/net_profile.ts";
+import { addressLimits } from "./lib/server/room/flood.ts";
 import { Room } from "./lib/server/room/room.ts";
 import {
   openLog,
@@ -189,6 +190,7 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
       maxFrame: config.maxFrame,
       maxUpload: config.maxUpload,
       rate: config.rate,
+      addressLimits: addressLimits(config.ipRate),
       filePort,
       mediaPort,
       graceMs: config.graceMs,
@@ -238,6 +240,7 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
       helloTimeoutMs: config.helloTimeoutMs,
       idleTimeoutMs: config.idleTimeoutMs,
       maxPerIp: config.maxPerIp,
+      maxMembersPerIp: config.maxMembersPerIp,
       lang: config.lang,
     });
     printBanner(out, { ...config, acceptV1Files }, storage, { chatPort, filePort, mediaPort });

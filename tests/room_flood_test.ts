@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { decodeMessage, FrameDecoder, type Message } from "../lib/protocol/frame.ts";
-import { AddressGuard, DEFAULT_ADDRESS_LIMITS, isLoopback } from "../lib/server/room/flood.ts";
+import {
+  AddressGuard,
+  addressLimits,
+  DEFAULT_ADDRESS_LIMITS,
+  isLoopback,
+} from "../lib/server/room/flood.ts";
+import { DEFAULT_CONFIG, parseServerArgs } from "../lib/server/args.ts";
 import { payload, Room, type RoomOptions } from "../lib/server/room/room.ts";
 import { FakeClock } from "./fake_clock.ts";
 
@@ -211,4 +217,23 @@ Deno.test("a quiet room announces joins and leaves one by one, as before", () =>
   assert.equal(kinds.filter((k) => k === "join").length, 21);
   assert.equal(kinds.filter((k) => k === "leave").length, 20);
   assert.equal(kinds.includes("members"), false);
+});
+
+Deno.test("--ip-rate and --max-members-per-ip reach the configuration; --ip-rate scales the byte budget", () => {
+  const p = parseServerArgs(["--ip-rate", "64", "--max-members-per-ip", "300"]);
+  assert.equal(p.kind, "run");
+  if (p.kind !== "run") return;
+  assert.equal(p.config.ipRate, 64);
+  assert.equal(p.config.maxMembersPerIp, 300);
+  assert.deepEqual(addressLimits(64), {
+    frames: 64,
+    frameBurst: 128,
+    bytes: 128 * 1024,
+    byteBurst: 512 * 1024,
+  });
+  assert.equal(parseServerArgs(["--ip-rate", "0"]).kind, "error");
+  // The defaults are what --ip-rate 32 gives.
+  const d = addressLimits(DEFAULT_CONFIG.ipRate);
+  assert.equal(d.bytes, DEFAULT_ADDRESS_LIMITS.bytes);
+  assert.equal(d.byteBurst, DEFAULT_ADDRESS_LIMITS.byteBurst);
 });

@@ -16,6 +16,7 @@ import { UPLOAD_LIMITS } from "./files/upload_limits.ts";
 import { DEFAULT_RATE } from "./room/room.ts";
 import { DEFAULT_GRACE_MS } from "./room/resume.ts";
 import { serverText } from "./text.ts";
+import { DEFAULT_ADDRESS_LIMITS } from "./room/flood.ts";
 
 /** Everything the flags decide. */
 export interface ServerConfig {
@@ -39,8 +40,12 @@ export interface ServerConfig {
   maxUpload: number;
   /** Total storage bytes (`--quota`). */
   quota: number;
-  /** Connections per IP address (`--max-per-ip`). */
+  /** Connections per IP address that have not joined the chat yet (`--max-per-ip`). */
   maxPerIp: number;
+  /** Chat members per IP address: a lab behind one NAT address (`--max-members-per-ip`). */
+  maxMembersPerIp: number;
+  /** Chat frames per second per IP address, all its connections together (`--ip-rate`). */
+  ipRate: number;
   /** Time to receive the hello, in ms (`--hello-timeout`, given in seconds). */
   helloTimeoutMs: number;
   /** Silence before a v2 client is closed, in ms (`--idle-timeout`, in seconds). */
@@ -92,6 +97,8 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   maxUpload: DEFAULT_MAX_UPLOAD,
   quota: DEFAULT_QUOTA,
   maxPerIp: 64,
+  maxMembersPerIp: 250,
+  ipRate: DEFAULT_ADDRESS_LIMITS.frames,
   helloTimeoutMs: 10_000,
   idleTimeoutMs: 60_000,
   graceMs: DEFAULT_GRACE_MS,
@@ -122,6 +129,8 @@ const OPTIONS = {
   "max-upload": { type: "string" },
   quota: { type: "string" },
   "max-per-ip": { type: "string" },
+  "max-members-per-ip": { type: "string" },
+  "ip-rate": { type: "string" },
   "hello-timeout": { type: "string" },
   "idle-timeout": { type: "string" },
   grace: { type: "string" },
@@ -258,6 +267,8 @@ const readSizes: Reader = (values, config) => {
 const readCounts: Reader = (values, config) => {
   const counts = [
     ["max-per-ip", "maxPerIp"],
+    ["max-members-per-ip", "maxMembersPerIp"],
+    ["ip-rate", "ipRate"],
     ["rate", "rate"],
     ["max-files", "maxFiles"],
     ["uploads-per-minute", "uploadsPerMinute"],

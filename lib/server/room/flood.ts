@@ -37,18 +37,33 @@ export interface AddressLimits {
 
 /**
  * Defaults: a lab of 60 behind one NAT address chats and joins freely
- * (30 frames/s, 64 KiB/s of text, 60 joins at once then 5/s), while one
+ * (32 frames/s, 64 KiB/s of text, 60 joins at once then 5/s), while one
  * machine with 63 connections gets no more than that in all.
  */
 export const DEFAULT_ADDRESS_LIMITS: Readonly<AddressLimits> = Object.freeze({
-  frames: 30,
-  frameBurst: 60,
+  frames: 32,
+  frameBurst: 64,
   bytes: 64 * 1024,
   byteBurst: 256 * 1024,
   joins: 5,
   joinBurst: 60,
   exemptLoopback: true,
 });
+
+/**
+ * The limits for `--ip-rate N`: `N` frames per second (bursts of twice
+ * that) and 2 KiB of message text per frame of it (bursts of four seconds'
+ * worth); joins keep their defaults.
+ */
+export function addressLimits(framesPerSecond: number): Partial<AddressLimits> {
+  const bytes = framesPerSecond * 2048;
+  return {
+    frames: framesPerSecond,
+    frameBurst: framesPerSecond * 2,
+    bytes,
+    byteBurst: bytes * 4,
+  };
+}
 
 /** Whether `ip` is a loopback address (127.0.0.0/8, ::1, or IPv4-mapped 127.x). */
 export function isLoopback(ip: string): boolean {
