@@ -114,6 +114,18 @@ Deno.test("audio call: each window page plays the other client's test tone (Anal
       "silence once Ana muted",
     );
 
+    // Everyone sees it: Ana's tile in Luis's page shows her microphone off.
+    await luisPage.waitForFunction(
+      (id) =>
+        (globalThis as any).document.querySelector(`.tile[data-id="${id}"]`)?.classList
+          .contains("micoff"),
+      atLuis.id,
+    );
+    // `m` in Luis's page mutes Luis: the page asks, his client mutes and says so.
+    const luisMark = luis.out.lines.length;
+    await luisPage.keyboard.press("m");
+    await luis.out.wait(/Micrófono silenciado/, luisMark);
+
     assert.equal(await ana.end(), 0);
     assert.equal(await luis.end(), 0);
   } finally {
