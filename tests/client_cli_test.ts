@@ -157,6 +157,23 @@ Deno.test("client.ts explains a host that does not resolve", async () => {
   assert.match(r.stderr, /no se encuentra el equipo «no-such-host\.invalid»/);
 });
 
+Deno.test("client.ts pointed at a web server says it is not a PC3 chat server", async () => {
+  const ac = new AbortController();
+  const web = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen: () => {} },
+    () => new Response("hola"),
+  );
+  try {
+    const r = await runClient(["--name", "Ana", "--host", `127.0.0.1:${web.addr.port}`]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /no es un servidor de chat PC3 \(responde como un servidor web\)/);
+    assert.doesNotMatch(r.stderr, /Frame too large/);
+  } finally {
+    ac.abort();
+    await web.finished;
+  }
+});
+
 /** A one-connection fake chat server. */
 function fakeServer(script: (fc: FramedConnection, m: Message, frames: Message[]) => void) {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { ConnectError, type ConnectErrorCode } from "../lib/client/connect_errors.ts";
 import { clientText } from "../lib/client/text.ts";
 import { translator } from "../lib/protocol/i18n.ts";
+import { ProtocolError } from "../lib/protocol/frame.ts";
 import { describeConnectError, renderLost } from "../lib/terminal/connect_text.ts";
 
 const CODES: ConnectErrorCode[] = [
@@ -56,4 +57,35 @@ Deno.test("renderLost() names the server whose connection was lost", () => {
   const t = translator(clientText, "es");
   const line = renderLost(t, "10.0.0.2", 9009);
   assert.ok(line.startsWith("[ERROR] ") && line.includes("10.0.0.2:9009"), line);
+});
+
+Deno.test("describeConnectError() says a port is not a PC3 chat server: file port, web server, other", () => {
+  const t = translator(clientText, "es");
+  const at = { host: "10.0.0.2", port: 9010 };
+  const filePort = new ConnectError("refused_by_server", {
+    ...at,
+    detail: "unknown request",
+    serverCode: "unknown_type",
+  });
+  assert.equal(
+    describeConnectError(filePort, t, "Ana"),
+    "[ERROR] 10.0.0.2:9010 no es un servidor de chat PC3 (es el puerto de archivos de PC3). " +
+      "¿Es el puerto correcto? El chat de PC3 usa el puerto 9009",
+  );
+  const http = new ConnectError("bad_reply", {
+    ...at,
+    detail: "Frame too large: 1213486160 bytes",
+    cause: new ProtocolError("frame_too_large", "Frame too large", { size: 0x48545450 }),
+  });
+  assert.match(
+    describeConnectError(http, t, "Ana"),
+    /no es un servidor de chat PC3 \(responde como un servidor web\)/,
+  );
+  assert.doesNotMatch(describeConnectError(http, t, "Ana"), /Frame too large|1213486160/);
+  const junk = new ConnectError("bad_reply", {
+    ...at,
+    detail: "x",
+    cause: new ProtocolError("bad_json", "Bad JSON"),
+  });
+  assert.match(describeConnectError(junk, t, "Ana"), /\(respondió otra cosa\)/);
 });

@@ -18,6 +18,8 @@
  */
 
 import type { ConnectError, ConnectErrorCode } from "../client/connect_errors.ts";
+import { ProtocolError } from "../protocol/frame.ts";
+import { DEFAULT_CHAT_PORT } from "../protocol/limits.ts";
 import type { ClientTextKey } from "../client/text.ts";
 import { safe, type SafeText, safeText } from "../protocol/safe_text.ts";
 import { type SafeParams, safeTranslator, type Translate } from "./safe_translate.ts";
@@ -47,10 +49,30 @@ export function renderLost(t: Translate, host: string, port: number): SafeText {
   return safeText`${st("tagError")} ${st("closedLost", { host: safe(host), port })}`;
 }
 
+/** "HTTP" read as a frame length: a web server answered the hello. */
+const HTTP_AS_LENGTH = 0x48545450;
+
+/**
+ * What answered the hello when it was not a PC3 chat server, or null: a
+ * reply that is no frame at all (a web server's `HTTP/1.1 …` reads as a
+ * huge length), or PC3's own file port (it answers `unknown_type`).
+ */
+function notChatServer(e: ConnectError): "notPc3FilePort" | "notPc3Http" | "notPc3Other" | null {
+  if (e.code === "refused_by_server" && e.serverCode === "unknown_type") return "notPc3FilePort";
+  if (e.code !== "bad_reply" || !(e.cause instanceof ProtocolError)) return null;
+  if (e.cause.code === "frame_too_large" && e.cause.size === HTTP_AS_LENGTH) return "notPc3Http";
+  return "notPc3Other";
+}
+
 /** Explains a {@link ConnectError} in one line, with what to do about it. */
 export function describeConnectError(e: ConnectError, t: Translate, name: string): SafeText {
   const p = { host: safe(e.host), port: e.port, detail: safe(e.detail), name: safe(name) };
-  const [key, extra] = CONNECT_TEXT[e.code] ?? CONNECT_TEXT.failed;
   const st = safeTranslator(t);
+  const other = notChatServer(e);
+  if (other !== null) {
+    const text = st("notPc3Server", { ...p, what: st(other), chatPort: DEFAULT_CHAT_PORT });
+    return safeText`${st("tagError")} ${text}`;
+  }
+  const [key, extra] = CONNECT_TEXT[e.code] ?? CONNECT_TEXT.failed;
   return safeText`${st("tagError")} ${st(key, { ...p, ...extra(e) })}`;
 }
