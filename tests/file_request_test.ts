@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { ProtocolError } from "../lib/protocol/frame.ts";
 import { FileStoreError } from "../lib/server/file_store.ts";
+import { translator } from "../lib/protocol/i18n.ts";
+import { serverText } from "../lib/server/text.ts";
 import {
   checkUploadEnd,
   frameRefusal,
@@ -119,7 +121,26 @@ Deno.test("storeRefusal() sends bad_request for a resume of another size or one 
     { detail: 5 },
   ]);
   const quota = storeRefusal(new FileStoreError("quota_exceeded", "Quota exceeded: 9"), 9, 100);
-  assert.deepEqual([quota.code, quota.params], ["quota_exceeded", { detail: 9 }]);
+  assert.deepEqual([quota.code, quota.params], ["quota_exceeded", { detail: "9 B" }]);
   const other = new Error("Disk on fire");
   assert.throws(() => storeRefusal(other, 1, 100), (e: unknown) => e === other);
+});
+
+Deno.test("parseUpload() and storeRefusal() give sizes in KB/MB/GB, not raw bytes", () => {
+  const t = translator(serverText, "es");
+  const rules = { maxUpload: 1_048_576, acceptV1: true, sessionName: () => "Ana" };
+  try {
+    parseUpload({ type: "upload", token: "t", filename: "a", size: 2_000_000 }, rules);
+    assert.fail("Not refused");
+  } catch (e) {
+    assert.ok(e instanceof Refusal);
+    const text = t(e.key, e.params);
+    assert.ok(text.includes("1.0 MB") && text.includes("1.9 MB"), text);
+    assert.ok(!/\d{5}/.test(text), text);
+  }
+  const quota = storeRefusal(new FileStoreError("quota_exceeded", "Quota"), 5 * 1024 ** 3, 1);
+  assert.equal(t(quota.key, quota.params), "No queda sitio en el servidor para 5.0 GB");
+  // A size that is no size at all is shown as given.
+  const odd = storeRefusal(new FileStoreError("upload_too_large", "Too large"), -1, 1024);
+  assert.match(t(odd.key, odd.params), /: -1$/);
 });

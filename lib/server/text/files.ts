@@ -1,7 +1,7 @@
 /**
- * The file port's part of the server catalogue: refusals added for a
- * hostile LAN (upload limits, full disk) and the file log lines
- * (`log_<kind>`, lib/server/log_event.ts).
+ * The file port's part of the server catalogue: its refusals (PROTOCOL.md
+ * section 6), the limits against a hostile LAN (upload limits, full disk)
+ * and the file log lines (`log_<kind>`, lib/server/log_event.ts).
  *
  * @module
  */
@@ -10,6 +10,67 @@ import type { Catalog } from "../../protocol/i18n.ts";
 
 /** The file server's part of the server catalogue. */
 export const filesText = {
+  // Refusals of the file port (PROTOCOL.md sections 3 and 6).
+  request_timeout: {
+    es: "No llegó ninguna petición a tiempo: conexión cerrada",
+    en: "No request arrived in time: connection closed",
+  },
+  unauthorized: {
+    es: "Sesión no válida: conéctate al chat primero",
+    en: "Invalid session: join the chat first",
+  },
+  v1_disabled: {
+    es: "Este servidor no acepta subidas v1",
+    en: "This server does not accept v1 uploads",
+  },
+  bad_filename: {
+    es: "Nombre de archivo no válido: {detail}",
+    en: "Invalid file name: {detail}",
+  },
+  bad_file_id: { es: "Identificador de archivo no válido", en: "Invalid file id" },
+  file_exists: {
+    es: "Ese identificador ya existe: {detail}",
+    en: "That file id exists: {detail}",
+  },
+  upload_too_large: {
+    es: "Tamaño no válido o mayor que el máximo por archivo ({limit}): {detail}",
+    en: "Size invalid or over the largest file allowed ({limit}): {detail}",
+  },
+  quota_exceeded: {
+    es: "No queda sitio en el servidor para {detail}",
+    en: "No room left on the server for {detail}",
+  },
+  size_mismatch: {
+    es: "Se recibieron {got} bytes de {size} anunciados",
+    en: "Received {got} bytes of {size} announced",
+  },
+  size_extra: {
+    es: "Llegaron más bytes de los anunciados",
+    en: "More bytes arrived than announced",
+  },
+  hash_mismatch: {
+    es: "El SHA-256 no coincide: el archivo llegó dañado",
+    en: "SHA-256 mismatch: the file arrived damaged",
+  },
+  upload_not_found: {
+    es: "No existe esa subida para reanudar: {detail}",
+    en: "No such upload to resume: {detail}",
+  },
+  resume_size: {
+    es: "El tamaño no coincide con el de la subida a reanudar: {detail}",
+    en: "Size differs from the upload being resumed: {detail}",
+  },
+  upload_running: {
+    es: "Esa subida sigue en curso; reinténtalo en unos segundos",
+    en: "That upload is still running; try again in a few seconds",
+  },
+  server_error: { es: "Error interno del servidor", en: "Internal server error" },
+  // Pinned in English in both languages: original (v1) clients compare these
+  // messages as strings (PROTOCOL.md section 3).
+  v1_unknown_request: { es: "unknown request", en: "unknown request" },
+  v1_file_not_found: { es: "file not found", en: "file not found" },
+
+  // Limits added for a hostile LAN (issue 7).
   too_many_files: {
     es: "Ya tienes {limit} archivos compartidos: no se admiten más",
     en: "You already share {limit} files: no more are accepted",
