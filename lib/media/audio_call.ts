@@ -170,7 +170,8 @@ export class CallAudio {
   }
 
   async #startPlayer(): Promise<void> {
-    const start = this.#o.startPlayer ?? ((lang, log) => AudioPlayer.start({ lang, log }));
+    const view = this.#o.view === "none" ? "none" : "terminal";
+    const start = this.#o.startPlayer ?? ((lang, log) => AudioPlayer.start({ lang, log, view }));
     try {
       const player = await start(this.#o.lang, this.#o.log);
       if (this.#closed) await player?.close();

@@ -67,6 +67,10 @@ export interface AudioPlayerOptions {
   ffmpeg?: string;
   /** `Deno.build.os` value (for the message). */
   os?: string;
+  /** The call view, for the message (default terminal). */
+  view?: "terminal" | "none";
+  /** The output (default: the best this ffmpeg has, see {@link pickAudioOutput}). */
+  output?: AudioOutput;
 }
 
 interface Voice {
@@ -109,12 +113,12 @@ export class AudioPlayer {
     let out: AudioOutput | null = null;
     try {
       ffmpeg ??= (await findFfmpeg()).path;
-      out = pickAudioOutput(await ffmpegDevices(ffmpeg));
+      out = o.output ?? pickAudioOutput(await ffmpegDevices(ffmpeg));
     } catch {
       out = null;
     }
     if (!ffmpeg || !out) {
-      o.log(t("audio_no_output", { view: "terminal", os }));
+      o.log(t("audio_no_output", { view: o.view ?? "terminal", os }));
       return null;
     }
     return new AudioPlayer(o, ffmpeg, out);
