@@ -46,6 +46,8 @@ export class TcpProxy {
   refusing = false;
   /** Connections accepted so far (refused ones included). */
   accepted = 0;
+  /** Bytes forwarded from clients to the target so far. */
+  forwarded = 0;
   #listener: Deno.TcpListener;
   #options: ProxyOptions;
   #pairs = new Set<Pair>();
@@ -105,7 +107,7 @@ export class TcpProxy {
         const up = cut ? this.#options.cutAfter ?? Infinity : Infinity;
         const down = cut ? this.#options.cutReplyAfter ?? Infinity : Infinity;
         this.#tasks.push(
-          this.#forward(pair, client, server, up),
+          this.#forward(pair, client, server, up, (n) => this.forwarded += n),
           this.#forward(pair, server, client, down),
         );
       }
@@ -114,7 +116,13 @@ export class TcpProxy {
     }
   }
 
-  async #forward(pair: Pair, from: Deno.Conn, to: Deno.Conn, limit: number): Promise<void> {
+  async #forward(
+    pair: Pair,
+    from: Deno.Conn,
+    to: Deno.Conn,
+    limit: number,
+    onMoved?: (n: number) => void,
+  ): Promise<void> {
     const rate = this.#options.bytesPerSecond;
     const buf = new Uint8Array(rate === undefined ? 64 * 1024 : Math.max(1024, rate / 20));
     let moved = 0;
@@ -125,6 +133,7 @@ export class TcpProxy {
         let off = 0;
         while (off < n) off += await to.write(buf.subarray(off, n));
         moved += n;
+        onMoved?.(n);
         // Throttling: each chunk takes its share of a second.
         if (rate !== undefined) await new Promise((r) => setTimeout(r, (n / rate) * 1000));
       }

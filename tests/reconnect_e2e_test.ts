@@ -208,3 +208,41 @@ Deno.test("a download cut by a server restart and then by a client restart conti
     }
   });
 });
+
+Deno.test("an upload cut by a server restart resumes with the new session once the client is back", async () => {
+  await withTemp(async (dir) => {
+    const storage = join(dir, "storage");
+    let server = await startServer(storage, EN);
+    const slow = TcpProxy.start(server.files, { bytesPerSecond: 2 * 1024 * 1024 });
+    const group = new ClientGroup();
+    try {
+      const data = new Uint8Array(6 * 1024 * 1024).map((_, i) => (i * 13 + (i >> 11)) & 255);
+      const src = join(dir, "tarea.bin");
+      await Deno.writeFile(src, data);
+      const a = group.start("Ana", server, join(dir, "a"), [
+        ...EN,
+        "--file-port",
+        String(slow.port),
+      ]);
+      await a.out.wait(/^\[SYSTEM\] /);
+      await a.send(`/upload ${src}`);
+      await waitFor(() => slow.forwarded > 1024 * 1024, { message: "the upload to be under way" });
+      await server.crash();
+      server = await startServer(storage, [...EN, ...samePorts(server)]);
+      await a.out.wait(BACK);
+      const id = (await a.out.wait(/^\[OK\] Uploaded: tarea\.bin .* \/download (\S+)$/)).match[1];
+      assert.ok(a.out.index(/The upload of tarea\.bin was cut; resuming/) >= 0, a.out.text());
+      const b = group.start("Beto", server, join(dir, "b"), EN);
+      await b.out.wait(/^\[SYSTEM\] /);
+      await b.send(`/download ${id}`);
+      await b.out.wait(/^\[OK\] Downloaded: .*tarea\.bin \(6\.0 MB, SHA-256 verified\)$/);
+      assert.deepEqual(await Deno.readFile(join(dir, "b", "tarea.bin")), data);
+      assert.equal(await a.end(), 0);
+      assert.equal(await b.end(), 0);
+    } finally {
+      await group.kill();
+      await slow.close();
+      await server.stop();
+    }
+  });
+});
