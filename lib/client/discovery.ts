@@ -35,7 +35,7 @@ export interface DiscoverOptions {
   port?: number;
   /** Longest wait for answers in ms (default 2,000). */
   windowMs?: number;
-  /** After the first answer, how much longer to wait for others in ms (default 600). */
+  /** After the first answer, how much longer to wait for others in ms (default 400). */
   settleMs?: number;
   /** Where the query goes; default: {@link queryTargets} of this machine's subnets. */
   targets?: string[];
@@ -127,7 +127,7 @@ function tryListen(listen: DiscoverOptions["listen"], port: number): Deno.Datagr
 export async function discoverServers(options: DiscoverOptions = {}): Promise<FoundServer[]> {
   const port = options.port ?? DEFAULT_MEDIA_PORT;
   const windowMs = options.windowMs ?? 2_000;
-  const settleMs = options.settleMs ?? 600;
+  const settleMs = options.settleMs ?? 400;
   const targets = options.targets ?? queryTargets(localSubnets());
   const socket = tryListen(options.listen, 0);
   const hear = options.hearAnnouncements ?? true;

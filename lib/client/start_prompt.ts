@@ -48,8 +48,8 @@ export interface ServerChoice {
 
 /** What the prompt needs from a terminal (the client's `TerminalUi` fits). */
 export interface PromptIo {
-  /** Asks for one line; null on Ctrl+C or the end of input. */
-  ask(prompt: SafeText): Promise<string | null>;
+  /** Asks for one line (an empty one too, with `allowEmpty`); null on Ctrl+C or the end of input. */
+  ask(prompt: SafeText, options?: { allowEmpty?: boolean }): Promise<string | null>;
   /** Prints lines. */
   print(lines: readonly SafeText[]): void;
 }
@@ -162,7 +162,7 @@ export async function chooseServer(options: ChooseOptions): Promise<ServerChoice
     prompt = last === undefined ? st("askAddress") : st("askAddressLast", { last: safe(last) });
   }
   while (true) {
-    const answer = await io.ask(prompt);
+    const answer = await io.ask(prompt, { allowEmpty: true });
     if (answer === null) return null;
     const typed = answer.trim();
     if (typed === "") {

@@ -50,7 +50,7 @@ import { renderProgress } from "./progress.ts";
 import { type RenderContext, renderEvent } from "./render_event.ts";
 import type { Translate } from "./safe_translate.ts";
 import { CSI, OWN_NAME_STYLE, sgr } from "./style.ts";
-import type { TerminalOptions, TerminalUi } from "./terminal_ui.ts";
+import type { AskOptions, TerminalOptions, TerminalUi } from "./terminal_ui.ts";
 import { displayWidth } from "./width.ts";
 
 /** Options of {@link InteractiveTerminal}. */
@@ -311,7 +311,7 @@ export class InteractiveTerminal implements TerminalUi {
   }
 
   /** Asks for one non-blank line with its own prompt; `null` on Ctrl+C or end of input. */
-  async ask(prompt: SafeText, options: { hidden?: boolean } = {}): Promise<string | null> {
+  async ask(prompt: SafeText, options: AskOptions = {}): Promise<string | null> {
     const before = this.#prompt;
     this.#hidden = this.#editor.secret = options.hidden === true;
     this.#setPrompt(prompt, prompt);
@@ -319,6 +319,7 @@ export class InteractiveTerminal implements TerminalUi {
       while (true) {
         const item = await this.#nextItem();
         if (item.type !== "line") return null;
+        if (options.allowEmpty && item.line.trim() === "") return "";
         if (item.line.trim() !== "") {
           // A password is neither echoed nor trimmed (its spaces count).
           if (this.#hidden) return item.line;

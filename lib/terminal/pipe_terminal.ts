@@ -23,7 +23,7 @@ import { type SafeText, trusted } from "../protocol/safe_text.ts";
 import { abortable, type InputItem, LineReader, textChunks } from "./input.ts";
 import { TerminalOutput } from "./output.ts";
 import { type RenderContext, renderEvent } from "./render_event.ts";
-import type { TerminalOptions, TerminalUi } from "./terminal_ui.ts";
+import type { AskOptions, TerminalOptions, TerminalUi } from "./terminal_ui.ts";
 
 /** The terminal of pipe mode: plain lines out, one command per line in. */
 export class PipeTerminal implements TerminalUi {
@@ -68,7 +68,7 @@ export class PipeTerminal implements TerminalUi {
   }
 
   /** Reads the next line; no prompt is printed in pipe mode. */
-  async ask(_prompt: SafeText, _options?: { hidden?: boolean }): Promise<string | null> {
+  async ask(_prompt: SafeText, _options?: AskOptions): Promise<string | null> {
     return await this.#lines.next();
   }
 

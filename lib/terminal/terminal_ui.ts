@@ -12,6 +12,14 @@ import type { InputItem } from "./input.ts";
 import type { ByteWriter } from "../net/write_queue.ts";
 import type { SafeText } from "../protocol/safe_text.ts";
 
+/** Options of {@link TerminalUi.ask}. */
+export interface AskOptions {
+  /** A password: not shown nor kept in the history. */
+  hidden?: boolean;
+  /** An empty line is an answer ("" = take the offered default); else it is ignored. */
+  allowEmpty?: boolean;
+}
+
 /** What client.ts needs from either terminal. */
 export interface TerminalUi {
   /** Renders one client event. Never waits. */
@@ -27,7 +35,7 @@ export interface TerminalUi {
    * Asks for one line (the name); `null` on Ctrl+C or end of input. With
    * `hidden` (a password) the typed text is not shown nor kept in the history.
    */
-  ask(prompt: SafeText, options?: { hidden?: boolean }): Promise<string | null>;
+  ask(prompt: SafeText, options?: AskOptions): Promise<string | null>;
   /** Sets the user's name (prompt and own-name colour). */
   setName(name: string): void;
   /** Restores the terminal and writes everything queued. Safe twice. */
