@@ -26,7 +26,11 @@ Deno.test("renderEvent() lists the newest shared files in the welcome and points
   assert.ok(!lines.some((l) => l.endsWith("/download id0") || l.endsWith("/download id1")));
   assert.ok(lines.some((l) => l.endsWith("/download id2")));
   assert.ok(lines.some((l) => l.endsWith("/download id11")));
-  assert.ok(lines.includes("[ARCHIVOS] … y 2 más: escribe /files para verlos todos"));
+  assert.ok(
+    lines.includes(
+      "[ARCHIVOS] … y 2 más: /files para verlos por páginas, /files TEXTO para buscar",
+    ),
+  );
 });
 
 Deno.test("formatWhen() shows the time for today and the date before that", () => {

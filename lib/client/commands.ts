@@ -12,7 +12,7 @@ export type Command =
   | { kind: "message"; text: string }
   | { kind: "upload"; path: string }
   | { kind: "download"; id: string }
-  | { kind: "files" }
+  | { kind: "files"; page?: number; query?: string }
   | { kind: "who" }
   | { kind: "help" }
   | { kind: "quit" }
@@ -73,7 +73,7 @@ export function parseCommand(line: string): Command {
     }
     case "files":
     case "archivos":
-      return { kind: "files" };
+      return filesCommand(rest);
     case "who":
     case "quien":
     case "quién":
@@ -103,4 +103,17 @@ export function parseCommand(line: string): Command {
     default:
       return { kind: "unknown", command: `/${match[1]}` };
   }
+}
+
+/** Longest search text `/files` sends (the server's limit, PROTOCOL.md 2.4). */
+const MAX_FILES_QUERY = 100;
+
+/**
+ * `/files`, `/files 3` (page 3, newest first) or `/files tema` (files whose
+ * name or sender holds the text).
+ */
+function filesCommand(rest: string): Command {
+  if (rest === "") return { kind: "files" };
+  if (/^\d{1,6}$/.test(rest) && Number(rest) > 0) return { kind: "files", page: Number(rest) };
+  return { kind: "files", query: rest.slice(0, MAX_FILES_QUERY) };
 }

@@ -7,7 +7,7 @@
  */
 
 import type { CallPeer, Member, SharedFile, Welcome } from "../protocol/wire.ts";
-import type { CallNotice } from "../protocol/wire_chat.ts";
+import type { CallNotice, FilesPage } from "../protocol/wire_chat.ts";
 import type { ClientTextKey } from "./text.ts";
 
 /** A running or finished transfer, as the UI shows it. */
@@ -55,7 +55,7 @@ export type ClientEvent =
   | { type: "leave"; name: string; reason: string }
   | { type: "file"; file: SharedFile; history: boolean }
   | { type: "who"; members: Member[] }
-  | { type: "files"; files: SharedFile[] }
+  | FilesPage
   | { type: "shutdown" }
   | { type: "system"; text: string }
   | { type: "server_error"; code: string; message: string }

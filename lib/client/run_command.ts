@@ -43,8 +43,10 @@ export function runCommand(cmd: Command, t: CommandTarget): void {
       sendText(cmd.text, t);
       return;
     case "who":
-    case "files":
       t.send({ type: cmd.kind });
+      return;
+    case "files":
+      t.send(filesRequest(cmd));
       return;
     case "help":
       t.emit({ type: "notice", key: "help" });
@@ -69,6 +71,20 @@ export function runCommand(cmd: Command, t: CommandTarget): void {
       return;
   }
 }
+
+/** The `files` request of `/files [page|text]` (PROTOCOL.md 2.4: pages of {@link FILES_PAGE}). */
+function filesRequest(cmd: Extract<Command, { kind: "files" }>): Message {
+  const request: Message = { type: "files" };
+  if (cmd.page !== undefined) {
+    request.offset = (cmd.page - 1) * FILES_PAGE;
+    request.limit = FILES_PAGE;
+  }
+  if (cmd.query !== undefined) request.query = cmd.query;
+  return request;
+}
+
+/** Files per `/files` page (the server's default page). */
+export const FILES_PAGE = 50;
 
 /** Sends a chat message, or says locally that it is over the server's limit (never cut). */
 function sendText(text: string, t: CommandTarget): void {

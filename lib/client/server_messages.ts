@@ -60,7 +60,7 @@ export function dispatchServerMessage(m: ChatServerMessage, t: MessageTarget): v
       return;
     case "files":
       for (const f of m.files) t.files.set(f.fileId, f);
-      t.emit({ type: "files", files: m.files });
+      t.emit(m);
       return;
     case "pong":
       return;

@@ -13,6 +13,7 @@ import { audioText } from "./text/audio.ts";
 import { callText } from "./text/calls.ts";
 import { failureText } from "./text/failures.ts";
 import { labText } from "./text/lab.ts";
+import { listingText } from "./text/listing.ts";
 import { reconnectText } from "./text/reconnect.ts";
 import { sessionText } from "./text/session.ts";
 import { transferText } from "./text/transfers.ts";
@@ -28,6 +29,7 @@ export const clientText = {
   ...labText,
   ...reconnectText,
   ...uiText,
+  ...listingText,
   ...teacherClientText,
 } satisfies Catalog;
 

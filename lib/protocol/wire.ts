@@ -71,7 +71,10 @@ export interface Welcome {
   maxFrame: number;
   maxUpload: number;
   members: Member[];
+  /** The newest shared files (a bounded list, PROTOCOL.md 2.2). */
   files: SharedFile[];
+  /** How many files are shared in all (`files_total`; `files.length` from older servers). */
+  filesTotal?: number;
   call: CallPeer[];
 }
 
@@ -185,6 +188,7 @@ export function decodeWelcome(m: Message): Welcome {
     throw new TypeError(`Welcome without name or token: ${JSON.stringify(m).slice(0, 200)}`);
   }
   const limits = (typeof m.limits === "object" && m.limits !== null ? m.limits : {}) as Message;
+  const filesTotal = readCount(m.files_total);
   return {
     name: m.name,
     token: m.token,
@@ -196,8 +200,14 @@ export function decodeWelcome(m: Message): Welcome {
     maxUpload: readNumber(limits.max_upload, Number.MAX_SAFE_INTEGER),
     members: readObjects(m.members).map(decodeMember),
     files: decodeSharedFiles(m.files),
+    ...(filesTotal === undefined ? {} : { filesTotal }),
     call: readObjects(m.call).map(decodeCallPeer),
   };
+}
+
+/** A non-negative integer field, or undefined. */
+export function readCount(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
 }
 
 /**
@@ -221,6 +231,7 @@ export function encodeWelcome(welcome: Welcome, options: { maxName: number }): M
     },
     members: welcome.members.map(encodeMember),
     files: welcome.files.map(encodeSharedFile),
+    ...(welcome.filesTotal === undefined ? {} : { files_total: welcome.filesTotal }),
     call: welcome.call.map(encodeCallPeer),
   };
 }

@@ -26,6 +26,7 @@ import {
   decodeSharedFile,
   decodeSharedFiles,
   type Member,
+  readCount,
   readNumber,
   readObjects,
   readPort,
@@ -88,7 +89,7 @@ export type ChatServerMessage =
   | { type: "system"; text: string }
   | { type: "file_available"; file: SharedFile; history: boolean }
   | { type: "who"; members: Member[] }
-  | { type: "files"; files: SharedFile[] }
+  | FilesPage
   | { type: "pong" }
   | ErrorReply
   | CallJoinedReply
@@ -150,6 +151,35 @@ function decodeCallNotice(m: Message): CallNotice | KeyframeRequest | null {
   };
 }
 
+/**
+ * A `files` reply: one page of the list, newest last (PROTOCOL.md 2.4).
+ * `total`, `offset` and `more` are absent from servers that send every file.
+ */
+export interface FilesPage {
+  type: "files";
+  files: SharedFile[];
+  /** Files matching (all without a query). */
+  total?: number;
+  /** Newer matching files skipped before this page. */
+  offset?: number;
+  /** Older matching files after this page. */
+  more?: number;
+  /** The search text the page answers, if any. */
+  query?: string;
+}
+
+function decodeFilesPage(m: Message): FilesPage {
+  const page: FilesPage = { type: "files", files: decodeSharedFiles(m.files) };
+  const total = readCount(m.total);
+  const offset = readCount(m.offset);
+  const more = readCount(m.more);
+  if (total !== undefined) page.total = total;
+  if (offset !== undefined) page.offset = offset;
+  if (more !== undefined) page.more = more;
+  if (typeof m.query === "string") page.query = m.query;
+  return page;
+}
+
 /** Decodes one frame from the chat server; `null` for what a client ignores. */
 export function decodeChatServerMessage(m: Message): ChatServerMessage | null {
   switch (m.type) {
@@ -171,7 +201,7 @@ export function decodeChatServerMessage(m: Message): ChatServerMessage | null {
     case "who":
       return { type: "who", members: readObjects(m.members).map(decodeMember) };
     case "files":
-      return { type: "files", files: decodeSharedFiles(m.files) };
+      return decodeFilesPage(m);
     case "pong":
       return { type: "pong" };
     case "error":

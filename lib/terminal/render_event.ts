@@ -36,6 +36,7 @@
 import type { ClientEvent } from "../client/events.ts";
 import type { SharedFile } from "../protocol/wire.ts";
 import { type ClientTextKey, formatSize, formatWhen } from "../client/text.ts";
+import { FILES_PAGE } from "../client/run_command.ts";
 import { joinSafe, safe, type SafeText, safeText, trusted } from "../protocol/safe_text.ts";
 import {
   safeParams,
@@ -161,12 +162,13 @@ const renderWelcome: Renderer<"welcome"> = (ev, p) => {
     online(p, w.members),
   ];
   if (w.files.length > 0) {
-    // The newest few, so a newcomer sees what was shared; /files lists them all.
+    // The newest few, so a newcomer sees what was shared; /files pages through them all.
     const shown = w.files.slice(-WELCOME_FILES);
-    lines.push(p.tag("tagFiles", p.t("filesHeader", { count: w.files.length })));
+    const total = Math.max(w.filesTotal ?? 0, w.files.length);
+    lines.push(p.tag("tagFiles", p.t("filesHeader", { count: total })));
     lines.push(...shown.map((f) => p.fileLine(f, true)));
-    if (w.files.length > shown.length) {
-      lines.push(p.tag("tagFiles", p.t("filesMore", { count: w.files.length - shown.length })));
+    if (total > shown.length) {
+      lines.push(p.tag("tagFiles", p.t("filesMorePaged", { count: total - shown.length })));
     }
   }
   if (w.call.length > 0) {
@@ -237,12 +239,28 @@ const renderMessage: Renderer<"message"> = (ev, p) => {
   );
 };
 
+/** One page of `/files` (or of a search), and where the next page is. */
 const renderFiles: Renderer<"files"> = (ev, p) => {
-  if (ev.files.length === 0) return [p.tag("tagFiles", p.t("noFiles"))];
-  return [
-    p.tag("tagFiles", p.t("filesHeader", { count: ev.files.length })),
-    ...ev.files.map((f) => p.fileLine(f, true)),
-  ];
+  const query = ev.query === undefined ? undefined : safe(ev.query);
+  if (ev.files.length === 0) {
+    return [p.tag("tagFiles", query ? p.t("noFilesFound", { query }) : p.t("noFiles"))];
+  }
+  const offset = ev.offset ?? 0;
+  const total = ev.total ?? offset + ev.files.length;
+  const header = query !== undefined
+    ? p.t("filesFound", { total, query })
+    : ev.total === undefined
+    ? p.t("filesHeader", { count: ev.files.length })
+    : p.t("filesPage", { first: offset + 1, last: offset + ev.files.length, total });
+  const lines = [p.tag("tagFiles", header), ...ev.files.map((f) => p.fileLine(f, true))];
+  const more = ev.more ?? 0;
+  if (more > 0 && query !== undefined) {
+    lines.push(p.tag("tagFiles", p.t("filesNarrow", { more })));
+  } else if (more > 0) {
+    const page = Math.floor((offset + ev.files.length) / FILES_PAGE) + 1;
+    lines.push(p.tag("tagFiles", p.t("filesNextPage", { more, page })));
+  }
+  return lines;
 };
 
 // --- Call ----------------------------------------------------------------
