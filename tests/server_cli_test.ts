@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { RawClient } from "./chat_test_client.ts";
 import { VERSION } from "../lib/protocol/version.ts";
+import { parseServerArgs } from "../lib/server/args.ts";
 import { withDeadline } from "./wait.ts";
 
 const SERVER = fileURLToPath(new URL("../server.ts", import.meta.url));
@@ -253,5 +254,20 @@ Deno.test("server.ts: SIGTERM also stops cleanly with exit 0", async () => {
     assert.ok((await Deno.stat(`${dir}/history.json`)).isFile);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("parseServerArgs(): a bad size names the accepted suffixes; deno task's -- is not an option", () => {
+  const bad = parseServerArgs(["--max-upload", "10X", "--lang", "en"]);
+  assert.equal(bad.kind, "error");
+  assert.match(
+    (bad as { message: string }).message,
+    /--max-upload: 10X \(a size in bytes or with a K, M, G or T suffix, for example 500M or 16G\)/,
+  );
+  const ok = parseServerArgs(["--", "--chat-port", "12009", "--max-upload", "10G"]);
+  assert.equal(ok.kind, "run");
+  if (ok.kind === "run") {
+    assert.equal(ok.config.chatPort, 12009);
+    assert.equal(ok.config.maxUpload, 10 * 1024 ** 3);
   }
 });

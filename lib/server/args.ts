@@ -154,6 +154,7 @@ type Values = Record<string, string | boolean | undefined>;
 type Expected =
   | "expectPort"
   | "expectPositive"
+  | "expectSize"
   | "expectSeconds"
   | "expectGrace"
   | "expectHost"
@@ -258,7 +259,7 @@ const readSizes: Reader = (values, config) => {
   for (const [flag, key] of sizes) {
     if (values[flag] === undefined) continue;
     const size = parseSize(String(values[flag]));
-    if (size === null) return { flag, value: String(values[flag]), expected: "expectPositive" };
+    if (size === null) return { flag, value: String(values[flag]), expected: "expectSize" };
     config[key] = size;
   }
   return null;

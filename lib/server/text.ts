@@ -22,6 +22,7 @@ import { reconnectServerText } from "./text/reconnect.ts";
 import { callsServerText } from "./text/calls.ts";
 import { labText } from "./text/lab.ts";
 import { filesText } from "./text/files.ts";
+import { cliServerText } from "./text/cli.ts";
 
 /** The server's catalog. */
 export const serverText = {
@@ -120,8 +121,8 @@ export const serverText = {
   --lang es|en         idioma del servidor (es)
   --max-message N      bytes por mensaje de chat (4096)
   --max-frame N        bytes por trama (65536)
-  --max-upload N       bytes por archivo subido (17179869184)
-  --quota N            bytes de almacenamiento en total (68719476736)
+  --max-upload N       bytes por archivo subido, o con K, M, G, T (16G)
+  --quota N            bytes de almacenamiento en total, o con K, M, G, T (64G)
   --max-per-ip N       conexiones por dirección IP aún sin entrar al chat (64)
   --max-members-per-ip N  miembros del chat por dirección IP, p. ej. un aula tras NAT (250)
   --ip-rate N          mensajes por segundo por dirección IP, todas sus conexiones (32)
@@ -152,8 +153,8 @@ export const serverText = {
   --lang es|en         server language (es)
   --max-message N      bytes per chat message (4096)
   --max-frame N        bytes per frame (65536)
-  --max-upload N       bytes per uploaded file (17179869184)
-  --quota N            total storage bytes (68719476736)
+  --max-upload N       bytes per uploaded file, or with K, M, G, T (16G)
+  --quota N            total storage bytes, or with K, M, G, T (64G)
   --max-per-ip N       connections per IP address not yet in the chat (64)
   --max-members-per-ip N  chat members per IP address, e.g. a lab behind NAT (250)
   --ip-rate N          messages per second per IP address, all its connections (32)
@@ -303,6 +304,7 @@ export const serverText = {
   ...callsServerText,
   ...labText,
   ...filesText,
+  ...cliServerText,
 } satisfies Catalog;
 
 /** A key of {@link serverText}. */
