@@ -12,6 +12,7 @@
 
 import { baseName } from "../protocol/file_names.ts";
 import type { SharedFile } from "../protocol/wire.ts";
+import { osErrorCode } from "./os_errors.ts";
 import type { EmitEvent, TransferInfo, TransferResult } from "./events.ts";
 import { formatSize } from "./text.ts";
 
@@ -214,7 +215,11 @@ export class TransferJobs {
 /** The code and text a failed transfer reports: `cancelled` when we aborted it. */
 function failure(e: unknown, signal: AbortSignal): { code: string; message: string } {
   const err = e as { code?: unknown; message?: unknown };
-  const code = signal.aborted ? "cancelled" : typeof err?.code === "string" ? err.code : "failed";
+  // An operating-system error gets a code the catalogue explains (lib/client/os_errors.ts).
+  const os = osErrorCode(e);
+  const code = signal.aborted
+    ? "cancelled"
+    : os ?? (typeof err?.code === "string" ? err.code : "failed");
   const message = typeof err?.message === "string" ? err.message : String(e);
   return { code, message };
 }

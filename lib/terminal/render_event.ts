@@ -97,6 +97,15 @@ const TRANSFER_REASONS = new Set<string>([
   "no_reply",
   "is_directory",
   "unreadable",
+  "os_exists",
+  "os_not_found",
+  "os_permission",
+  "os_no_space",
+  "os_is_directory",
+  "os_not_directory",
+  "os_busy",
+  "os_name_too_long",
+  "os_invalid_name",
 ]);
 
 /** Files listed in the welcome (the newest); `/files` shows every one. */

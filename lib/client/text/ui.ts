@@ -23,7 +23,34 @@ export const uiText = {
     es: "no se puede leer (permiso denegado)",
     en: "it cannot be read (permission denied)",
   },
-  versionLine: { es: "{program} {version}", en: "{program} {version}" },
+  // Operating-system errors (lib/client/os_errors.ts), said in the user's language.
+  os_exists: {
+    es: "ya existe un archivo o carpeta con ese nombre",
+    en: "a file or folder with that name already exists",
+  },
+  os_not_found: {
+    es: "no se encuentra el archivo o la carpeta",
+    en: "the file or folder is not there",
+  },
+  os_permission: {
+    es: "no hay permiso para leer o escribir ahí (elige otra carpeta con --downloads)",
+    en: "no permission to read or write there (choose another folder with --downloads)",
+  },
+  os_no_space: { es: "el disco de este equipo está lleno", en: "this computer's disk is full" },
+  os_is_directory: { es: "es una carpeta, no un archivo", en: "it is a folder, not a file" },
+  os_not_directory: {
+    es: "una parte de la ruta no es una carpeta",
+    en: "a part of the path is not a folder",
+  },
+  os_busy: {
+    es: "el archivo está abierto en otro programa; ciérralo y vuelve a intentarlo",
+    en: "the file is open in another program; close it and try again",
+  },
+  os_name_too_long: { es: "el nombre es demasiado largo", en: "the name is too long" },
+  os_invalid_name: {
+    es: "el sistema no acepta ese nombre de archivo",
+    en: "the system does not accept that file name",
+  },
   notPc3Server: {
     es:
       "{host}:{port} no es un servidor de chat PC3 ({what}). ¿Es el puerto correcto? El chat de PC3 usa el puerto {chatPort}",
@@ -36,10 +63,6 @@ export const uiText = {
   },
   notPc3Http: { es: "responde como un servidor web", en: "it answers like a web server" },
   notPc3Other: { es: "respondió otra cosa", en: "it answered something else" },
-  hostWithPort: {
-    es: "Se usa el puerto {port} de --host {value} (es lo mismo que --chat-port {port})",
-    en: "Using port {port} from --host {value} (the same as --chat-port {port})",
-  },
   hostNotUrl: {
     es:
       "--host espera la dirección IP o el nombre del servidor, no una dirección web: por ejemplo --host 192.168.1.10",
