@@ -304,3 +304,24 @@ Deno.test("parseServerArgs() reads --max-files and --uploads-per-minute, positiv
     assert.equal(parseServerArgs(bad).kind, "error", bad.join(" "));
   }
 });
+
+Deno.test("file port: an upload whose index entry cannot be saved on a full disk gets disk_full, never upload_ok", async () => {
+  const s = await startFileServer();
+  const tmp = join(s.storage, "index.json.tmp");
+  try {
+    try {
+      await Deno.symlink("/dev/full", tmp);
+    } catch {
+      return; // no /dev/full here: nothing to check
+    }
+    const reply = await upload(s, bytes(50_000, 3));
+    assert.equal(reply.code, "disk_full");
+    assert.deepEqual(s.published, []);
+    assert.equal(s.problems[0]?.kind, "save_failed");
+    await Deno.remove(tmp);
+    await stillServes(s);
+    assertLogsRead(s);
+  } finally {
+    await s.close();
+  }
+});

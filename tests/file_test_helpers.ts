@@ -6,7 +6,7 @@
 
 import { join, sep } from "node:path";
 import { encodeFrame, type Message } from "../lib/protocol/frame.ts";
-import { type FileInfo, FileStore } from "../lib/server/file_store.ts";
+import { type FileInfo, FileStore, type StoreProblem } from "../lib/server/file_store.ts";
 import { type FileServerOptions, serveFiles } from "../lib/server/file_server.ts";
 import type { ServerLogEvent } from "../lib/server/log_event.ts";
 import { downloadFile, uploadFile } from "../lib/client/transfers.ts";
@@ -26,6 +26,8 @@ export interface TestServer {
   published: FileInfo[];
   /** Log events of the server, in order. */
   logs: ServerLogEvent[];
+  /** Problems the store reported (a failed index save...). */
+  problems: StoreProblem[];
   close(): Promise<void>;
 }
 
@@ -42,7 +44,9 @@ export async function startFileServer(
   const parent = options.parent ?? await Deno.makeTempDir({ prefix: "pc3_files_" });
   const storage = join(parent, "storage");
   const clock = options.clock;
+  const problems: StoreProblem[] = [];
   const store = await FileStore.open(storage, {
+    onProblem: (p) => problems.push(p),
     quota: options.quota,
     maxUpload: options.maxUpload,
     ...(options.now ? { now: options.now } : clock ? { now: () => clock.now() } : {}),
@@ -65,6 +69,7 @@ export async function startFileServer(
     store,
     published,
     logs,
+    problems,
     async close() {
       await server.close();
       await store.close();

@@ -17,7 +17,6 @@
 
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import type { AtomicJsonFile } from "../net/atomic_json.ts";
 import type { LogSink } from "./log_event.ts";
 import { createPart, placeBlob, removeOrphanBlobs } from "./files/blobs.ts";
 import { FileCatalog, newFileId } from "./files/catalog.ts";
@@ -26,10 +25,9 @@ import { PartTable } from "./files/part_table.ts";
 import { Reservations } from "./files/reservations.ts";
 import { checkResume, checkRoom, FileStoreError } from "./files/store_error.ts";
 import { V1Store } from "./files/v1_store.ts";
-import { openIndex, type StoreProblem } from "./files/store_index.ts";
+import { StoreIndex, type StoreProblem } from "./files/store_index.ts";
 import {
   type FileInfo,
-  type IndexData,
   publicInfo,
   type StoredFile,
   type UploadSlot,
@@ -85,8 +83,7 @@ export class FileStore {
   /** Uploads running right now. */
   #running = new Reservations();
   #partCaps: { perOwner: number; perIp: number };
-  #index: AtomicJsonFile<IndexData>;
-  #indexLost = false;
+  #index: StoreIndex;
   #closed = false;
   #now: () => number;
   #log: LogSink;
@@ -101,10 +98,9 @@ export class FileStore {
     this.#partCaps = options.partCaps ?? DEFAULT_PART_CAPS;
     this.#now = options.now ?? Date.now;
     this.#log = options.log ?? (() => {});
-    this.#index = openIndex(dir, {
+    this.#index = new StoreIndex(dir, {
       now: this.#now,
       ...(options.onProblem ? { onProblem: options.onProblem } : {}),
-      onLost: () => this.#indexLost = true,
     });
     this.#v1 = new V1Store({
       catalog: this.#catalog,
@@ -131,7 +127,7 @@ export class FileStore {
     await Deno.mkdir(join(dir, "files"), { recursive: true });
     await Deno.mkdir(join(dir, "tmp"), { recursive: true });
     const loaded = await store.#load();
-    if (loaded && !store.#indexLost) {
+    if (loaded && !store.#index.lost) {
       const count = await removeOrphanBlobs(join(dir, "files"), (b) => store.#catalog.hasBlob(b));
       if (count > 0) store.#log({ kind: "orphans_removed", count });
     }
@@ -296,7 +292,8 @@ export class FileStore {
    * Publishes a complete, verified upload: moves the part into `files/` (or,
    * when the same content is stored already, drops it and shares that
    * blob), indexes it and saves the index. `from` is the uploader's name
-   * (empty for v1 until announced).
+   * (empty for v1 until announced). When the index cannot be saved (a full
+   * disk), the publication is undone and the save's error thrown.
    */
   async publish(slot: UploadSlot, sha256: string, from: string): Promise<FileInfo> {
     this.#ensureOpen();
@@ -332,7 +329,12 @@ export class FileStore {
         ts: stored.ts,
       });
     }
-    await this.#save();
+    await this.#save({ orThrow: true }).catch(async (e) => {
+      // Not in the index on disk: undone, so it is never acknowledged and then lost.
+      this.#parts.forgetDone(slot.uploadId);
+      await this.#drop(fileId);
+      throw e;
+    });
     return publicInfo(stored);
   }
 
@@ -393,12 +395,9 @@ export class FileStore {
   }
 
   /** Writes the index atomically; saves are serialised and coalesced. */
-  #save(): Promise<void> {
-    return this.#index.save({
-      version: 1,
-      files: [...this.#catalog.values()],
-      ...this.#parts.records(),
-    });
+  #save(options: { orThrow?: boolean } = {}): Promise<void> {
+    const data = { version: 1, files: [...this.#catalog.values()], ...this.#parts.records() };
+    return options.orThrow ? this.#index.saveOrThrow(data) : this.#index.save(data);
   }
 
   /** Persists the index and refuses new uploads. Safe to call twice. */

@@ -109,6 +109,11 @@ export class PartTable {
     this.#done.set(record.upload_id, record);
   }
 
+  /** Forgets that an upload completed (its publication was undone). */
+  forgetDone(uploadId: string): void {
+    this.#done.delete(uploadId);
+  }
+
   /** The completed upload `uploadId` of `owner`, if it is remembered. */
   done(uploadId: string, owner: string): DoneRecord | undefined {
     const d = this.#done.get(uploadId);

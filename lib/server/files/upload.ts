@@ -54,9 +54,12 @@ export async function handleUpload(
     }
     if (variant.hasEnd) await awaitEnd(c, sha256, slot.size, context, outcome);
     // Renaming and indexing is disk work too: not the peer's silence.
-    const info = await c.link.pausedDuring(() =>
-      context.store.publish(slot, sha256, variant.owner)
-    );
+    const info = await c.link.pausedDuring(() => context.store.publish(slot, sha256, variant.owner))
+      .catch(async (e) => {
+        if (!isDiskFull(e)) throw e;
+        outcome.keep = false;
+        throw await diskFull(context, slot.filename, slot.size);
+      });
     outcome.published = true;
     variant.published(info, context);
     await c.send(encodeFrame(variant.reply(info)));
