@@ -268,6 +268,15 @@ function videoFlags(
   };
 }
 
+/** Whether the user asked for no colours (`NO_COLOR` set and not empty, https://no-color.org). */
+function noColor(): boolean {
+  try {
+    return (Deno.env.get("NO_COLOR") ?? "") !== "";
+  } catch {
+    return false;
+  }
+}
+
 const encoder = new TextEncoder();
 
 function writeErr(line: string): void {
@@ -343,6 +352,7 @@ export async function main(args: string[] = Deno.args): Promise<number> {
       lang: flags.lang,
       size: () => Deno.consoleSize(),
       setRaw: (on) => Deno.stdin.setRaw(on),
+      color: !noColor(),
     })
     : null;
   const ui: TerminalUi = term ??

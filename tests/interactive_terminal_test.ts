@@ -256,3 +256,31 @@ Deno.test("InteractiveTerminal.close() cancels a pending progress redraw", async
   await withDeadline(term.close(), DEADLINE, "close()");
   assert.equal(clock.pending, 0);
 });
+
+Deno.test("InteractiveTerminal with color off (NO_COLOR) writes no colour, only cursor movement", async () => {
+  const out = fakeOutput();
+  const input = fakeInput();
+  const term = new InteractiveTerminal({
+    input: input.stream,
+    output: out.writer,
+    lang: "es",
+    color: false,
+  });
+  term.show(welcomeEvent("Ana"));
+  term.show({ type: "message", from: "Luis", text: "hola", own: false, history: true });
+  term.show({ type: "join", name: "Eva" });
+  input.type("/who\r");
+  const items = term.input();
+  assert.deepEqual((await withDeadline(items.next(), DEADLINE, "the line")).value, {
+    type: "line",
+    line: "/who",
+  });
+  input.end();
+  await term.close();
+  // SGR sequences other than a plain reset set a colour or a style.
+  const styles = [...out.text().matchAll(/\x1b\[([0-9;]*)m/g)].map((m) => m[1]).filter((p) =>
+    p !== "0"
+  );
+  assert.deepEqual(styles, []);
+  assert.match(out.text(), /\[Luis\]: hola/);
+});

@@ -65,6 +65,12 @@ export interface InteractiveOptions extends TerminalOptions {
    * a redraw happens when they move the time, without waiting.
    */
   clock?: TerminalClock;
+  /**
+   * Colours (default true). False when the user set `NO_COLOR`
+   * (https://no-color.org): no SGR colour at all; the cursor movement that
+   * keeps the prompt in place stays.
+   */
+  color?: boolean;
   /** Minimum ms between progress redraws (default 100: ten a second). */
   redrawMs?: number;
 }
@@ -117,7 +123,7 @@ export class InteractiveTerminal implements TerminalUi {
     this.#clock = options.clock ?? systemClock;
     this.#out = new TerminalOutput(options.output);
     this.#t = translator(clientText, options.lang);
-    this.#ctx = { t: this.#t, color: true, me: null };
+    this.#ctx = { t: this.#t, color: options.color ?? true, me: null };
     this.#chunks = textChunks(options.input, abortable(this.#stop.signal, options.signal));
     if (options.setRaw !== undefined) {
       options.setRaw(true);
@@ -142,7 +148,7 @@ export class InteractiveTerminal implements TerminalUi {
     const now = this.#clock.now();
     this.#lastDrawn = now;
     const bars = [...this.#bars.values()].map((info) =>
-      renderProgress(info, { t: this.#t, now, columns, color: true })
+      renderProgress(info, { t: this.#t, now, columns, color: this.#ctx.color })
     );
     // A password being typed (ask hidden) shows nothing of what is typed.
     const line = this.#hidden
@@ -180,7 +186,8 @@ export class InteractiveTerminal implements TerminalUi {
   setName(name: string): void {
     this.#ctx.me = name;
     const plain = safe(name);
-    this.#setPrompt(safeText`${plain}> `, safeText`${sgr(OWN_NAME_STYLE, plain, true)}> `);
+    const styled = sgr(OWN_NAME_STYLE, plain, this.#ctx.color);
+    this.#setPrompt(safeText`${plain}> `, safeText`${styled}> `);
   }
 
   /** Sets the prompt: `plain` is measured, `styled` is drawn. */
@@ -303,7 +310,7 @@ export class InteractiveTerminal implements TerminalUi {
       const item = await this.#nextItem();
       // Messages come back from the server; commands would leave no trace without this echo.
       if (item.type === "line" && item.line.startsWith("/") && !item.line.startsWith("//")) {
-        this.print([sgr("2", safe(`${this.#ctx.me ?? ""}> ${item.line}`), true)]);
+        this.print([sgr("2", safe(`${this.#ctx.me ?? ""}> ${item.line}`), this.#ctx.color)]);
       }
       yield item;
       if (item.type === "eof") return;
