@@ -3,6 +3,7 @@ import { join } from "node:path";
 import {
   buildCandidates,
   bundledRelativePath,
+  ffmpegBinaryName,
   FfmpegNotFoundError,
   type FfmpegProbe,
   findFfmpeg,
@@ -156,15 +157,19 @@ Deno.test("the system probe copies a non-executable ffmpeg (embedded or without 
   const real = (await findFfmpeg()).path;
   const dir = await Deno.makeTempDir({ prefix: "pc3-ffmpeg-path-" });
   try {
-    const bundled = join(dir, "bundle", "dist", "ffmpeg", "linux-x64", "ffmpeg");
-    await Deno.mkdir(join(dir, "bundle", "dist", "ffmpeg", "linux-x64"), { recursive: true });
+    // The platform's own name: on Windows a file without .exe does not run at all.
+    const folder = join(dir, "bundle", "dist", "ffmpeg", installerPlatform());
+    const bundled = join(folder, ffmpegBinaryName());
+    await Deno.mkdir(folder, { recursive: true });
     await Deno.copyFile(real, bundled);
     if (Deno.build.os !== "windows") await Deno.chmod(bundled, 0o644);
     const probe = makeSystemProbe(join(dir, "cache"));
     assert.equal(await probe.runs(bundled).catch(() => false), Deno.build.os === "windows");
     for (const copy of [true, false]) {
       const found = await pickFfmpeg([{ source: "bundled", path: bundled, copy }], probe);
-      assert.ok(found.path.startsWith(join(dir, "cache")), found.path);
+      // Windows has no exec bit: a plain file there runs in place unless it must be copied.
+      const inPlace = !copy && Deno.build.os === "windows";
+      assert.equal(found.path.startsWith(join(dir, "cache")), !inPlace, found.path);
       assert.ok(await probe.runs(found.path));
     }
   } finally {
