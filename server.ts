@@ -28,7 +28,8 @@ import { serveMedia } from "./lib/server/relay/udp_server.ts";
 import { bannerLabLines, startDiscovery } from "./lib/server/discovery.ts";
 import { checkWindowsNetwork, netProfileLines } from "./lib/server/net_profile.ts";
 import { addressLimits } from "./lib/server/room/flood.ts";
-import { Room } from "./lib/server/room/room.ts";
+import { Room, type RoomOptions } from "./lib/server/room/room.ts";
+import { stopSignals } from "./lib/server/signals.ts";
 import {
   openLog,
   startConsole,
@@ -157,6 +158,50 @@ async function undo(cleanups: Array<() => Promise<void> | void>): Promise<void> 
   }
 }
 
+/** The room with the flags' limits, its history, ports, log and the teacher's options. */
+function newRoom(
+  config: ServerConfig,
+  history: HistoryStore,
+  extra: Pick<RoomOptions, "filePort" | "mediaPort" | "log" | "teacher">,
+): Room {
+  return new Room({
+    lang: config.lang,
+    history: history.initial,
+    onHistory: (h) => history.save(h),
+    // seq never goes backwards after a crash (history_store.ts).
+    reserveSeq: (upTo) => history.reserveSeq(upTo),
+    maxMessage: config.maxMessage,
+    maxFrame: config.maxFrame,
+    maxUpload: config.maxUpload,
+    rate: config.rate,
+    addressLimits: addressLimits(config.ipRate),
+    graceMs: config.graceMs,
+    ...extra,
+  });
+}
+
+/** The file port, publishing into `room`. */
+function startFiles(
+  listener: Deno.Listener,
+  config: ServerConfig,
+  deps: { store: FileStore; room: Room; log: LogSink; acceptV1Files: boolean },
+) {
+  const { store, room, log } = deps;
+  return serveFiles(listener, {
+    store,
+    // A muted member, or a student of a read-only room, has no upload rights (moderation.ts).
+    sessionName: (token) => room.canShare(token) ? room.nameByToken(token) : undefined,
+    onPublished: (info) => room.announceFile(info),
+    acceptV1: deps.acceptV1Files,
+    log,
+    limits: { maxFiles: config.maxFiles, perMinute: config.uploadsPerMinute },
+    maxFrame: config.maxFrame,
+    helloTimeoutMs: config.helloTimeoutMs,
+    maxPerIp: config.maxPerIp,
+    lang: config.lang,
+  });
+}
+
 /**
  * Opens storage and every port, prints the banner and the ready line, and
  * returns the running server. Throws {@link ListenError} when a port is
@@ -180,31 +225,16 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
     const chatPort = (sockets.chat.addr as Deno.NetAddr).port;
     const filePort = (sockets.files.addr as Deno.NetAddr).port;
     const mediaPort = (sockets.media.addr as Deno.NetAddr).port;
-    const room = new Room({
-      lang: config.lang,
-      history: history.initial,
-      onHistory: (h) => history.save(h),
-      // seq never goes backwards after a crash (history_store.ts).
-      reserveSeq: (upTo) => history.reserveSeq(upTo),
-      maxMessage: config.maxMessage,
-      maxFrame: config.maxFrame,
-      maxUpload: config.maxUpload,
-      rate: config.rate,
-      addressLimits: addressLimits(config.ipRate),
+    const room = newRoom(config, history, {
       filePort,
       mediaPort,
-      graceMs: config.graceMs,
       log,
       teacher: { ...teacher, deleteFile: (id) => deleteFile(id) },
     });
+    const password = teacher.password !== undefined;
     const discoveryInfo = () => ({
-      room: config.roomName,
-      server: "",
-      chatPort,
-      filePort,
-      mediaPort,
-      members: room.size,
-      password: config.password !== null || config.passwordFile !== null,
+      ...{ room: config.roomName, server: "", chatPort, filePort, mediaPort },
+      ...{ members: room.size, password },
     });
     const store = await openFileStore(storage, config, t, out, log);
     cleanups.push(() => store.close());
@@ -215,19 +245,7 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
       if (f !== undefined) store.remove(id).catch(() => {});
       return f;
     };
-    const files = serveFiles(sockets.files, {
-      store,
-      // A muted member, or a student of a read-only room, has no upload rights (moderation.ts).
-      sessionName: (token) => room.canShare(token) ? room.nameByToken(token) : undefined,
-      onPublished: (info) => room.announceFile(info),
-      acceptV1: acceptV1Files,
-      log,
-      limits: { maxFiles: config.maxFiles, perMinute: config.uploadsPerMinute },
-      maxFrame: config.maxFrame,
-      helloTimeoutMs: config.helloTimeoutMs,
-      maxPerIp: config.maxPerIp,
-      lang: config.lang,
-    });
+    const files = startFiles(sockets.files, config, { store, room, log, acceptV1Files });
     // The relay registers as the room's one call listener (room.watchCall) and lets go in close().
     // Discovery and the --check echo probe share the relay's UDP port (lib/server/discovery.ts).
     const discovery = startDiscovery({ info: discoveryInfo, discovery: config.discovery, log });
@@ -310,35 +328,6 @@ function printBanner(
   }
   out.print(t("bannerFirewall"));
   out.print(t("bannerStop"));
-}
-
-/**
- * Resolves on the first SIGINT/SIGTERM (SIGINT/SIGBREAK on Windows); the
- * returned `remove` takes the listeners away again.
- */
-function stopSignals(): { stop: Promise<void>; remove: () => void } {
-  const { promise: stop, resolve: requestStop } = Promise.withResolvers<void>();
-  const signals: Deno.Signal[] = Deno.build.os === "windows"
-    ? ["SIGINT", "SIGBREAK"]
-    : ["SIGINT", "SIGTERM"];
-  const onSignal = () => requestStop();
-  for (const s of signals) {
-    try {
-      Deno.addSignalListener(s, onSignal);
-    } catch {
-      // Signal not supported here.
-    }
-  }
-  const remove = () => {
-    for (const s of signals) {
-      try {
-        Deno.removeSignalListener(s, onSignal);
-      } catch {
-        // Was not added.
-      }
-    }
-  };
-  return { stop, remove };
 }
 
 /** Runs the server until SIGINT/SIGTERM; returns the exit code. */
