@@ -40,6 +40,7 @@ import type { TerminalUi } from "./lib/terminal/terminal_ui.ts";
 import { safeTranslator } from "./lib/terminal/safe_translate.ts";
 import { safe, type SafeText } from "./lib/protocol/safe_text.ts";
 import { runSession } from "./lib/terminal/session_loop.ts";
+import { consoleInput } from "./lib/terminal/console_input.ts";
 import { describeFlagProblem, parseHostFlag } from "./lib/terminal/flag_text.ts";
 import { versionLine, wantsVersion, withoutTaskSeparator } from "./lib/protocol/cli_args.ts";
 
@@ -345,13 +346,15 @@ export async function main(args: string[] = Deno.args): Promise<number> {
     writeErr(t("seeHelp"));
     return 2;
   }
-  const term = interactive
+  // On Windows a console is read through node:process, so typed ñ, á, € arrive intact.
+  const keyboard = interactive ? consoleInput() : null;
+  const term = keyboard !== null
     ? new InteractiveTerminal({
-      input: Deno.stdin.readable,
+      input: keyboard.readable,
       output: Deno.stdout,
       lang: flags.lang,
       size: () => Deno.consoleSize(),
-      setRaw: (on) => Deno.stdin.setRaw(on),
+      setRaw: keyboard.setRaw,
       color: !noColor(),
     })
     : null;

@@ -1,7 +1,10 @@
 /**
  * Terminal input decoding: bytes from standard input become text chunks
- * (UTF-8 characters split across reads are joined), and in pipe mode text
- * chunks become lines.
+ * (characters split across reads are joined), and in pipe mode text chunks
+ * become lines. The encoding is UTF-8 unless the input starts with a byte
+ * order mark: Windows PowerShell 5.1 writes UTF-16LE with a BOM for `>` and
+ * `Out-File`, so a command file saved there must not reach the room as
+ * `��/ w h o` ({@link InputDecoder}).
  *
  * @example
  * ```ts
@@ -33,7 +36,7 @@ export async function* textChunks(
   signal?: AbortSignal,
 ): AsyncGenerator<string> {
   const reader = input.getReader();
-  const decoder = new TextDecoder();
+  const decoder = new InputDecoder();
   const onAbort = () => reader.cancel().catch(() => {});
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
@@ -45,14 +48,81 @@ export async function* textChunks(
         break;
       }
       if (r.done) break;
-      const text = decoder.decode(r.value, { stream: true });
+      const text = decoder.decode(r.value);
       if (text !== "") yield text;
     }
-    const tail = decoder.decode();
+    const tail = decoder.end();
     if (tail !== "") yield tail;
   } finally {
     signal?.removeEventListener("abort", onAbort);
     reader.releaseLock();
+  }
+}
+
+/** Encodings {@link InputDecoder} tells apart. */
+export type InputEncoding = "utf-8" | "utf-16le" | "utf-16be";
+
+/**
+ * Decodes standard input whatever Windows saved it as: a UTF-8 BOM
+ * (EF BB BF) is dropped, a UTF-16LE (FF FE) or UTF-16BE (FE FF) BOM selects
+ * that encoding, and text with no BOM is UTF-8 — unless its first two bytes
+ * are an ASCII character and a NUL (UTF-16LE without a BOM; a NUL never
+ * starts a line people type). Bytes that may begin a BOM are held until
+ * the BOM is complete, so it may be split across reads.
+ *
+ * @example
+ * ```ts
+ * import { InputDecoder } from "./input.ts";
+ * const d = new InputDecoder();
+ * d.decode(Uint8Array.of(0xff, 0xfe, 0x2f, 0x00, 0x77, 0x00)); // "/w"
+ * d.encoding; // "utf-16le"
+ * ```
+ */
+export class InputDecoder {
+  #decoder: TextDecoder | null = null;
+  #head = new Uint8Array(0);
+  #encoding: InputEncoding = "utf-8";
+
+  /** The encoding chosen (UTF-8 until the first bytes have been seen). */
+  get encoding(): InputEncoding {
+    return this.#encoding;
+  }
+
+  /** Text of the next bytes (possibly empty while a character or the BOM is incomplete). */
+  decode(bytes: Uint8Array): string {
+    if (this.#decoder !== null) return this.#decoder.decode(bytes, { stream: true });
+    const head = new Uint8Array(this.#head.length + bytes.length);
+    head.set(this.#head);
+    head.set(bytes, this.#head.length);
+    // Only the start of a BOM waits for more bytes: a key typed alone is shown at once.
+    const bomStart = head[0] === 0xef || head[0] === 0xff || head[0] === 0xfe;
+    if (
+      bomStart && (head.length < 2 || (head.length < 3 && head[0] === 0xef && head[1] === 0xbb))
+    ) {
+      this.#head = head;
+      return "";
+    }
+    return this.#start(head);
+  }
+
+  /** The rest of the text at the end of the input. */
+  end(): string {
+    if (this.#decoder === null) return this.#head.length > 0 ? this.#start(this.#head) : "";
+    return this.#decoder.decode();
+  }
+
+  #start(head: Uint8Array): string {
+    this.#head = new Uint8Array(0);
+    let skip = 0;
+    if (head[0] === 0xff && head[1] === 0xfe) [this.#encoding, skip] = ["utf-16le", 2];
+    else if (head[0] === 0xfe && head[1] === 0xff) [this.#encoding, skip] = ["utf-16be", 2];
+    else if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) skip = 3;
+    else if (head.length >= 2 && head[0] !== 0 && head[0] < 0x80 && head[1] === 0) {
+      this.#encoding = "utf-16le";
+    }
+    // ignoreBOM: the BOM is skipped here, once; a U+FEFF later in the text is text.
+    this.#decoder = new TextDecoder(this.#encoding, { ignoreBOM: true });
+    return this.#decoder.decode(head.subarray(skip), { stream: true });
   }
 }
 
