@@ -26,6 +26,7 @@ import {
   type LiveInfo,
   startAnnouncer,
 } from "../lib/server/discovery.ts";
+import { parseServerArgs } from "../lib/server/args.ts";
 import { serveMedia } from "../lib/server/relay/udp_server.ts";
 import { FakeClock } from "./fake_clock.ts";
 import { FakeRoom } from "./relay_fake_room.ts";
@@ -405,4 +406,74 @@ Deno.test("DiscoveryResponder with queries turned off (--no-discovery) still ans
   const from = { hostname: "192.168.1.50", port: 4000 };
   assert.equal(r.receive(encodeQuery(1), from, 0), null);
   assert.ok(r.receive(encodeEchoRequest(1), from, 0) !== null);
+});
+
+Deno.test("discoverServers() hears a server's announcement on its port, without any answer", async () => {
+  const probe = udp();
+  const port = portOf(probe);
+  probe.close();
+  const sender = udp();
+  const searching = discoverServers({ port, targets: [], windowMs: 3000, settleMs: 50 });
+  // Announce until the search has bound the port and heard one (the search ends then).
+  const announce = setInterval(() => {
+    sender.send(encodeAnswer("announce", 0, INFO), to(port)).catch(() => {});
+  }, 50);
+  try {
+    const found = await searching;
+    assert.equal(found.length, 1);
+    assert.equal(found[0].via, "announce");
+    assert.equal(found[0].address, "127.0.0.1");
+  } finally {
+    clearInterval(announce);
+    sender.close();
+  }
+});
+
+Deno.test("discoverServers() ignores answers to other queries and junk on its socket", async () => {
+  const socket = udp();
+  const mediaPort = portOf(socket);
+  // A fake "server" that answers every query with the wrong id, junk, then nothing.
+  const serving = (async () => {
+    try {
+      while (true) {
+        const [data, from] = await socket.receive();
+        const q = decodeDiscovery(data);
+        if (q?.kind !== "query") continue;
+        await socket.send(encodeAnswer("answer", q.id + 1, INFO), from);
+        await socket.send(Uint8Array.of(0x50, 0x33, 0x44, 0x21, 1, 0, 0, 0), from);
+        await socket.send(new Uint8Array(2000), from);
+      }
+    } catch {
+      // Closed.
+    }
+  })();
+  try {
+    const found = await discoverServers({
+      port: mediaPort,
+      targets: ["127.0.0.1"],
+      hearAnnouncements: false,
+      windowMs: 500,
+    });
+    assert.deepEqual(found, []);
+  } finally {
+    socket.close();
+    await serving;
+  }
+});
+
+Deno.test("server flags: --room names the room, --no-discovery turns discovery off", () => {
+  const parsed = parseServerArgs(["--room", "  Aula 3 ", "--no-discovery"]);
+  assert.equal(parsed.kind, "run");
+  if (parsed.kind === "run") {
+    assert.equal(parsed.config.roomName, "Aula 3");
+    assert.equal(parsed.config.discovery, false);
+  }
+  const defaults = parseServerArgs([]);
+  if (defaults.kind === "run") {
+    assert.equal(defaults.config.roomName, "");
+    assert.equal(defaults.config.discovery, true);
+  }
+  const bad = parseServerArgs(["--room", "x".repeat(49), "--lang", "en"]);
+  assert.equal(bad.kind, "error");
+  if (bad.kind === "error") assert.match(bad.message, /up to 48 characters/);
 });
