@@ -108,14 +108,16 @@ Deno.test("runSession(): /upload finds an escaped path with spaces, and says a f
     await Deno.mkdir(join(dir, "mis vídeos"));
     const file = join(dir, "mis vídeos", "clase grabada.mp4");
     await Deno.writeTextFile(file, "x");
-    const escaped = file.replaceAll(" ", "\\ ");
+    // As people paste it: escaped spaces on Linux and macOS, quotes on Windows.
+    const windows = Deno.build.os === "windows";
+    const escaped = windows ? `"${file}"` : file.replaceAll(" ", "\\ ");
     const client = new FakeClient();
     const ui = fakeUi([
       line(`/upload ${escaped}`),
       line(`/upload ${join(dir, "mis vídeos")}`),
       line(`/upload ${join(dir, "nada.txt")}`),
     ]);
-    const env = { windows: false, home: dir };
+    const env = { windows, home: dir };
     const session = runSession(client, ui, { lang: "es", interactive: true, pathEnv: env });
     await waitFor(() => ui.printed.length >= 2, { message: "two refusals", timeoutMs: DEADLINE });
     assert.deepEqual(client.executed, [{ kind: "upload", path: file }]);
