@@ -11,7 +11,8 @@
 const SCRIPT = `
 import socket, struct, sys, time
 host = sys.argv[1]; rate = float(sys.argv[2]); seconds = float(sys.argv[3])
-ports = [int(p) for p in sys.argv[4:]]
+source = sys.argv[4]
+ports = [int(p) for p in sys.argv[5:]]
 linger = struct.pack("ii", 1, 0)
 n = 0
 start = time.monotonic()
@@ -20,6 +21,8 @@ while time.monotonic() - start < seconds:
     for p in ports:
         s = socket.socket()
         s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+        if source:
+            s.bind((source, 0))
         s.settimeout(1)
         try:
             s.connect((host, p))
@@ -55,12 +58,14 @@ export async function canStorm(): Promise<boolean> {
 
 /**
  * Starts `perSecond` connect-then-reset cycles per second on each of `ports`
- * of `host` for `seconds`; resolves once the first ones are under way.
+ * of `host` for `seconds`, from the local address `source` when given (on
+ * loopback, e.g. 127.0.0.3, so the storm is another address than the
+ * client measured); resolves once the first ones are under way.
  */
 export async function startResetStorm(
   host: string,
   ports: number[],
-  options: { perSecond: number; seconds: number },
+  options: { perSecond: number; seconds: number; source?: string },
 ): Promise<ResetStorm> {
   const child = new Deno.Command("python3", {
     args: [
@@ -69,6 +74,7 @@ export async function startResetStorm(
       host,
       String(options.perSecond),
       String(options.seconds),
+      options.source ?? "",
       ...ports.map(String),
     ],
     stdout: "piped",

@@ -11,8 +11,10 @@
  * @module
  */
 
-import type { Clock, TimerId } from "../../protocol/clock.ts";
+import { type Clock, systemClock, type TimerId } from "../../protocol/clock.ts";
 import type { Message } from "../../protocol/frame.ts";
+import type { Params } from "../../protocol/i18n.ts";
+import type { LogSink } from "../log_event.ts";
 import { nameKey } from "../../protocol/names.ts";
 
 /** Join/leave events announced one by one per second before they are batched. */
@@ -142,4 +144,45 @@ export class Churn {
     this.#joined.clear();
     this.#left.clear();
   }
+}
+
+/** What {@link roomChurn} needs from the room. */
+export interface RoomChurnOptions {
+  /** The room's emit (stamps seq and ts, broadcasts). */
+  emit(event: Message): void;
+  /** The room's clock (Unix ms). */
+  now(): number;
+  /** Runs a timer callback as one of the room's entry points (deferred leaves included). */
+  run(fn: () => void): void;
+  /** Members in the room now. */
+  count(): number;
+  /** The server catalogue in the room's language. */
+  t(key: "members_changed", params: Params): string;
+  /** The teacher's log. */
+  log: LogSink;
+}
+
+/**
+ * The room's {@link Churn}: the room options' `clock` (default the system's)
+ * and `churnPerSecond`; summaries in the server's language
+ * (`members_changed`), each logged as `members_changed`; the batch timer run
+ * as a room entry point.
+ */
+export function roomChurn(
+  options: { clock?: Pick<Clock, "setTimeout" | "clearTimeout">; churnPerSecond?: number },
+  o: RoomChurnOptions,
+): Churn {
+  const clock = options.clock ?? systemClock;
+  return new Churn({
+    emit: o.emit,
+    now: o.now,
+    clock: {
+      setTimeout: (fn, ms) => clock.setTimeout(() => o.run(fn), ms),
+      clearTimeout: (id) => clock.clearTimeout(id),
+    },
+    count: o.count,
+    text: (joined, left, count) => o.t("members_changed", { joined, left, count }),
+    summarised: (joined, left, count) => o.log({ kind: "members_changed", joined, left, count }),
+    perSecond: options.churnPerSecond,
+  });
 }

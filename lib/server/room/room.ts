@@ -36,7 +36,7 @@ import { TokenBucket } from "../../protocol/token_bucket.ts";
 import { type LogSink, noLog } from "../log_event.ts";
 import { serverText } from "../text.ts";
 import { Call } from "./call.ts";
-import { Churn } from "./churn.ts";
+import { type Churn, roomChurn } from "./churn.ts";
 import {
   type ConnectionEvents,
   Member,
@@ -165,20 +165,13 @@ export class Room implements RoomSettings {
       tooManyErrors: () => t("too_many_errors"),
       maxErrors: options.maxErrors ?? 20,
     });
-    // Limits per address and join/leave batching under churn (flood.ts, churn.ts).
-    const clock = options.clock ?? systemClock;
-    this.#churn = new Churn({
+    this.#churn = roomChurn(options, {
       emit: (event) => this.#emit(event),
       now: this.#now,
-      clock: {
-        setTimeout: (fn, ms) => clock.setTimeout(() => this.#run(fn), ms),
-        clearTimeout: (id) => clock.clearTimeout(id),
-      },
+      run: (fn) => this.#run(fn),
       count: () => this.#members.size,
-      text: (joined, left, count) => t("members_changed", { joined, left, count }),
-      summarised: (joined, left, count) =>
-        this.#log({ kind: "members_changed", joined, left, count }),
-      perSecond: options.churnPerSecond,
+      t,
+      log: this.#log,
     });
     this.#core = {
       settings: this,
