@@ -25,8 +25,8 @@ import { FileStore } from "./lib/server/file_store.ts";
 import { HistoryStore } from "./lib/server/history_store.ts";
 import { formatRelayStats } from "./lib/server/relay/report.ts";
 import { serveMedia } from "./lib/server/relay/udp_server.ts";
-import { bannerLabLines, startDiscovery } from "./lib/server/discovery.ts";
-import { checkWindowsNetwork, netProfileLines } from "./lib/server/net_profile.ts";
+import { bannerLabLines, discoveryFor } from "./lib/server/discovery_service.ts";
+import { warnWindowsNetwork } from "./lib/server/net_profile.ts";
 import { addressLimits } from "./lib/server/room/flood.ts";
 import { Room, type RoomOptions } from "./lib/server/room/room.ts";
 import { stopSignals } from "./lib/server/signals.ts";
@@ -180,11 +180,22 @@ function newRoom(
   });
 }
 
+/** Whether `token` is the file token of a live member of `room` (muted ones too: they read). */
+function isMember(room: Room, token: unknown): boolean {
+  return typeof token === "string" && room.nameByToken(token) !== undefined;
+}
+
 /** The file port, publishing into `room`. */
 function startFiles(
   listener: Deno.Listener,
   config: ServerConfig,
-  deps: { store: FileStore; room: Room; log: LogSink; acceptV1Files: boolean },
+  deps: {
+    store: FileStore;
+    room: Room;
+    log: LogSink;
+    acceptV1Files: boolean;
+    membersOnly: boolean;
+  },
 ) {
   const { store, room, log } = deps;
   return serveFiles(listener, {
@@ -193,6 +204,8 @@ function startFiles(
     sessionName: (token) => room.canShare(token) ? room.nameByToken(token) : undefined,
     onPublished: (info) => room.announceFile(info),
     acceptV1: deps.acceptV1Files,
+    // A room with a password (and no --allow-v1) lets only its members download.
+    ...(deps.membersOnly ? { downloadSession: (t: unknown) => isMember(room, t) } : {}),
     log,
     limits: { maxFiles: config.maxFiles, perMinute: config.uploadsPerMinute },
     maxFrame: config.maxFrame,
@@ -232,10 +245,6 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
       teacher: { ...teacher, deleteFile: (id) => deleteFile(id) },
     });
     const password = teacher.password !== undefined;
-    const discoveryInfo = () => ({
-      ...{ room: config.roomName, server: "", chatPort, filePort, mediaPort },
-      ...{ members: room.size, password },
-    });
     const store = await openFileStore(storage, config, t, out, log);
     cleanups.push(() => store.close());
     room.setFiles(store);
@@ -245,13 +254,22 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
       if (f !== undefined) store.remove(id).catch(() => {});
       return f;
     };
-    const files = startFiles(sockets.files, config, { store, room, log, acceptV1Files });
+    const membersOnly = teacher.password !== undefined && !config.allowV1;
+    const files = startFiles(sockets.files, config, {
+      store,
+      room,
+      log,
+      acceptV1Files,
+      membersOnly,
+    });
     // The relay registers as the room's one call listener (room.watchCall) and lets go in close().
     // Discovery and the --check echo probe share the relay's UDP port (lib/server/discovery.ts).
-    const discovery = startDiscovery({ info: discoveryInfo, discovery: config.discovery, log });
+    const ports = { chatPort, filePort, mediaPort };
+    const discovery = discoveryFor(config, { ports, members: () => room.size, password }, log);
     cleanups.push(() => discovery.close());
-    const side = discovery.responder;
-    const media = serveMedia(sockets.media, { room, acceptV1: config.acceptV1Media, side });
+    const media = serveMedia(sockets.media, {
+      ...{ room, acceptV1: config.acceptV1Media, side: discovery.responder },
+    });
     const chat = serveChat(sockets.chat, {
       room,
       maxFrame: config.maxFrame,
@@ -269,9 +287,7 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
     // The machine-readable ready line, identical in every language.
     out.print(`PC3 ready chat=${chatPort} files=${filePort} media=${mediaPort}`);
     // Windows: a Public network profile or missing firewall rules (lib/server/net_profile.ts).
-    const netCheck = checkWindowsNetwork().then((r) => {
-      for (const line of r === null ? [] : netProfileLines(r, t)) out.error(line);
-    });
+    const netCheck = warnWindowsNetwork(t, out.error);
     const close = async () => {
       await netCheck;
       await chat.close();

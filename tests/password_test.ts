@@ -312,3 +312,60 @@ Deno.test("a reconnect token proves the earlier session; a take-over by address 
   assert.equal(c.first.type, "welcome");
   assert.equal(room.size, 1);
 });
+
+/** A raw chat connection admitted with the password: the client and its welcome. */
+async function rawJoin(port: number, name: string, password: string) {
+  const c = await RawClient.open(port);
+  await c.send({ type: "hello", version: 2, name });
+  const challenge = readChallenge((await c.next())!)!;
+  await c.write(await answerChallenge(challenge, { name, password }));
+  const welcome = (await c.next())!;
+  assert.equal(welcome.type, "welcome");
+  return { client: c, welcome };
+}
+
+Deno.test("with a password, downloads need a member's token too; uploads need one as always", async () => {
+  const dir = await Deno.makeTempDir();
+  const server = await startServer(serverConfig(dir, ["--password", "clave"]), {
+    print: () => {},
+    error: () => {},
+  });
+  const { client: ana, welcome } = await rawJoin(server.chatPort, "Ana", "clave");
+  try {
+    const data = new TextEncoder().encode("apuntes de clase");
+    const up = await RawClient.open(server.filePort);
+    await up.send({ type: "upload", token: welcome.token, filename: "a.txt", size: data.length });
+    assert.equal((await up.next())?.type, "upload_ready");
+    await up.write(data);
+    const { createHash } = await import("node:crypto");
+    await up.send({ type: "upload_end", sha256: createHash("sha256").update(data).digest("hex") });
+    const ok = (await up.next())!;
+    up.close();
+    assert.equal(ok.type, "upload_ok");
+    const download = async (extra: Message) => {
+      const c = await RawClient.open(server.filePort);
+      try {
+        await c.send({ type: "download", file_id: ok.file_id, ...extra });
+        return await c.next();
+      } finally {
+        c.close();
+      }
+    };
+    assert.equal((await download({}))?.code, "unauthorized", "no token: refused");
+    assert.equal(
+      (await download({ token: "f".repeat(32) }))?.code,
+      "unauthorized",
+      "a made-up token",
+    );
+    assert.equal((await download({ token: welcome.token }))?.type, "download_meta");
+    // A v1 upload (no session at all) is refused in a room with a password.
+    const v1 = await RawClient.open(server.filePort);
+    await v1.send({ type: "upload", file_id: "x1", filename: "b.txt", size: 1 });
+    assert.equal((await v1.next())?.code, "unauthorized");
+    v1.close();
+  } finally {
+    ana.close();
+    await server.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

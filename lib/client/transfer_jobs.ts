@@ -39,6 +39,8 @@ export interface TransferFunctions {
   downloadFile(fileId: string, options: {
     host: string;
     port: number;
+    /** The chat session's token (a room with a password wants it on downloads too). */
+    token?: string | (() => string);
     dir: string;
     onProgress?: (p: Progress) => void;
     signal?: AbortSignal;
@@ -129,7 +131,7 @@ export class TransferJobs {
 
   /** Starts downloading the shared file `id` into the downloads folder; never waits. */
   download(id: string): void {
-    const { transfers, host, port, downloads: dir, waitOnline, emit } = this.#options;
+    const { transfers, host, port, token, downloads: dir, waitOnline, emit } = this.#options;
     const known = this.#options.knownFile(id);
     const label = known?.filename ?? id;
     if (transfers === undefined) {
@@ -156,6 +158,7 @@ export class TransferJobs {
       const r = await transfers.downloadFile(id, {
         host,
         port,
+        token,
         dir,
         onProgress,
         signal,

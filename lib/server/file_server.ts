@@ -67,6 +67,11 @@ export interface FileServerOptions {
   syncFile?: SyncFile;
   /** How uploads are written to disk (default `file.write`; tests inject a full disk). */
   writeData?: WriteData;
+  /**
+   * When set, a download must carry the `token` of a live chat session this
+   * accepts, else `unauthorized` (a room with a password: PROTOCOL.md 3.5).
+   */
+  downloadSession?: (token: unknown) => boolean;
 }
 
 /** A running file server. */
@@ -128,6 +133,7 @@ export function serveFiles(listener: Deno.Listener, options: FileServerOptions):
     },
     maxFrame: options.maxFrame ?? DEFAULT_MAX_FRAME,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.downloadSession ? { downloadSession: options.downloadSession } : {}),
     errorFrame,
     connections: new Set(),
     stopping: () => accepting.stopping,
@@ -177,6 +183,8 @@ export function serveFiles(listener: Deno.Listener, options: FileServerOptions):
 interface ServerContext {
   upload: UploadContext;
   rules: UploadRules;
+  /** Downloads need a live session's token (a room with a password); see FileServerOptions. */
+  downloadSession?: (token: unknown) => boolean;
   maxFrame: number;
   clock?: LinkClock;
   /** An error frame in the server's language. */
@@ -237,6 +245,8 @@ async function session(c: FileConnection, server: ServerContext): Promise<void> 
   if (server.stopping()) throw new Refusal("server_shutdown", "server_shutdown");
   if (req.type === "upload") {
     await handleUpload(c, parseUpload(req, server.rules), server.upload);
-  } else if (req.type === "download") await handleDownload(c, req, server.upload);
+  } else if (req.type === "download") {
+    await handleDownload(c, req, { ...server.upload, session: server.downloadSession });
+  }
   else throw new Refusal("unknown_type", "v1_unknown_request");
 }

@@ -85,6 +85,11 @@ export interface DownloadOptions extends TransferOptions {
   dir: string;
   /** Called when an earlier `.part` of this file is continued, with its size. */
   onContinue?: (done: number) => void;
+  /**
+   * The chat session's token, sent with each request (a room with a password
+   * wants it, PROTOCOL.md 3.5); a function is read again for each connection.
+   */
+  token?: string | (() => string);
 }
 
 /** What a download has so far, kept across the connections that carry it. */
@@ -216,6 +221,8 @@ async function downloadOnce(state: DownloadState, options: DownloadOptions): Pro
   try {
     const request: Message = { type: "download", file_id: state.fileId };
     if (state.got > 0) request.offset = state.got;
+    const token = typeof options.token === "function" ? options.token() : options.token;
+    if (token) request.token = token;
     await link.send(encodeFrame(request));
     let reply: Message;
     try {

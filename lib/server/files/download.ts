@@ -19,6 +19,11 @@ export interface DownloadContext {
   stallMs: number;
   /** The server's log: `downloaded` when a whole file was sent. */
   log: LogSink;
+  /**
+   * When set (a room with a password), a download must carry the `token` of a
+   * live chat session this accepts, else `unauthorized` (PROTOCOL.md 3.5).
+   */
+  session?: (token: unknown) => boolean;
 }
 
 /** Sends the file a `download` request asks for; throws a {@link Refusal}. */
@@ -27,6 +32,9 @@ export async function handleDownload(
   req: Message,
   context: DownloadContext,
 ): Promise<void> {
+  if (context.session !== undefined && !context.session(req.token)) {
+    throw new Refusal("unauthorized", "unauthorized");
+  }
   const fileId = parseDownloadId(req);
   const info = context.store.get(fileId);
   const path = context.store.blobPath(fileId);
