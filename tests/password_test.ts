@@ -369,3 +369,15 @@ Deno.test("with a password, downloads need a member's token too; uploads need on
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a challenge left unanswered ends with the hello timeout, like a missing hello", () => {
+  const { room, open } = setup();
+  const a = open();
+  a.conn.receive(hello("Ana"));
+  a.fake.take();
+  a.conn.timeout("hello");
+  const [err] = a.fake.take();
+  assert.equal(err.code, "hello_timeout");
+  assert.ok(a.fake.closedWith !== null);
+  assert.equal(room.size, 0);
+});
