@@ -28,10 +28,7 @@ import { clientText, type ClientTextKey } from "./lib/client/text.ts";
 import type { TransferFunctions } from "./lib/client/transfer_jobs.ts";
 import { downloadFile, uploadFile } from "./lib/client/transfers.ts";
 import { type Lang, langFromArgs, translator } from "./lib/protocol/i18n.ts";
-import { decodeJoinCode } from "./lib/protocol/join_code.ts";
 import * as lab from "./lib/client/lab_commands.ts";
-import { shouldPauseOnExit } from "./lib/client/start_prompt.ts";
-import { labTranslator } from "./lib/client/text/lab.ts";
 import { DEFAULT_CHAT_PORT, DEFAULT_PORTS } from "./lib/protocol/limits.ts";
 import { describeConnectError, renderLost } from "./lib/terminal/connect_text.ts";
 import { InteractiveTerminal } from "./lib/terminal/interactive_terminal.ts";
@@ -45,19 +42,13 @@ import { describeFlagProblem, parseHostFlag } from "./lib/terminal/flag_text.ts"
 import { versionLine, wantsVersion, withoutTaskSeparator } from "./lib/protocol/cli_args.ts";
 
 /** The client's command-line options, validated. */
-export interface ClientFlags {
+export interface ClientFlags extends lab.LabFlags {
   name?: string;
   /** `--password`: the room password (else asked for, hidden, when the room has one). */
   password?: string;
   /** `--admin KEY`: the teacher key printed in the server's banner (lib/client/admin.ts). */
   admin?: string;
   host: string;
-  /** Whether the address came from `--host` or `--join` (else: discovery on a terminal, 127.0.0.1 in a pipe). */
-  hostGiven: boolean;
-  /** `--discover`: list the servers on the network and exit. */
-  discover: boolean;
-  /** `--check TARGET`: diagnose the connection to TARGET and exit. */
-  check?: string;
   chatPort: number;
   filePort?: number;
   mediaPort?: number;
@@ -105,9 +96,7 @@ const FLAG_OPTIONS = {
   password: { type: "string" },
   admin: { type: "string" },
   host: { type: "string", default: "127.0.0.1" },
-  join: { type: "string" },
-  discover: { type: "boolean", default: false },
-  check: { type: "string" },
+  ...lab.LAB_FLAG_OPTIONS,
   "chat-port": { type: "string", default: String(DEFAULT_CHAT_PORT) },
   "file-port": { type: "string" },
   "media-port": { type: "string" },
@@ -174,12 +163,8 @@ export function parseFlags(rawArgs: string[], display = true): ClientFlags {
     chatPort,
     filePort: portOf("file-port"),
     mediaPort: portOf("media-port"),
-    // --join CODE: address and ports from the code; without --host or --join, discovery.
-    ...joinFlag(values.join, bad, t("badFlagJoin")),
-    hostGiven: values.join !== undefined ||
-      args.some((a) => a === "--host" || a.startsWith("--host=")),
-    discover: values.discover === true,
-    check: values.check === undefined ? undefined : String(values.check),
+    // --join CODE gives the address and ports; without --host or --join, discovery.
+    ...lab.labFlags(args, values, (v) => bad("join", v, t("badFlagJoin"))),
     downloads: String(values.downloads),
     lang: lv,
     camera: values.camera === undefined ? undefined : String(values.camera),
@@ -218,21 +203,6 @@ function hostAndPort(
     );
   }
   return { host: parsed.host, chatPort: parsed.port };
-}
-
-/** `--join CODE`: the server's address and ports from a join code (lib/protocol/join_code.ts). */
-function joinFlag(
-  value: unknown,
-  bad: BadValue,
-  expected: string,
-): Pick<ClientFlags, "host" | "chatPort" | "filePort" | "mediaPort"> | null {
-  if (value === undefined) return null;
-  try {
-    const { host, chatPort, filePort, mediaPort } = decodeJoinCode(String(value));
-    return { host, chatPort, filePort, mediaPort };
-  } catch {
-    throw bad("join", value, expected);
-  }
 }
 
 /** Validates the video flags; the view defaults to a window when there is a display. */
@@ -318,12 +288,8 @@ export async function main(args: string[] = Deno.args): Promise<number> {
     writeOut(t("usage", { ...DEFAULT_PORTS }));
     return 0;
   }
-  if (flags.discover) {
-    return await lab.discoverCommand({ lang: flags.lang, port: flags.mediaPort, print: writeOut });
-  }
-  if (flags.check !== undefined) {
-    return await lab.checkCommand(flags.check, { ...flags, print: writeOut });
-  }
+  const labExit = await lab.runLabCommand(flags, writeOut);
+  if (labExit !== null) return labExit;
   if (flags.listCameras) {
     const cameras = await listCameras();
     writeOut(
@@ -360,11 +326,7 @@ export async function main(args: string[] = Deno.args): Promise<number> {
     : null;
   const ui: TerminalUi = term ??
     new PipeTerminal({ input: Deno.stdin.readable, output: Deno.stdout, lang: flags.lang });
-  const pause = shouldPauseOnExit(args, {
-    os: Deno.build.os,
-    interactive,
-    env: (name) => Deno.env.get(name),
-  });
+  const pause = lab.pauseOnExit(args, interactive);
   try {
     // Without --host on a terminal, find the server (lib/client/start_prompt.ts).
     const choice = interactive && !flags.hostGiven ? await lab.pickServer(ui, flags) : flags;
@@ -375,7 +337,7 @@ export async function main(args: string[] = Deno.args): Promise<number> {
     const code = client === null
       ? 1
       : await runSession(client, ui, { lang: flags.lang, interactive: term !== null });
-    if (code !== 0 && pause) await ui.ask(labTranslator(flags.lang)("pressEnter"));
+    if (code !== 0 && pause) await lab.waitForEnter(ui, flags.lang);
     return code;
   } finally {
     await ui.close();

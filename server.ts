@@ -244,7 +244,6 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
       log,
       teacher: { ...teacher, deleteFile: (id) => deleteFile(id) },
     });
-    const password = teacher.password !== undefined;
     const store = await openFileStore(storage, config, t, out, log);
     cleanups.push(() => store.close());
     room.setFiles(store);
@@ -263,13 +262,9 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
       membersOnly,
     });
     // The relay registers as the room's one call listener (room.watchCall) and lets go in close().
-    // Discovery and the --check echo probe share the relay's UDP port (lib/server/discovery.ts).
-    const ports = { chatPort, filePort, mediaPort };
-    const discovery = discoveryFor(config, { ports, members: () => room.size, password }, log);
-    cleanups.push(() => discovery.close());
-    const media = serveMedia(sockets.media, {
-      ...{ room, acceptV1: config.acceptV1Media, side: discovery.responder },
-    });
+    const side = discoveryFor(config, { chatPort, filePort, mediaPort }, room, teacher, log);
+    cleanups.push(() => side.close());
+    const media = serveMedia(sockets.media, { room, acceptV1: config.acceptV1Media, side });
     const chat = serveChat(sockets.chat, {
       room,
       maxFrame: config.maxFrame,
@@ -286,14 +281,11 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
     }
     // The machine-readable ready line, identical in every language.
     out.print(`PC3 ready chat=${chatPort} files=${filePort} media=${mediaPort}`);
-    // Windows: a Public network profile or missing firewall rules (lib/server/net_profile.ts).
-    const netCheck = warnWindowsNetwork(t, out.error);
     const close = async () => {
-      await netCheck;
       await chat.close();
       await files.close();
       const stats = media.stats();
-      discovery.close();
+      side.close();
       await media.close();
       for (const line of formatRelayStats(stats, config.lang)) out.print(line);
       await history.close(room.historyState());
@@ -378,6 +370,8 @@ export async function main(args: string[] = Deno.args): Promise<number> {
     out.error((e as Error).message);
     return 1;
   }
+  // Windows: a Public network profile or missing firewall rules (lib/server/net_profile.ts).
+  const netCheck = warnWindowsNetwork(t, out.error);
   // The teacher's console: commands typed (or piped) on standard input (lib/server/console.ts).
   if (Deno.stdin.isTerminal()) out.print(t("consoleHint"));
   const stopConsole = startConsole(server.room, Deno.stdin.readable, {
@@ -385,6 +379,7 @@ export async function main(args: string[] = Deno.args): Promise<number> {
     print: out.print,
   });
   await signals.stop;
+  await netCheck;
   // Not awaited: a read pending on a terminal may only end with the process.
   void stopConsole();
   out.print(t("stopping"));

@@ -19,13 +19,8 @@ import {
 } from "../lib/protocol/discovery.ts";
 import { broadcastOf, inSubnet, parseIpv4, prefixOfMask } from "../lib/protocol/ipv4.ts";
 import { encodeMediaPacket, MediaKind } from "../lib/protocol/media_packet.ts";
-import {
-  bannerLabLines,
-  cachedSubnets,
-  DiscoveryResponder,
-  type LiveInfo,
-  startAnnouncer,
-} from "../lib/server/discovery.ts";
+import { DiscoveryResponder, type LiveInfo } from "../lib/server/discovery.ts";
+import { bannerLabLines, cachedSubnets, startAnnouncer } from "../lib/server/discovery_service.ts";
 import { parseServerArgs } from "../lib/server/args.ts";
 import { serveMedia } from "../lib/server/relay/udp_server.ts";
 import { FakeClock } from "./fake_clock.ts";

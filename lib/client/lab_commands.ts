@@ -8,6 +8,7 @@
  */
 
 import type { Lang } from "../protocol/i18n.ts";
+import { decodeJoinCode } from "../protocol/join_code.ts";
 import type { SafeText } from "../protocol/safe_text.ts";
 import { checkLines, runCheck } from "./check.ts";
 import { configPath, readClientConfig, writeClientConfig } from "./config_file.ts";
@@ -19,6 +20,7 @@ import {
   parseAddress,
   type PromptIo,
   type ServerChoice,
+  shouldPauseOnExit,
 } from "./start_prompt.ts";
 import { labTranslator } from "./text/lab.ts";
 
@@ -129,4 +131,83 @@ export async function rememberServer(host: string, chatPort: number): Promise<vo
   if (path === null) return;
   const config = await readClientConfig(path);
   await writeClientConfig(path, { ...config, host, chatPort });
+}
+
+/** The client's lab flags, as node:util `parseArgs` options (spread into the client's). */
+export const LAB_FLAG_OPTIONS = {
+  join: { type: "string" },
+  discover: { type: "boolean", default: false },
+  check: { type: "string" },
+} as const;
+
+/** What the lab flags decide. */
+export interface LabFlags {
+  /** Whether the address came from `--host` or `--join` (else: discovery on a terminal, 127.0.0.1 in a pipe). */
+  hostGiven: boolean;
+  /** `--discover`: list the servers on the network and exit. */
+  discover: boolean;
+  /** `--check TARGET`: diagnose the connection to TARGET and exit. */
+  check?: string;
+}
+
+/**
+ * Reads the lab flags from parsed values; `--join CODE` also gives the
+ * address and ports (spread after `--host` so the code wins). `badJoin` makes
+ * the error for a code that does not decode.
+ */
+export function labFlags(
+  args: readonly string[],
+  values: Record<string, unknown>,
+  badJoin: (value: string) => Error,
+): LabFlags & Partial<ServerChoice> {
+  let joined: ServerChoice | null = null;
+  if (values.join !== undefined) {
+    try {
+      const { host, chatPort, filePort, mediaPort } = decodeJoinCode(String(values.join));
+      joined = { host, chatPort, filePort, mediaPort };
+    } catch {
+      throw badJoin(String(values.join));
+    }
+  }
+  return {
+    ...joined,
+    hostGiven: joined !== null || args.some((a) => a === "--host" || a.startsWith("--host=")),
+    discover: values.discover === true,
+    check: values.check === undefined ? undefined : String(values.check),
+  };
+}
+
+/**
+ * Runs `--discover` or `--check` when asked; null when neither was (the
+ * client goes on to connect).
+ */
+export async function runLabCommand(
+  flags: LabFlags & { lang: Lang; chatPort: number; filePort?: number; mediaPort?: number },
+  print: PrintLine,
+): Promise<number | null> {
+  if (flags.discover) {
+    return await discoverCommand({ lang: flags.lang, port: flags.mediaPort, print });
+  }
+  if (flags.check !== undefined) return await checkCommand(flags.check, { ...flags, print });
+  return null;
+}
+
+/** {@link shouldPauseOnExit} for this process. */
+export function pauseOnExit(args: readonly string[], interactive: boolean): boolean {
+  return shouldPauseOnExit(args, {
+    os: Deno.build.os,
+    interactive,
+    env: (name: string) => {
+      try {
+        return Deno.env.get(name);
+      } catch {
+        return undefined;
+      }
+    },
+  });
+}
+
+/** Asks for Enter before a window of its own closes on a fatal error. */
+export async function waitForEnter(io: PromptIo, lang: Lang): Promise<void> {
+  await io.ask(labTranslator(lang)("pressEnter"), { allowEmpty: true });
 }

@@ -163,3 +163,17 @@ export function netProfileLines(
   }
   return lines;
 }
+
+/**
+ * Runs {@link checkWindowsNetwork} and prints its warnings with `print`; the
+ * one call server.ts makes after its ready line. Resolves when done (at once
+ * off Windows); never rejects.
+ */
+export async function warnWindowsNetwork(
+  t: (key: WarningKey, params?: Record<string, string | number>) => string,
+  print: (line: string) => void,
+  options: Parameters<typeof checkWindowsNetwork>[0] = {},
+): Promise<void> {
+  const report = await checkWindowsNetwork(options);
+  if (report !== null) { for (const line of netProfileLines(report, t)) print(line); }
+}
