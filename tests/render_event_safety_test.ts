@@ -104,6 +104,16 @@ const SAMPLES: { [K in ClientEvent["type"]]: Extract<ClientEvent, { type: K }>[]
     { type: "notice", key: "uploadResuming", params: { filename: "f", attempt: 2 } },
     { type: "notice", key: "unknownCommand", params: { command: "/x" } },
   ],
+  connection_lost: [{ type: "connection_lost", reason: "lost" }],
+  reconnected: [
+    {
+      type: "reconnected",
+      welcome: (welcomeEvent("Ana") as Extract<ClientEvent, { type: "welcome" }>).welcome,
+      missed: 3,
+      host: "10.0.0.2",
+      port: 9009,
+    },
+  ],
   closed: [
     { type: "closed", info: { reason: "server_error", code: "idle_timeout", message: "m" } },
     { type: "closed", info: { reason: "server_error", code: "other", message: "m" } },
