@@ -26,6 +26,7 @@ import { serveMedia } from "../lib/server/relay/udp_server.ts";
 import { FakeClock } from "./fake_clock.ts";
 import { FakeRoom } from "./relay_fake_room.ts";
 import { portOf, receive, to, udp } from "./udp_helpers.ts";
+import { waitFor } from "./wait.ts";
 
 const INFO: ServerInfo = {
   instance: "a1b2c3d4",
@@ -471,4 +472,40 @@ Deno.test("server flags: --room names the room, --no-discovery turns discovery o
   const bad = parseServerArgs(["--room", "x".repeat(49), "--lang", "en"]);
   assert.equal(bad.kind, "error");
   if (bad.kind === "error") assert.match(bad.message, /up to 48 characters/);
+});
+
+Deno.test("a flood of queries through the relay's socket gets at most a burst of answers", async () => {
+  const clock = new FakeClock(); // time stands still: no refill during the flood
+  const socket = udp();
+  const { r } = responder({ subnets: () => [] });
+  const server = serveMedia(socket, { room: new FakeRoom(), acceptV1: true, side: r, clock });
+  const flooder = udp();
+  try {
+    const query = encodeQuery(1);
+    const seen = () => r.stats().answered + r.stats().dropped;
+    // One at a time, so the kernel's receive buffer never drops any of them.
+    for (let i = 1; i <= 40; i++) {
+      await flooder.send(query, to(portOf(socket)));
+      await waitFor(() => seen() >= i, { message: `query ${i} to be handled` });
+    }
+    // A datagram too large to be a query: dropped, never a crash.
+    const large = new Uint8Array(1500);
+    large.set(query.subarray(0, 9));
+    await flooder.send(large, to(portOf(socket)));
+    await waitFor(() => seen() >= 41, { message: "the large datagram to be dropped" });
+    assert.equal(r.stats().answered, 10);
+    // A second later (same address: the limit is per address) the echo probe is answered.
+    clock.advance(1000);
+    const other = udp();
+    try {
+      await other.send(encodeEchoRequest(2), to(portOf(socket)));
+      assert.equal(decodeDiscovery(await receive(other))?.kind, "echo_reply");
+    } finally {
+      other.close();
+    }
+    assert.equal(server.stats().received, 0, "nothing of it reached the relay");
+  } finally {
+    flooder.close();
+    await server.close();
+  }
 });
