@@ -241,3 +241,27 @@ Deno.test("client.ts --check with a mistyped join code says so and exits with 2"
   assert.equal(code, 2);
   assert.match(out, /not a valid code/);
 });
+
+Deno.test("runCheck() copes with connects that settle after it gave up: late failures are quiet, late connections closed", async () => {
+  const pending: Array<PromiseWithResolvers<Deno.Conn>> = [];
+  const report = await runCheck("127.0.0.1", {
+    chatPort: 1,
+    filePort: 2,
+    mediaPort: closedUdpPort(),
+    timeoutMs: 100,
+    subnets: LOOPBACK,
+    connect: () => {
+      const p = Promise.withResolvers<Deno.Conn>();
+      pending.push(p);
+      return p.promise;
+    },
+  });
+  assert.deepEqual(verdicts(report.results).slice(0, 2), ["chat:timeout", "files:timeout"]);
+  assert.equal(pending.length, 2);
+  let closed = 0;
+  pending[0].reject(new Deno.errors.ConnectionRefused("late"));
+  pending[1].resolve({ close: () => closed++ } as unknown as Deno.Conn);
+  // Let the late settlements run: an unhandled rejection would fail this test.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal(closed, 1);
+});

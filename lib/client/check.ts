@@ -92,10 +92,24 @@ export interface CheckOptions {
   resolve?: (host: string) => Promise<string[]>;
 }
 
-function timeout<T>(promise: Promise<T>, ms: number): Promise<T | "timeout"> {
+/**
+ * `promise`, or "timeout" after `ms`. The loser is still handled: a late
+ * rejection is swallowed and a late result is passed to `late` (to close a
+ * connection that arrived after we gave up on it).
+ */
+function timeout<T>(
+  promise: Promise<T>,
+  ms: number,
+  late: (value: T) => void = () => {},
+): Promise<T | "timeout"> {
+  let timedOut = false;
+  promise.then((value) => timedOut && late(value), () => {});
   let timer: ReturnType<typeof setTimeout> | undefined;
   const expired = new Promise<"timeout">((resolve) => timer = setTimeout(resolve, ms, "timeout"));
-  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, expired]).then((result) => {
+    if (result === "timeout") timedOut = true;
+    return result;
+  }).finally(() => clearTimeout(timer));
 }
 
 /** Reads one frame (capped) from `conn`; null when the peer closes or sends no frame. */
@@ -129,7 +143,7 @@ async function probeTcp(
   const connect = options.connect ?? ((o) => Deno.connect(o));
   let conn: Deno.Conn;
   try {
-    const result = await timeout(connect({ hostname, port }), ms);
+    const result = await timeout(connect({ hostname, port }), ms, (late) => late.close());
     if (result === "timeout") return "timeout";
     conn = result;
   } catch (e) {

@@ -92,14 +92,18 @@ async function collect(
   accept: (kind: string, id: number) => boolean,
   onFound: (f: FoundServer) => void,
 ): Promise<void> {
+  let failures = 0;
   while (true) {
     let data: Uint8Array;
     let from: Deno.Addr;
     try {
       [data, from] = await socket.receive();
+      failures = 0;
     } catch (e) {
       if (e instanceof Deno.errors.BadResource || e instanceof Deno.errors.Interrupted) return;
-      continue; // Windows reports an earlier ICMP "unreachable" here: keep listening.
+      // Windows reports an earlier ICMP "unreachable" here: keep listening, within reason.
+      if (++failures > 100) return;
+      continue;
     }
     const message = decodeDiscovery(data);
     if (message === null || from.transport !== "udp") continue;
