@@ -25,7 +25,12 @@ const RUN_DEADLINE_MS = 30_000;
 async function runClient(
   args: string[],
   input = "",
-  options: { keepInputOpen?: boolean; env?: Record<string, string> } = {},
+  options: {
+    keepInputOpen?: boolean;
+    env?: Record<string, string>;
+    /** Closes the input once standard output matches this (the session then ends). */
+    closeInputWhen?: RegExp;
+  } = {},
 ): Promise<Run> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", clientPath, ...args],
@@ -36,14 +41,18 @@ async function runClient(
     env: options.env ?? { NO_COLOR: "1" },
   }).spawn();
   const writer = child.stdin.getWriter();
-  const outputs = Promise.all([
-    child.status,
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-  ]);
+  let seen = "";
+  const stdoutText = (async () => {
+    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+      seen += chunk;
+      if (options.closeInputWhen?.test(seen)) await writer.close().catch(() => {});
+    }
+    return seen;
+  })();
+  const outputs = Promise.all([child.status, stdoutText, new Response(child.stderr).text()]);
   try {
     await writer.write(new TextEncoder().encode(input));
-    if (!options.keepInputOpen) await writer.close();
+    if (!options.keepInputOpen && options.closeInputWhen === undefined) await writer.close();
     const [status, stdout, stderr] = await withDeadline(
       outputs,
       RUN_DEADLINE_MS,
@@ -174,6 +183,14 @@ Deno.test("client.ts pointed at a web server says it is not a PC3 chat server", 
   }
 });
 
+/** The line a client prints once when it lost the server and starts trying again. */
+const RETRYING = /\[SYSTEM\] [^\n]*Retrying/;
+
+/** How many times `pattern` occurs in `text`. */
+function count(text: string, pattern: RegExp): number {
+  return [...text.matchAll(new RegExp(pattern.source, "g"))].length;
+}
+
 /** A one-connection fake chat server. */
 function fakeServer(script: (fc: FramedConnection, m: Message, frames: Message[]) => void) {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -247,7 +264,7 @@ Deno.test("client.ts in pipe mode sends each input line and quits at the end of 
   ]);
 });
 
-Deno.test("client.ts reports a server shutdown and exits with 1", async () => {
+Deno.test("client.ts reports a server shutdown once, keeps trying, and ends with its input", async () => {
   const server = fakeServer((fc, m) => {
     if (m.type === "hello") {
       fc.send(encodeFrame(welcome(String(m.name))));
@@ -255,19 +272,20 @@ Deno.test("client.ts reports a server shutdown and exits with 1", async () => {
       fc.end();
     }
   });
-  // The input stays open until the server is gone: a pipe with no end yet.
+  // The input stays open until the client says it is trying again; then it ends.
   const { code, stdout } = await runClient(
     ["--name", "Ana", "--chat-port", String(server.port), "--lang", "en"],
     "",
-    { keepInputOpen: true, env: {} },
+    { closeInputWhen: RETRYING, env: {} },
   );
   await serverDone(server);
-  assert.equal(code, 1);
+  // The end of the input ends the session while it waits for the server: a quit (exit 0).
+  assert.equal(code, 0);
   assert.match(stdout, /\[SYSTEM\] The server is shutting down/);
-  assert.match(stdout, /\[ERROR\] The server shut down/);
+  assert.equal(count(stdout, RETRYING), 1, stdout);
 });
 
-Deno.test("client.ts shows the connection-lost hint after a harmless error frame, and exits with 1", async () => {
+Deno.test("client.ts says the connection was lost after a harmless error frame, and ends with its input", async () => {
   const server = fakeServer((fc, m) => {
     if (m.type === "hello") {
       fc.send(encodeFrame(welcome(String(m.name))));
@@ -276,18 +294,15 @@ Deno.test("client.ts shows the connection-lost hint after a harmless error frame
     // The client's message comes after the error: the server then goes away.
     if (m.type === "message") fc.close();
   });
-  // The input stays open: only the server ends this session.
+  // The input stays open until the client says the connection was lost.
   const { code, stdout } = await runClient(
     ["--name", "Ana", "--chat-port", String(server.port), "--lang", "en"],
     "hola\n",
-    { keepInputOpen: true },
+    { closeInputWhen: RETRYING },
   );
   await serverDone(server);
-  assert.equal(code, 1);
+  assert.equal(code, 0);
   assert.match(stdout, /Too fast/);
-  assert.match(
-    stdout,
-    new RegExp(`The connection to the server 127\\.0\\.0\\.1:${server.port} was lost`),
-  );
+  assert.equal(count(stdout, RETRYING), 1, stdout);
   assert.doesNotMatch(stdout, /The server closed the connection: Too fast/);
 });
