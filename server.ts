@@ -273,6 +273,7 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
       maxPerIp: config.maxPerIp,
       maxMembersPerIp: config.maxMembersPerIp,
       lang: config.lang,
+      events: log,
     });
     printBanner(out, { ...config, acceptV1Files }, storage, { chatPort, filePort, mediaPort });
     const form = launchForm(Deno.execPath(), Deno.build.os);

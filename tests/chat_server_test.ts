@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { type ChatServerOptions, serveChat } from "../lib/server/chat_server.ts";
 import { Room, type RoomOptions } from "../lib/server/room/room.ts";
 import type { Message } from "../lib/protocol/frame.ts";
+import type { ServerLogEvent } from "../lib/server/log_event.ts";
 import { RawClient } from "./chat_test_client.ts";
 import { FakeClock } from "./fake_clock.ts";
 import { settle, waitFor, withDeadline } from "./wait.ts";
@@ -405,6 +406,7 @@ Deno.test("serveChat(): a silent v1 member is pinged so a dead peer is found (fa
 });
 
 Deno.test("serveChat(): a lab behind one address gets past 64 members; unjoined sockets stay capped", async () => {
+  const refusals: ServerLogEvent[] = [];
   await withServer(async (port) => {
     const members: RawClient[] = [];
     const waiting: RawClient[] = [];
@@ -419,5 +421,6 @@ Deno.test("serveChat(): a lab behind one address gets past 64 members; unjoined 
     } finally {
       for (const c of [...members, ...waiting]) c.close();
     }
-  }, { chat: { maxPerIp: 3, maxMembersPerIp: 100 } });
+  }, { chat: { maxPerIp: 3, maxMembersPerIp: 100, events: (e) => refusals.push(e) } });
+  assert.deepEqual(refusals, [{ kind: "refused", what: "connections", ip: "127.0.0.1", count: 1 }]);
 });

@@ -27,6 +27,7 @@ import { DEFAULT_MAX_QUEUE, FramedConnection } from "../net/framed_conn.ts";
 import { type AcceptSource, ConnectionListener, type PeerInfo } from "../net/listener.ts";
 import { writeAll } from "../net/write_queue.ts";
 import type { Room, RoomConnection } from "./room/room.ts";
+import { type LogSink, noLog } from "./log_event.ts";
 import { serverText } from "./text.ts";
 
 /** Options of {@link serveChat}. */
@@ -52,6 +53,8 @@ export interface ChatServerOptions {
   shutdownDeadlineMs?: number;
   /** Where unexpected failures are reported (default console.error). */
   log?: (line: string) => void;
+  /** The teacher's log: connections refused over the per-address limits (`refused`). */
+  events?: LogSink;
   /** Time for the hello and idle timeouts (default: the system clock); tests inject a fake one. */
   clock?: Clock;
 }
@@ -119,6 +122,7 @@ class ChatService implements ChatServer {
   #accepting: ConnectionListener<Deno.Conn>;
   #maxPending: number;
   #pendingByIp = new Map<string, number>();
+  #events: LogSink;
 
   constructor(listener: AcceptSource<Deno.Conn>, options: ChatServerOptions) {
     this.#room = options.room;
@@ -135,6 +139,7 @@ class ChatService implements ChatServer {
       frameTimeout: options.frameTimeoutMs ?? 30_000,
     });
     this.#maxPending = options.maxPerIp ?? 64;
+    this.#events = options.events ?? noLog;
     this.#accepting = new ConnectionListener(
       listener,
       (conn, peer) => this.#serveConn(conn as Deno.TcpConn, peer),
@@ -173,6 +178,7 @@ class ChatService implements ChatServer {
 
   async #serveConn(conn: Deno.TcpConn, peer: PeerInfo): Promise<void> {
     if (peer.overLimit || (this.#pendingByIp.get(peer.ip) ?? 0) >= this.#maxPending) {
+      this.#events({ kind: "refused", what: "connections", ip: peer.ip, count: 1 });
       const message = this.#tooMany(peer.ip);
       const frame = encodeFrame({ type: "error", code: "too_many_connections", message });
       await refuse(conn, frame, this.#deadline);
