@@ -258,6 +258,8 @@ function mediaStarter(
       setMembers: (members) => media.setMembers(members),
       statsLines: () => media.statsLines(),
       setMuted: (muted) => media.setMuted(muted),
+      setSend: (send) => media.setSend(send),
+      sendKeyframe: () => media.sendKeyframe(),
       close: async () => {
         await media.close();
         // Whatever the view left on screen, the chat gets the whole screen back.

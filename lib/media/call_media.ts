@@ -28,6 +28,9 @@ import { type AudioMember, CallAudio } from "./audio_call.ts";
 import type { AudioSource } from "./audio_capture.ts";
 import type { CaptureError, VideoCapture } from "./video_capture.ts";
 import { clientText } from "../client/text.ts";
+import type { VideoCodec } from "../protocol/call_codecs.ts";
+import { findFfmpeg } from "./ffmpeg_path.ts";
+import { VideoSender } from "./h264_send.ts";
 
 export type { CallMember } from "./call_views.ts";
 
@@ -59,6 +62,12 @@ export interface CallMediaOptions {
   mic?: string;
   /** Our microphone was muted or unmuted (tell the server). */
   onMuteChange?(muted: boolean): void;
+  /** The codecs we offered in `call start` (default `["mjpeg"]`). */
+  offer?: readonly VideoCodec[];
+  /** The call's `send` list when we joined (default `["mjpeg"]`); later ones via `setSend`. */
+  send?: readonly VideoCodec[];
+  /** Asks the sender with media id `clientId` for a keyframe (the chat connection). */
+  requestKeyframe?(clientId: number): void;
 }
 
 /** How often registration, keepalives and stale pictures are checked (ms). */
@@ -81,6 +90,7 @@ export class CallMedia {
   #closing: Promise<void> | null = null;
   #closed = false;
   #audio: CallAudio;
+  #video: VideoSender;
 
   private constructor(options: CallMediaOptions) {
     this.#o = options;
@@ -97,6 +107,17 @@ export class CallMedia {
       send: (opus) => this.#link.sendAudio(opus),
       onMuteChange: options.onMuteChange,
     });
+    this.#video = new VideoSender({
+      offer: options.offer ?? ["mjpeg"],
+      width: options.width,
+      height: options.height,
+      fps: options.fps,
+      ffmpeg: () => findFfmpeg().then((f) => f.path, () => null),
+      sendJpeg: (jpeg) => this.#link.sendVideo(jpeg),
+      sendH264: (payload) => this.#link.sendH264(payload),
+      onH264Failed: (detail) => options.log(this.#t("h264_failed", { detail })),
+    });
+    this.#video.setSend(options.send ?? ["mjpeg"]);
   }
 
   /**
@@ -115,6 +136,7 @@ export class CallMedia {
         onLeave: () => media.#leaveFromView(),
         log: (line) => options.log(line),
         page: options.view === "window" ? media.#audio.pageHooks() : undefined,
+        onKeyframe: (id) => options.requestKeyframe?.(id),
       });
       const views = media.#views;
       if (views.hasWindow) media.#audio.attachPage((data) => views.toPage(data));
@@ -142,6 +164,7 @@ export class CallMedia {
         onWaiting: () => o.log(this.#t("relay_waiting", where)),
         onVideo: (id, seq, jpeg) => this.#onRemoteFrame(id, seq, jpeg),
         onAudio: (id, seq, ts, opus) => this.#onRemoteAudio(id, seq, ts, opus),
+        onH264: (id, seq, payload) => this.#onRemoteH264(id, seq, payload),
       });
     } catch (e) {
       throw new Error(
@@ -195,7 +218,17 @@ export class CallMedia {
     this.#views?.frame(this.#o.clientId, jpeg);
     if (!hadSelf) this.#refreshViews();
     else this.#views?.updatePane(this.#scene());
-    if (this.#link.sendVideo(jpeg)) this.#sent.record(this.#clock.now());
+    if (this.#video.frame(jpeg)) this.#sent.record(this.#clock.now());
+  }
+
+  /** The call's `send` list changed: the codecs sent from the next frame on. */
+  setSend(send: readonly VideoCodec[]): void {
+    this.#video.setSend(send);
+  }
+
+  /** A member joined or asked: our next H.264 frame is a keyframe. */
+  sendKeyframe(): void {
+    this.#video.keyframe();
   }
 
   #tick(): void {
@@ -218,6 +251,19 @@ export class CallMedia {
     this.#views?.frame(id, jpeg);
     if (hadNone) this.#refreshViews();
     else this.#views?.updatePane(this.#scene());
+  }
+
+  /** An H.264 frame of a member: counted like a picture, decoded by the window's page. */
+  #onRemoteH264(id: number, seq: number, payload: Uint8Array): void {
+    if (id === this.#o.clientId) return;
+    if (!this.#members.some((m) => m.clientId === id)) {
+      this.#link.countBad();
+      return;
+    }
+    // The peer's "picture" is the last access unit: only its presence counts for the tiles.
+    const hadNone = this.#peers.record(id, seq, payload, this.#clock.now());
+    if (hadNone) this.#refreshViews();
+    this.#views?.h264(id, seq, payload);
   }
 
   #onRemoteAudio(id: number, seq: number, ts: number, opus: Uint8Array): void {
@@ -321,6 +367,7 @@ export class CallMedia {
     this.#closed = true;
     await this.#audio.close();
     await capture?.stop();
+    await this.#video.stop();
     await this.#views?.close();
     this.#views = null;
     await this.#link?.close();

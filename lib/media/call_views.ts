@@ -43,6 +43,8 @@ export interface CallViewsOptions {
   paneSize?(): { columns: number; rows: number };
   /** Page modules plugged into the window view (the sound). */
   page?: PageHooks;
+  /** The window's page needs a keyframe of tile (= media client id) `id`. */
+  onKeyframe?(id: number): void;
 }
 
 /** First tile id given to members without a client id (they cannot collide with real ids). */
@@ -83,6 +85,7 @@ export class CallViews {
         onLeave: options.onLeave,
         log: options.log,
         page: options.page,
+        onKeyframe: options.onKeyframe,
       });
     } else if (options.view === "terminal" && options.paint && options.paneSize) {
       views.#terminal = new TerminalView({
@@ -102,6 +105,11 @@ export class CallViews {
   /** Sends a page module's message to the window's pages (nothing without a window). */
   toPage(data: string | Uint8Array): void {
     this.#window?.broadcast(data);
+  }
+
+  /** Sends an `h264` payload of tile `id` to the window (only the window decodes H.264). */
+  h264(id: number, seq: number, payload: Uint8Array): void {
+    this.#window?.h264(id, seq, payload);
   }
 
   /** Shows a new picture in tile `id` of the window (the pane takes it at its next update). */

@@ -49,6 +49,8 @@ export interface MediaLinkOptions {
   onVideo(clientId: number, seq: number, jpeg: Uint8Array): void;
   /** An audio packet (one Opus packet) from the relay; `ts` is the sender's clock (ms mod 2^32). */
   onAudio?(clientId: number, seq: number, ts: number, opus: Uint8Array): void;
+  /** An `h264` packet from the relay: the payload is the flags byte and one access unit. */
+  onH264?(clientId: number, seq: number, payload: Uint8Array): void;
 }
 
 /** Whether `host` (without brackets) is a loopback name or address. */
@@ -97,6 +99,8 @@ export class MediaLink {
   #warnedWaiting = false;
   #seq = 0;
   #audioSeq = 0;
+  #h264Seq = 0;
+  #sendingH264 = false;
   #sending = false;
   #inFlight = new Set<Promise<void>>();
   #receiving: Promise<void> = Promise.resolve();
@@ -167,6 +171,40 @@ export class MediaLink {
       ts: this.#o.clock.now(),
       payload: jpeg,
     }));
+    return true;
+  }
+
+  /**
+   * Sends one `h264` payload (flags byte + access unit, media_packet.ts
+   * `encodeH264Payload`) with its own sequence counter and its own "one in
+   * flight" rule, so it never competes with the MJPEG of the same frame.
+   * Returns false (counted) when not registered or one is still in flight.
+   */
+  sendH264(payload: Uint8Array): boolean {
+    if (!this.#registered || this.#closed) return false;
+    if (this.#sendingH264) {
+      this.#dropped++;
+      return false;
+    }
+    const packet = encodeMediaPacket({
+      kind: MediaKind.H264,
+      clientId: this.#o.clientId,
+      seq: this.#h264Seq++,
+      ts: this.#o.clock.now(),
+      payload,
+    });
+    this.#sendingH264 = true;
+    this.#lastSent = this.#o.clock.now();
+    const sending: Promise<void> = this.#socket.send(packet, this.#relay).then(
+      () => {},
+      () => {
+        this.#dropped++;
+      },
+    ).finally(() => {
+      this.#sendingH264 = false;
+      this.#inFlight.delete(sending);
+    });
+    this.#inFlight.add(sending);
     return true;
   }
 
@@ -291,6 +329,8 @@ export class MediaLink {
       this.#o.onVideo(p.clientId, p.seq, p.payload.slice());
     } else if (p.kind === MediaKind.Audio) {
       this.#o.onAudio?.(p.clientId, p.seq, p.ts, p.payload.slice());
+    } else if (p.kind === MediaKind.H264) {
+      this.#o.onH264?.(p.clientId, p.seq, p.payload.slice());
     }
   }
 }

@@ -33,6 +33,7 @@ import { translator } from "../protocol/i18n.ts";
 import { type Clock, systemClock, type TimerId } from "../protocol/clock.ts";
 import { clientText } from "../client/text.ts";
 import { windowPage } from "./video_window_page.ts";
+import { h264Message, parseKeyframeRequest } from "./h264_page.ts";
 
 /** One tile of the grid. */
 export interface WindowTile {
@@ -60,6 +61,8 @@ export interface VideoWindowOptions {
   clock?: Clock;
   /** Page modules (see video_window_page.ts `extra`): their HTML, a page text, a page opened. */
   page?: PageHooks;
+  /** A page needs a keyframe of tile `id` (H.264 loss or a fresh page). */
+  onKeyframe?(id: number): void;
 }
 
 /** What another page module (the sound, lib/media/audio_call.ts) plugs into the window. */
@@ -168,6 +171,22 @@ export class VideoWindow {
     for (const ws of this.#sockets) this.#send(ws, text);
   }
 
+  /**
+   * Sends one `h264` payload (flags byte, access unit) of tile `id` to the
+   * pages, which decode it (lib/media/h264_page.ts). Never kept for a page
+   * that connects later: it asks for a keyframe instead. A page that lags
+   * skips it, sees the `seq` gap and asks for a keyframe.
+   */
+  h264(id: number, seq: number, payload: Uint8Array): void {
+    if (this.#closed || !this.#tiles.some((t) => t.id === id)) return;
+    const msg = h264Message(id, seq, payload);
+    for (const ws of this.#sockets) {
+      if ((ws.bufferedAmount ?? 0) > MAX_BUFFERED) continue;
+      this.#send(ws, msg);
+    }
+    this.#last.delete(id); // a JPEG of before is not shown again over the video
+  }
+
   /** Shows a new JPEG in tile `id` (ignored for unknown tiles). */
   frame(id: number, jpeg: Uint8Array): void {
     if (this.#closed || !this.#tiles.some((t) => t.id === id)) return;
@@ -266,7 +285,11 @@ export class VideoWindow {
     };
     ws.onmessage = (e) => {
       if (e.data === "leave") this.#leave();
-      else if (typeof e.data === "string") this.#options.page?.onText(e.data);
+      else if (typeof e.data === "string") {
+        const keyframeOf = parseKeyframeRequest(e.data);
+        if (keyframeOf !== null) this.#options.onKeyframe?.(keyframeOf);
+        else this.#options.page?.onText(e.data);
+      }
     };
     ws.onerror = () => {};
     ws.onclose = () => {

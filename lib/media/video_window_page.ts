@@ -7,14 +7,16 @@
 import type { Lang } from "../protocol/i18n.ts";
 import { translator } from "../protocol/i18n.ts";
 import { clientText } from "../client/text.ts";
+import { H264_PAGE } from "./h264_page.ts";
 
 /**
  * The HTML of the call window in `lang` (texts escaped for HTML and for the
  * script). `extra` is added at the end of the body: the scripts of other page
  * modules (the sound: lib/media/audio_page.ts), which plug into the page
  * through `window.pc3Page` (`binary`/`text` handler lists fed by the
- * WebSocket — a binary handler returning true consumes the message — and
- * `send(text)` to the process).
+ * WebSocket — a binary handler returning true consumes the message —,
+ * `send(text)` to the process and `tile(id)`, a tile's elements). The H.264
+ * decoder (lib/media/h264_page.ts) is always part of the page.
  */
 export function windowPage(lang: Lang, extra = ""): string {
   const t = translator(clientText, lang);
@@ -28,7 +30,7 @@ export function windowPage(lang: Lang, extra = ""): string {
     .replaceAll("__TITLE__", escapeHtml(t("window_title")))
     .replace("__HINT__", escapeHtml(t("window_hint")))
     .replace("__TEXTS__", JSON.stringify(texts).replaceAll("<", "\\u003c"))
-    .replace("__EXTRA__", () => extra);
+    .replace("__EXTRA__", () => H264_PAGE + extra);
 }
 
 function escapeHtml(s: string): string {
@@ -77,6 +79,7 @@ window.pc3Page = {
   binary: [],
   text: [],
   send(text) { if (ws && ws.readyState === WebSocket.OPEN) ws.send(text); },
+  tile(id) { return tiles.get(id); },
 };
 
 function tileFor(id, name) {
@@ -126,7 +129,7 @@ function showFrame(buf) {
   t.img.onload = () => { if (old) URL.revokeObjectURL(old); };
   t.img.onerror = () => { if (old) URL.revokeObjectURL(old); };
   t.img.src = url;
-  t.el.classList.remove("novideo");
+  t.el.classList.remove("novideo", "h264");
 }
 
 function showStatus(text) {

@@ -132,4 +132,8 @@ export const callText = {
   source_camera: { es: "cámara", en: "camera" },
   source_test: { es: "prueba", en: "test" },
   source_none: { es: "ninguna", en: "none" },
+  h264_failed: {
+    es: "No se puede enviar vídeo H.264 ({detail}); se envía MJPEG, que algunos no verán",
+    en: "Cannot send H.264 video ({detail}); sending MJPEG, which some will not see",
+  },
 } satisfies Catalog;
