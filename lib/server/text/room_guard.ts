@@ -31,10 +31,6 @@ export const roomGuardText = {
     es: "Entraron {joined} y salieron {left} ({count} en la sala)",
     en: "{joined} joined and {left} left ({count} in the room)",
   },
-  files_more: {
-    es: "… y {more} archivos más: /files {page} para ver más, /files TEXTO para buscar",
-    en: "… and {more} more files: /files {page} for more, /files TEXT to search",
-  },
   log_members_changed: {
     es: "Muchas entradas y salidas: {joined} entraron, {left} salieron ({count} en la sala)",
     en: "Many joins and leaves: {joined} joined, {left} left ({count} in the room)",
