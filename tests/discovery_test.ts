@@ -20,7 +20,12 @@ import {
 import { broadcastOf, inSubnet, parseIpv4, prefixOfMask } from "../lib/protocol/ipv4.ts";
 import { encodeMediaPacket, MediaKind } from "../lib/protocol/media_packet.ts";
 import { DiscoveryResponder, type LiveInfo } from "../lib/server/discovery.ts";
-import { bannerLabLines, cachedSubnets, startAnnouncer } from "../lib/server/discovery_service.ts";
+import {
+  bannerLabLines,
+  cachedSubnets,
+  discoveryFor,
+  startAnnouncer,
+} from "../lib/server/discovery_service.ts";
 import { parseServerArgs } from "../lib/server/args.ts";
 import { serveMedia } from "../lib/server/relay/udp_server.ts";
 import { FakeClock } from "./fake_clock.ts";
@@ -251,7 +256,7 @@ Deno.test("DiscoveryResponder announces to each subnet's directed broadcast on t
     subnets: () => [
       LAN,
       { address: parseIpv4("10.0.0.2")!, prefix: 8 },
-      { address: parseIpv4("127.0.0.1")!, prefix: 32 },
+      { address: parseIpv4("127.0.0.1")!, prefix: 8 },
       { address: parseIpv4("192.168.1.11")!, prefix: 24 },
     ],
   });
@@ -507,5 +512,41 @@ Deno.test("a flood of queries through the relay's socket gets at most a burst of
   } finally {
     flooder.close();
     await server.close();
+  }
+});
+
+Deno.test("discoveryFor(): a server bound to one address announces only on its network; --no-discovery answers no query", () => {
+  const ports = { chatPort: 9009, filePort: 9010, mediaPort: 9020 };
+  const loopOnly = discoveryFor(
+    { roomName: "Aula 3", discovery: true, host: "127.0.0.1" },
+    ports,
+    { size: 2 },
+    { password: "secreto" },
+  );
+  try {
+    assert.deepEqual(loopOnly.announcements(), []);
+    const reply = loopOnly.receive(encodeQuery(4), { hostname: "127.0.0.1", port: 1 }, 0);
+    const decoded = reply === null ? null : decodeDiscovery(reply.bytes);
+    assert.equal(decoded?.kind, "answer");
+    if (decoded?.kind === "answer") {
+      assert.equal(decoded.info.room, "Aula 3");
+      assert.equal(decoded.info.members, 2);
+      assert.equal(decoded.info.password, true);
+      assert.notEqual(decoded.info.server, "");
+    }
+  } finally {
+    loopOnly.close();
+  }
+  const off = discoveryFor(
+    { roomName: "", discovery: false, host: "0.0.0.0" },
+    ports,
+    { size: 0 },
+    {},
+  );
+  try {
+    assert.equal(off.receive(encodeQuery(4), { hostname: "127.0.0.1", port: 1 }, 0), null);
+    assert.ok(off.receive(encodeEchoRequest(4), { hostname: "127.0.0.1", port: 1 }, 0) !== null);
+  } finally {
+    off.close();
   }
 });

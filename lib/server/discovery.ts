@@ -181,6 +181,8 @@ export class DiscoveryResponder {
     const out: Reply[] = [];
     const seen = new Set<string>();
     for (const subnet of this.#subnets()) {
+      // A client on this machine asks 127.0.0.1 directly: no loopback announcements.
+      if (isLoopback(subnet.address)) continue;
       const broadcast = broadcastOf(subnet);
       if (broadcast === null || seen.has(broadcast)) continue;
       seen.add(broadcast);

@@ -10,7 +10,7 @@
 import { localSubnets } from "../net/net_info.ts";
 import { type Clock, systemClock } from "../protocol/clock.ts";
 import type { Params } from "../protocol/i18n.ts";
-import { type Ipv4Subnet, parseIpv4 } from "../protocol/ipv4.ts";
+import { inSubnet, type Ipv4Subnet, parseIpv4 } from "../protocol/ipv4.ts";
 import { encodeJoinCode } from "../protocol/join_code.ts";
 import type { ServerConfig } from "./args.ts";
 import { DiscoveryResponder, type LiveInfo, type UdpTarget } from "./discovery.ts";
@@ -183,22 +183,29 @@ export function bannerLabLines(
 }
 
 /**
- * Discovery for a server started from its flags (`--room`, `--no-discovery`),
+ * Discovery for a server started from its flags (`--room`, `--no-discovery`,
+ * `--host`: a server bound to one address answers and announces on its network only),
  * its ports, its room (the member count) and whether the teacher set a room
  * password: the one call server.ts makes. The result is the relay's side
  * channel (`serveMedia({ side })`) with a `close()` for the announcer.
  */
 export function discoveryFor(
-  config: Pick<ServerConfig, "roomName" | "discovery">,
+  config: Pick<ServerConfig, "roomName" | "discovery" | "host">,
   ports: { chatPort: number; filePort: number; mediaPort: number },
   room: { readonly size: number },
   teacher: { password?: unknown },
   log?: LogSink,
 ): DiscoveryResponder & { close(): void } {
   const password = teacher.password !== undefined;
+  // Bound to one address (--host): only that address's network is ours to announce to.
+  const bound = parseIpv4(config.host);
+  const read = bound === null || bound === 0
+    ? localSubnets
+    : () => localSubnets().filter((s) => inSubnet(bound, s));
   const running = startDiscovery({
     info: () => ({ room: config.roomName, server: "", ...ports, members: room.size, password }),
     discovery: config.discovery,
+    subnets: cachedSubnets(read),
     log,
   });
   return Object.assign(running.responder, { close: () => running.close() });
