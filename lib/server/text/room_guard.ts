@@ -40,7 +40,7 @@ export const roomGuardText = {
     en: "Refused from {ip}: {what} ({count})",
   },
   log_rate_limited: {
-    es: "Límite de ritmo para {who}: {what} ({count})",
-    en: "Rate limit for {who}: {what} ({count})",
+    es: "Límite de ritmo superado desde {ip}: {what} ({count})",
+    en: "Rate limit hit from {ip}: {what} ({count})",
   },
 } satisfies Catalog;
