@@ -15,6 +15,7 @@ import { Member } from "../lib/server/room/connection.ts";
 import { payload, Room, type RoomFile } from "../lib/server/room/room.ts";
 import { TokenBucket } from "../lib/protocol/token_bucket.ts";
 import { withDeadline } from "./wait.ts";
+import { FakeClock } from "./fake_clock.ts";
 
 /** `n` files with 240-character names (the attack of issue 7.1), oldest first. */
 function manyFiles(n: number, char = "x"): RoomFile[] {
@@ -207,4 +208,23 @@ Deno.test({
       await chat.close();
     }
   },
+});
+
+Deno.test("a welcome in a room too big for one frame stays under the client's 1 MiB", () => {
+  const room = new Room({ clock: new FakeClock(), churnPerSecond: 1_000_000 });
+  const name = (i: number) => `${i}` + "😀".repeat(27);
+  const quiet = { port: 1, send: () => true, close() {} };
+  for (let i = 0; i < 6000; i++) {
+    const ip = `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`;
+    room.connect({ ...quiet, ip }).receive(payload({ type: "hello", version: 2, name: name(i) }));
+  }
+  assert.equal(room.size, 6000);
+  const last = recorder(room, "10.99.0.1");
+  last.conn.receive(payload({ type: "hello", version: 2, name: "Última" }));
+  const welcome = last.frames[0];
+  assert.equal(welcome.type, "welcome", JSON.stringify(welcome).slice(0, 200));
+  assert.ok(last.largest() <= SERVER_MAX_FRAME, `${last.largest()} bytes`);
+  assert.equal(welcome.members_total, 6001);
+  assert.ok((welcome.members as unknown[]).length < 6001);
+  room.shutdown();
 });

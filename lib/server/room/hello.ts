@@ -14,7 +14,7 @@ import { VERSION } from "../../protocol/version.ts";
 import type { Member } from "./connection.ts";
 import type { RoomCore } from "./core.ts";
 import type { RoomErrorCode } from "./errors.ts";
-import { welcomeFiles } from "./listing.ts";
+import { LIST_BUDGET, welcomeFiles, within } from "./listing.ts";
 import { takeOver } from "./resume.ts";
 import { teacherGate, teacherGateV1 } from "./auth.ts";
 
@@ -122,6 +122,8 @@ function sendWelcome(core: RoomCore, member: Member, extra: Message = {}): void 
   const { settings } = core;
   const call = core.call.list();
   const files = welcomeFiles(core.files());
+  // The call's list too is bounded (a huge call would otherwise pass the client's limit).
+  const callShown = within(call, LIST_BUDGET);
   const message = {
     type: "welcome",
     version: 2,
@@ -141,7 +143,8 @@ function sendWelcome(core: RoomCore, member: Member, extra: Message = {}): void 
     // The newest files and how many there are in all (listing.ts): bounded whatever the names.
     files: files.files,
     files_total: files.total,
-    call,
+    call: callShown,
+    ...(callShown.length < call.length ? { call_total: call.length } : {}),
     ...extra,
   };
   const inCall = new Set(call.map((peer) => peer.name));

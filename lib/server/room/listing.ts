@@ -22,6 +22,8 @@ export const MAX_PAGE_FILES = 200;
 export const MAX_QUERY = 100;
 /** Bytes of JSON a list of files may take in one frame (welcome or `files`). */
 export const FILES_BUDGET = 256 * 1024;
+/** Bytes of JSON any other list in a `welcome` (the call's members) may take. */
+export const LIST_BUDGET = 256 * 1024;
 
 /** One page of the file list, newest last, and where it stands in the whole. */
 export interface FilePage {
@@ -98,6 +100,21 @@ export function filePage(
   }
   page.reverse();
   return { files: page, total, offset, more: total - offset - page.length };
+}
+
+/**
+ * The first entries of `list` whose JSON fits in `budget` bytes (all of them
+ * in any real room; a bound for a frame the client must accept).
+ */
+export function within<T>(list: readonly T[], budget: number): T[] {
+  let bytes = 2;
+  let n = 0;
+  for (const item of list) {
+    bytes += utf8Length(JSON.stringify(item)) + 1;
+    if (bytes > budget) break;
+    n++;
+  }
+  return list.slice(0, n);
 }
 
 /** The newest files for a `welcome` (or a v1 member's replay) and the total count. */
