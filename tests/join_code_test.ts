@@ -168,25 +168,3 @@ Deno.test("looksLikeJoinCode() tells codes from host names and addresses", () =>
     assert.equal(looksLikeJoinCode(host), false, host);
   }
 });
-
-Deno.test("client flags: --join fills in the address and ports; a bad code is a flag error", async () => {
-  const { FlagError, parseFlags } = await import("../client.ts");
-  const code = encodeJoinCode({
-    host: "10.0.0.2",
-    chatPort: 12009,
-    filePort: 12010,
-    mediaPort: 12020,
-  });
-  const flags = parseFlags(["--join", code.toLowerCase(), "--name", "Ana"]);
-  assert.equal(flags.host, "10.0.0.2");
-  assert.equal(flags.chatPort, 12009);
-  assert.equal(flags.filePort, 12010);
-  assert.equal(flags.mediaPort, 12020);
-  assert.equal(flags.hostGiven, true);
-  assert.equal(parseFlags(["--name", "Ana"]).hostGiven, false);
-  assert.equal(parseFlags(["--host", "10.0.0.9"]).hostGiven, true);
-  assert.throws(() => parseFlags(["--join", "K7M2-QX4U", "--lang", "en"]), (e: unknown) => {
-    return e instanceof FlagError &&
-      /--join: K7M2-QX4U \(a code such as K7M2-QX4D\)/.test(e.message);
-  });
-});
