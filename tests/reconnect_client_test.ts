@@ -298,3 +298,27 @@ Deno.test("the terminal renders the reconnection plainly, a reconnecting member,
   assert.doesNotMatch(done(false), /SHA-256 verified/);
   assert.match(done(false), /NOT verified/);
 });
+
+Deno.test("ChatClient comes back after an idle timeout, but not after an error it caused", async () => {
+  for (const [code, back] of [["idle_timeout", true], ["too_many_errors", false]] as const) {
+    const server = new MultiServer((conn, hello) => send(conn, welcome(String(hello.name))));
+    const c = collector();
+    const clock = new FakeClock();
+    const client = await ChatClient.connect(options(server.port, c, { clock }));
+    try {
+      send(server.conns[0], { type: "error", code, message: "adiós" });
+      server.conns[0].fc.end();
+      if (back) {
+        await c.next("connection_lost");
+        await passPause(clock, 1000);
+        await c.next("reconnected");
+      } else {
+        const info = await withDeadline(client.closed, DEFAULT_DEADLINE_MS, "the close");
+        assert.equal(info.code, code);
+      }
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  }
+});

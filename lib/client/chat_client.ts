@@ -36,7 +36,7 @@ import { type Command, parseCommand } from "./commands.ts";
 import { ConnectError } from "./connect_errors.ts";
 import type { CloseInfo, EmitEvent } from "./events.ts";
 import { type Admitted, handshake } from "./handshake.ts";
-import { OnlineGate, retryUntilAdmitted } from "./reconnect.ts";
+import { OnlineGate, retryUntilAdmitted, shouldComeBack } from "./reconnect.ts";
 import { runCommand } from "./run_command.ts";
 import { dispatchServerMessage } from "./server_messages.ts";
 import { TransferJobs } from "./transfer_jobs.ts";
@@ -231,8 +231,7 @@ export class ChatClient {
   #connectionEnded(fc: FramedConnection, fatal: ProtocolError | null): void {
     if (this.#isClosed || fc !== this.#fc) return;
     const info = this.#closeInfo(fatal);
-    const retry = info.reason === "lost" || info.reason === "shutdown";
-    if (!retry || this.#options.reconnect === false) {
+    if (!shouldComeBack(info) || this.#options.reconnect === false) {
       this.#finishClosed(info);
       return;
     }
@@ -265,9 +264,9 @@ export class ChatClient {
     } catch (e) {
       this.#reconnecting = null;
       if (this.#stop.signal.aborted) return this.#finishClosed({ reason: "quit" });
-      if (!(e instanceof ConnectError)) throw e;
-      const code = e.serverCode ?? e.code;
-      return this.#finishClosed({ reason: "server_error", code, message: e.detail });
+      const code = e instanceof ConnectError ? e.serverCode ?? e.code : "failed";
+      const message = e instanceof ConnectError ? e.detail : String(e);
+      return this.#finishClosed({ reason: "server_error", code, message });
     }
     if (this.#stop.signal.aborted) {
       admitted.fc.close();

@@ -39,6 +39,27 @@ export function isFinalRefusal(e: ConnectError): boolean {
   return !PASSING_REFUSALS.has(e.serverCode ?? "");
 }
 
+/**
+ * Errors the server closes a connection after that are still worth coming
+ * back from: the connection went silent (a suspended laptop), the client
+ * read too slowly for a while, the server was stopping.
+ */
+const COME_BACK_AFTER: ReadonlySet<string> = new Set([
+  "idle_timeout",
+  "slow_consumer",
+  "server_shutdown",
+]);
+
+/**
+ * Whether a session that ended this way should try to come back: a lost
+ * connection, a server that shut down, or one of the errors above. A quit,
+ * a kick or a protocol error ends it.
+ */
+export function shouldComeBack(info: { reason: string; code?: string }): boolean {
+  if (info.reason === "lost" || info.reason === "shutdown") return true;
+  return info.reason === "server_error" && COME_BACK_AFTER.has(info.code ?? "");
+}
+
 /** Options of {@link retryUntilAdmitted}. */
 export interface RetryOptions<T> {
   /** One attempt; throws {@link ConnectError} when it fails. */
