@@ -18,13 +18,7 @@
  */
 
 import { randomBytes } from "node:crypto";
-import {
-  decodeMessage,
-  DEFAULT_MAX_FRAME,
-  encodeFrame,
-  type Message,
-  ProtocolError,
-} from "../../protocol/frame.ts";
+import { DEFAULT_MAX_FRAME, encodeFrame, type Message } from "../../protocol/frame.ts";
 import { systemClock } from "../../protocol/clock.ts";
 import { type Lang, translator } from "../../protocol/i18n.ts";
 import {
@@ -37,20 +31,15 @@ import { type LogSink, noLog } from "../log_event.ts";
 import { serverText } from "../text.ts";
 import { Call } from "./call.ts";
 import { type Churn, roomChurn } from "./churn.ts";
-import {
-  type ConnectionEvents,
-  Member,
-  RoomConnection,
-  type TimeoutKind,
-} from "./connection.ts";
+import { type ConnectionEvents, Member, RoomConnection, type TimeoutKind } from "./connection.ts";
 import type { RoomCore, RoomSettings } from "./core.ts";
-import { decodeErrorCode, ErrorPolicy } from "./errors.ts";
+import { receiveFrame, timedOut } from "./entry.ts";
+import { ErrorPolicy } from "./errors.ts";
 import { AddressGuard } from "./flood.ts";
-import { handleHello } from "./hello.ts";
 import { History } from "./history.ts";
 import { Members } from "./members.ts";
 import { Resume } from "./resume.ts";
-import { admit, announceFile, handleRequest } from "./requests.ts";
+import { announceFile } from "./requests.ts";
 import { logRoomEvent } from "./room_log.ts";
 import { RoomAuth } from "./auth.ts";
 import { Moderation, type TeacherCommand, type TeacherResult } from "./moderation.ts";
@@ -67,13 +56,12 @@ import type {
 
 export type * from "./types.ts";
 export { RoomConnection } from "./connection.ts";
+export { payload } from "./entry.ts";
 
 /** Default largest upload announced in `welcome.limits`: 16 GiB. */
 export const DEFAULT_MAX_UPLOAD = 16 * 1024 ** 3;
 /** Default frames per second per connection (bursts of twice that). */
 export const DEFAULT_RATE = 20;
-
-const textEncoder = new TextEncoder();
 
 /**
  * The room. One per server.
@@ -311,23 +299,7 @@ export class Room implements RoomSettings {
 
   #receive(m: Member, payload: Uint8Array): void {
     if (m.closing !== null) return;
-    this.#run(() => {
-      let msg: Message;
-      try {
-        msg = decodeMessage(payload);
-      } catch (e) {
-        if (!(e instanceof ProtocolError)) throw e;
-        const code = decodeErrorCode(e.code);
-        // decodeMessage's bad_message is always "valid JSON, not an object".
-        const text = this.#core.t(code === "bad_message" ? "not_object" : code);
-        this.#core.errors.badFrame(m, code, text);
-        return;
-      }
-      if (m.name === null) handleHello(this.#core, m, msg);
-      else if (admit(this.#core, m, msg, { floodLimit: this.#floodLimit })) {
-        handleRequest(this.#core, m, msg);
-      }
-    });
+    this.#run(() => receiveFrame(this.#core, m, payload, this.#floodLimit));
   }
 
   #disconnect(m: Member, reason: "disconnect" | "slow_consumer"): void {
@@ -338,18 +310,7 @@ export class Room implements RoomSettings {
 
   #timeout(m: Member, kind: TimeoutKind, seconds = 0): void {
     if (m.closing !== null) return;
-    const { errors, t } = this.#core;
-    this.#run(() => {
-      if (this.#closed) errors.fail(m, "server_shutdown", t("server_shutdown"), "shutdown");
-      else if (kind === "idle") {
-        this.#resume.vanished(m);
-        errors.fail(m, "idle_timeout", t("idle_timeout"), "timeout");
-      }
-      else if (kind === "frame") {
-        errors.fail(m, "frame_timeout", t("frame_timeout", { seconds }), "timeout");
-      }
-      else if (m.name === null) errors.fail(m, "hello_timeout", t("hello_timeout"), "timeout");
-    });
+    this.#run(() => timedOut(this.#core, m, kind, seconds));
   }
 
   #frameTooLarge(m: Member, size: number, limit: number): void {
@@ -430,9 +391,4 @@ export class Room implements RoomSettings {
       text: this.#core.t("left", { name }),
     });
   }
-}
-
-/** Encodes a message (or raw text) as a frame payload, for tests and tools that feed the room by hand. */
-export function payload(message: Message | string): Uint8Array {
-  return textEncoder.encode(typeof message === "string" ? message : JSON.stringify(message));
 }
