@@ -27,7 +27,7 @@ export interface MediaServerStats extends RelayStats {
  * import { formatRelayStats } from "./report.ts";
  * import { DROP_REASONS, type RelayDropReason } from "./types.ts";
  * const dropped = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<RelayDropReason, number>;
- * const stats = { received: 0, sent: 0, frames: 0, expired: 0, dropped, droppedTotal: 0, members: [], sendErrors: 0, receiveErrors: 0 };
+ * const stats = { received: 0, sent: 0, frames: 0, audio: 0, expired: 0, dropped, droppedTotal: 0, members: [], sendErrors: 0, receiveErrors: 0 };
  * formatRelayStats(stats, "en");
  * // ["Video relay: 0 datagrams received, 0 frames forwarded to 0 destinations, 0 dropped"]
  * ```
