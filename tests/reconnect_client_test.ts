@@ -18,6 +18,8 @@ import { clientText } from "../lib/client/text.ts";
 import { translator } from "../lib/protocol/i18n.ts";
 import { decodeWelcome } from "../lib/protocol/wire.ts";
 import { renderEvent } from "../lib/terminal/render_event.ts";
+import { InteractiveTerminal } from "../lib/terminal/interactive_terminal.ts";
+import { fakeInput, fakeOutput, waitForScreen, welcomeEvent } from "./terminal_fakes.ts";
 
 /** One accepted connection of {@link MultiServer}. */
 interface FakeConn {
@@ -320,5 +322,44 @@ Deno.test("ChatClient comes back after an idle timeout, but not after an error i
       await client.close();
       await server.close();
     }
+  }
+});
+
+Deno.test("the interactive prompt says offline while reconnecting and keeps the half-typed line", async () => {
+  const out = fakeOutput();
+  const input = fakeInput();
+  const size = { columns: 60, rows: 10 };
+  const term = new InteractiveTerminal({
+    input: input.stream,
+    output: out.writer,
+    lang: "en",
+    size: () => size,
+    setRaw: () => {},
+  });
+  try {
+    term.show(welcomeEvent("Ana"));
+    const items = term.input();
+    const first = items.next();
+    input.type("hola qu");
+    await waitForScreen(out, size, (s) => s.lines().at(-1) === "Ana> hola qu", "the typed text");
+    term.show({ type: "connection_lost", reason: "lost" });
+    await waitForScreen(
+      out,
+      size,
+      (s) => s.lines().at(-1) === "Ana (offline)> hola qu",
+      "the offline prompt with the line kept",
+    );
+    const w = decodeWelcome(welcome("Ana"));
+    term.show({ type: "reconnected", welcome: w, missed: 0, host: "h", port: 1 });
+    await waitForScreen(out, size, (s) => s.lines().at(-1) === "Ana> hola qu", "the prompt back");
+    input.type("e\r");
+    assert.deepEqual((await withDeadline(first, DEFAULT_DEADLINE_MS, "the line")).value, {
+      type: "line",
+      line: "hola que",
+    });
+    input.end();
+    await withDeadline(items.next(), DEFAULT_DEADLINE_MS, "the end of input");
+  } finally {
+    await term.close();
   }
 });

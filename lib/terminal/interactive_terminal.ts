@@ -227,6 +227,17 @@ export class InteractiveTerminal implements TerminalUi {
       case "transfer_failed":
         this.#bars.delete(event.transfer.id);
         break;
+      case "connection_lost": {
+        // The prompt says it while the client retries; the line being typed stays.
+        const offline = safeText`${safe(this.#ctx.me ?? "")} (${
+          safe(this.#ctx.t("promptOffline"))
+        })> `;
+        this.#setPrompt(offline, offline);
+        break;
+      }
+      case "reconnected":
+        this.setName(event.welcome.name);
+        break;
     }
     this.print(renderEvent(event, this.#ctx));
   }

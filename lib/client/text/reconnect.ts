@@ -31,6 +31,7 @@ export const reconnectText = {
       "{count} messages from while you were away are no longer in the server's history and cannot be shown.",
   },
   memberReconnecting: { es: "reconectando", en: "reconnecting" },
+  promptOffline: { es: "sin conexión", en: "offline" },
   notConnected: {
     es: "Sin conexión con el servidor; reintentando. Vuelve a enviarlo cuando se recupere.",
     en: "Not connected to the server; retrying. Send it again once it is back.",
