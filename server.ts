@@ -226,14 +226,14 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
   const history = await openHistory(storage, t, out);
   const cleanups: Array<() => Promise<void> | void> = [];
   try {
-    // The teacher's log (--log), password key and teacher key (lib/server/console_setup.ts).
+    // The log (--log), password key and teacher key (lib/server/console_setup.ts).
     const serverLog = await openLog(config, t, { print: out.print });
     cleanups.push(() => serverLog.close());
     const log = serverLog.log.sink;
     const teacher = await teacherOptions(config, t);
-    // v1 uploads carry no session: with a room password only under --allow-v1.
-    const acceptV1Files = config.acceptV1Files &&
-      (teacher.password === undefined || config.allowV1);
+    // Sessionless v1 uploads, and downloads, in a room with a password (PROTOCOL.md 2.7, 3.5).
+    const membersOnly = teacher.password !== undefined && !config.allowV1;
+    const acceptV1Files = config.acceptV1Files && !membersOnly;
     const sockets = openSockets(config, t, cleanups);
     const chatPort = (sockets.chat.addr as Deno.NetAddr).port;
     const filePort = (sockets.files.addr as Deno.NetAddr).port;
@@ -253,7 +253,6 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
       if (f !== undefined) store.remove(id).catch(() => {});
       return f;
     };
-    const membersOnly = teacher.password !== undefined && !config.allowV1;
     const files = startFiles(sockets.files, config, {
       store,
       room,

@@ -16,10 +16,16 @@ import { UPLOAD_LIMITS } from "./files/upload_limits.ts";
 import { DEFAULT_RATE } from "./room/room.ts";
 import { DEFAULT_GRACE_MS } from "./room/resume.ts";
 import { serverText } from "./text.ts";
+import {
+  readTeacher,
+  TEACHER_DEFAULTS,
+  TEACHER_OPTIONS,
+  type TeacherFlags,
+} from "./args_teacher.ts";
 import { DEFAULT_ADDRESS_LIMITS } from "./room/flood.ts";
 
 /** Everything the flags decide. */
-export interface ServerConfig {
+export interface ServerConfig extends TeacherFlags {
   /** Address to listen on (`--host`). */
   host: string;
   /** Chat TCP port (`--chat-port`; 0 picks a free one). */
@@ -66,18 +72,6 @@ export interface ServerConfig {
   roomName: string;
   /** Whether the server answers discovery and announces itself (`--no-discovery` turns it off). */
   discovery: boolean;
-  /** JSON-lines log file (`--log FILE`), appended to; null for the console only. */
-  logFile: string | null;
-  /** Room password (`--password`); null for an open room (or one read from `passwordFile`). */
-  password: string | null;
-  /** File whose first line is the room password (`--password-file`), read at start. */
-  passwordFile: string | null;
-  /** Whether v1 clients (who cannot give a password) may join a room with one (`--allow-v1`). */
-  allowV1: boolean;
-  /** Only the teacher posts and shares (`--students-read-only`). */
-  studentsReadOnly: boolean;
-  /** The teacher's admin key (`--admin-key`); null: a random one is printed in the banner. */
-  adminKey: string | null;
 }
 
 /** Result of {@link parseServerArgs}. */
@@ -109,12 +103,7 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   acceptV1Media: true,
   roomName: "",
   discovery: true,
-  logFile: null,
-  password: null,
-  passwordFile: null,
-  allowV1: false,
-  studentsReadOnly: false,
-  adminKey: null,
+  ...TEACHER_DEFAULTS,
 });
 
 const OPTIONS = {
@@ -141,12 +130,7 @@ const OPTIONS = {
   "v1-media": { type: "string" },
   room: { type: "string" },
   "no-discovery": { type: "boolean" },
-  log: { type: "string" },
-  password: { type: "string" },
-  "password-file": { type: "string" },
-  "allow-v1": { type: "boolean" },
-  "students-read-only": { type: "boolean" },
-  "admin-key": { type: "string" },
+  ...TEACHER_OPTIONS,
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -329,45 +313,6 @@ const readDiscovery: Reader = (values, config) => {
     return { flag: "room", value: String(values.room), expected: "expectRoom" };
   }
   config.roomName = room;
-  return null;
-};
-
-/** The longest room password accepted (UTF-8 bytes). */
-export const MAX_PASSWORD_BYTES = 256;
-
-const readTeacher: Reader = (values, config) => {
-  if (values.log !== undefined) {
-    if (String(values.log).trim() === "") return { flag: "log", value: "", expected: "expectPath" };
-    config.logFile = String(values.log);
-  }
-  if (values.password !== undefined && values["password-file"] !== undefined) {
-    return {
-      flag: "password-file",
-      value: String(values["password-file"]),
-      expected: "expectPassword",
-    };
-  }
-  if (values.password !== undefined) {
-    const pw = String(values.password);
-    if (pw.length === 0 || new TextEncoder().encode(pw).length > MAX_PASSWORD_BYTES) {
-      return { flag: "password", value: "…", expected: "expectPassword" };
-    }
-    config.password = pw;
-  }
-  if (values["password-file"] !== undefined) {
-    const file = String(values["password-file"]);
-    if (file.trim() === "") return { flag: "password-file", value: "", expected: "expectPath" };
-    config.passwordFile = file;
-  }
-  if (values["allow-v1"]) config.allowV1 = true;
-  if (values["students-read-only"]) config.studentsReadOnly = true;
-  if (values["admin-key"] !== undefined) {
-    const key = String(values["admin-key"]);
-    if (!/^[\x21-\x7e]{8,64}$/.test(key)) {
-      return { flag: "admin-key", value: "…", expected: "expectAdminKey" };
-    }
-    config.adminKey = key;
-  }
   return null;
 };
 

@@ -16,7 +16,7 @@
 import { encodeFrame, type Message } from "../../protocol/frame.ts";
 import { type KdfParams, proof, sameProof } from "../../protocol/auth_proof.ts";
 import type { Member } from "./connection.ts";
-import type { RoomCore } from "./core.ts";
+import type { TeacherHost } from "./teacher_host.ts";
 
 /** The password as the room holds it: the derived key and how it was derived. */
 export interface RoomPassword {
@@ -126,7 +126,7 @@ export class RoomAuth {
    * room has a password. Returns false when the member may join at once
    * (open room); true when it must answer first (or was refused: blocked).
    */
-  challenge(core: RoomCore, member: Member, name: string, hello: Message): boolean {
+  challenge(core: TeacherHost, member: Member, name: string, hello: Message): boolean {
     if (this.#password === undefined || this.#passed.has(member)) return false;
     const ref = typeof hello.ref === "string" ? hello.ref : undefined;
     if (this.#refuseBlocked(core, member, ref)) return true;
@@ -142,7 +142,7 @@ export class RoomAuth {
    * (or `auth_wait` once the address is blocked) and the connection closes.
    */
   answer(
-    core: RoomCore,
+    core: TeacherHost,
     member: Member,
     msg: Message,
     admit: (name: string, hello: Message) => void,
@@ -172,7 +172,7 @@ export class RoomAuth {
   }
 
   /** Refuses a v1 hello when the room has a password and v1 is not allowed; true if refused. */
-  refuseV1(core: RoomCore, member: Member): boolean {
+  refuseV1(core: TeacherHost, member: Member): boolean {
     if (this.v1Allowed) return false;
     member.protocol = 1;
     core.log({ kind: "v1_refused", ip: member.handle.ip });
@@ -181,7 +181,7 @@ export class RoomAuth {
   }
 
   /** `auth_wait` and close when the member's address used up its attempts; true if refused. */
-  #refuseBlocked(core: RoomCore, member: Member, ref?: string): boolean {
+  #refuseBlocked(core: TeacherHost, member: Member, ref?: string): boolean {
     const wait = this.waitSeconds(member.handle.ip, core.now());
     if (wait === 0) return false;
     const reply: Message = {
@@ -195,44 +195,4 @@ export class RoomAuth {
     core.leave(member, "disconnect");
     return true;
   }
-}
-
-/**
- * The teacher's gate for a v2 hello whose name passed the checks: a member
- * removed this session is refused (`banned`), a locked room refuses
- * newcomers (`room_locked`; taking over one's own member still passes),
- * then the password challenge, skipped only when the hello `proved` an
- * earlier authenticated session with its reconnect token. Returns true when
- * the hello stops here (refused, or waiting for the proof); the proof re-runs
- * the hello.
- */
-export function teacherGate(
-  core: RoomCore,
-  member: Member,
-  hello: { name: string; msg: Message; resuming: boolean; proved: boolean },
-): boolean {
-  if (refuseJoin(core, member, hello.name, hello.resuming)) return true;
-  if (hello.proved) return false;
-  return core.auth.challenge(core, member, hello.name, hello.msg);
-}
-
-/**
- * The gate for a v1 hello: refused when the room has a password (unless
- * `--allow-v1`), when its address or name was removed, or when the room is
- * locked. Returns true when refused.
- */
-export function teacherGateV1(core: RoomCore, member: Member, name: unknown): boolean {
-  if (core.auth.refuseV1(core, member)) return true;
-  member.protocol = 1;
-  return refuseJoin(core, member, typeof name === "string" ? name : "", false);
-}
-
-/** `banned` or `room_locked` and close, when the moderation says so; true if refused. */
-function refuseJoin(core: RoomCore, member: Member, name: string, resuming: boolean): boolean {
-  const refusal = core.moderation.joinRefusal(member.handle.ip, name);
-  if (refusal === null || (refusal === "room_locked" && resuming)) return false;
-  const ip = member.handle.ip;
-  core.log({ kind: refusal === "banned" ? "banned_refused" : "locked_refused", name, ip });
-  core.errors.fail(member, refusal, core.t(refusal), "disconnect");
-  return true;
 }

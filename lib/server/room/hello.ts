@@ -16,7 +16,7 @@ import type { RoomCore } from "./core.ts";
 import type { RoomErrorCode } from "./errors.ts";
 import { LIST_BUDGET, welcomeFiles, within } from "./listing.ts";
 import { takeOver } from "./resume.ts";
-import { teacherGate, teacherGateV1 } from "./auth.ts";
+import { teacherGate, teacherGateV1 } from "./gate.ts";
 
 /** Handles the first frame of `member` (before it, the member is not in the room). */
 export function handleHello(core: RoomCore, member: Member, msg: Message): void {

@@ -19,7 +19,7 @@ import { encodeFrame, type Message } from "../../protocol/frame.ts";
 import { adminKeyBytes } from "../../protocol/auth_proof.ts";
 import { nameKey } from "../../protocol/names.ts";
 import type { Member } from "./connection.ts";
-import type { RoomCore } from "./core.ts";
+import type { TeacherHost } from "./teacher_host.ts";
 import { filePage } from "./listing.ts";
 import type { RoomFile } from "./types.ts";
 
@@ -136,7 +136,7 @@ export class Moderation {
   }
 
   /** Runs one command on the room; `by` is who asked (a teacher's name, or the console). */
-  run(core: RoomCore, command: TeacherCommand, by: string): TeacherResult {
+  run(core: TeacherHost, command: TeacherCommand, by: string): TeacherResult {
     switch (command.action) {
       case "who":
         return { ok: true, action: "who", members: this.#who(core) };
@@ -159,7 +159,7 @@ export class Moderation {
     }
   }
 
-  #who(core: RoomCore): TeacherMemberView[] {
+  #who(core: TeacherHost): TeacherMemberView[] {
     const out: TeacherMemberView[] = [];
     for (const m of core.members.values()) {
       if (!m.ready) continue;
@@ -176,7 +176,7 @@ export class Moderation {
     return out;
   }
 
-  #say(core: RoomCore, text: string, by: string): TeacherResult {
+  #say(core: TeacherHost, text: string, by: string): TeacherResult {
     const clean = text.trim();
     if (clean === "") return refused(core, "bad_request", "bad_request", { detail: "text" });
     core.emit(
@@ -193,7 +193,7 @@ export class Moderation {
     return { ok: true, action: "say" };
   }
 
-  #delete(core: RoomCore, id: string, by: string): TeacherResult {
+  #delete(core: TeacherHost, id: string, by: string): TeacherResult {
     const removed = this.#deleteFile?.(id);
     if (removed === undefined) return refused(core, "not_found", "not_found", { value: id });
     announce(core, {
@@ -208,7 +208,7 @@ export class Moderation {
 
   /** kick, mute, unmute, unban: commands about one member by name. */
   #onMember(
-    core: RoomCore,
+    core: TeacherHost,
     command: Extract<TeacherCommand, { name: string }>,
     by: string,
   ): TeacherResult {
@@ -257,7 +257,7 @@ export class Moderation {
 
 /** A refused command, with its text in the server's language. */
 function refused(
-  core: RoomCore,
+  core: TeacherHost,
   code: "not_found" | "bad_request",
   key: "not_found" | "bad_request" | "not_banned" | "not_muted" | "no_member",
   params: Record<string, string>,
@@ -277,7 +277,7 @@ interface Action {
 }
 
 /** Tells the room (a `moderation` system event) and the log about an action. */
-function announce(core: RoomCore, a: Action): void {
+function announce(core: TeacherHost, a: Action): void {
   const params = {
     by: a.by,
     name: a.name ?? "",
@@ -300,6 +300,6 @@ function announce(core: RoomCore, a: Action): void {
 }
 
 /** Sends `message` to one member as a frame (for replies of admin requests). */
-export function sendTo(core: RoomCore, member: Member, message: Message): void {
+export function sendTo(core: TeacherHost, member: Member, message: Message): void {
   core.send(member, encodeFrame(message));
 }
