@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { parseAdminLine } from "../lib/client/admin.ts";
 import { proof } from "../lib/protocol/auth_proof.ts";
 import { decodeMessage, FrameDecoder, type Message } from "../lib/protocol/frame.ts";
-import { parseConsoleLine } from "../lib/server/console.ts";
+import { parseConsoleLine, ServerConsole } from "../lib/server/console.ts";
 import { payload, Room, type RoomFile, type RoomTeacherOptions } from "../lib/server/room/room.ts";
 
 const KEY = "ABCDE-FGHJK-MNPQR";
@@ -253,4 +253,40 @@ Deno.test("parseAdminLine() turns the same words into admin requests and leaves 
   assert.equal(parseAdminLine("/mute").kind, "usage");
   assert.equal(parseAdminLine("hola").kind, "not_admin");
   assert.equal(parseAdminLine("/upload a.txt").kind, "not_admin");
+});
+
+Deno.test("ServerConsole prints outcomes and usage in the server's language", () => {
+  for (
+    const [lang, usage] of [["es", "Uso: /kick NOMBRE [motivo]"], [
+      "en",
+      "Usage: /kick NAME [reason]",
+    ]] as const
+  ) {
+    const lines: string[] = [];
+    const console_ = new ServerConsole({
+      lang,
+      run: (command) =>
+        command.action === "who"
+          ? {
+            ok: true,
+            action: "who",
+            members: [{
+              name: "Ana\u001b[2J",
+              ip: "10.0.0.5",
+              port: 40000,
+              protocol: 2,
+              since: 0,
+              muted: true,
+              teacher: false,
+            }],
+          }
+          : { ok: false, code: "not_found", message: "x" },
+      print: (l) => lines.push(l),
+      time: () => "09:00",
+    });
+    console_.line("/kick");
+    assert.equal(lines[0], usage);
+    console_.line("/who");
+    assert.match(lines[2], /^ {2}Ana {2}10\.0\.0\.5:40000 {2}09:00 {2}\((silenciado|muted)\)$/);
+  }
 });

@@ -26,19 +26,18 @@ export type ConsoleLine =
   | { kind: "empty" }
   | { kind: "error"; key: "consoleUnknown" | "consoleUsage"; params: Params };
 
-/** The usage of each console command (also the `/help` list). */
+/** The usage of each console command that takes arguments (`NAME` is translated when shown). */
 const USAGE: Record<string, string> = {
   who: "/who",
-  kick: "/kick NOMBRE [motivo]",
-  mute: "/mute NOMBRE",
-  unmute: "/unmute NOMBRE",
-  unban: "/unban NOMBRE",
+  kick: "/kick NAME [reason]",
+  mute: "/mute NAME",
+  unmute: "/unmute NAME",
+  unban: "/unban NAME",
   lock: "/lock",
   unlock: "/unlock",
-  say: "/say TEXTO",
+  say: "/say TEXT",
   files: "/files",
   delete: "/delete ID",
-  help: "/help",
 };
 
 /**
@@ -131,11 +130,21 @@ export class ServerConsole {
       return;
     }
     if (parsed.kind === "error") {
-      this.#print(this.#t(parsed.key, parsed.params));
+      const params = { ...parsed.params };
+      if (typeof params.usage === "string") params.usage = this.#words(params.usage);
+      this.#print(this.#t(parsed.key, params));
       return;
     }
     const result = this.#run(parsed.command, this.#t("teacherConsole"));
     for (const line of this.#describe(result)) this.#print(line);
+  }
+
+  /** A usage line in the console's language (`NAME` -> `NOMBRE`...). */
+  #words(usage: string): string {
+    return usage.replace("NAME", this.#t("consoleWordName")).replace(
+      "reason",
+      this.#t("consoleWordReason"),
+    ).replace("TEXT", this.#t("consoleWordText"));
   }
 
   #describe(result: TeacherResult): string[] {
