@@ -13,6 +13,7 @@ const BENCHES: Record<string, string[]> = {
   file: ["bench/file_bench.ts"],
   chat: ["bench/chat_bench.ts"],
   relay: ["bench/relay_bench.ts"],
+  audio: ["bench/audio_bench.ts"],
   video: ["bench/video_egress.ts"],
   attack: ["bench/attack.ts"],
   discovery: ["bench/discovery_bench.ts"],

@@ -8,6 +8,7 @@ import {
   parseAlsaPcm,
   parseAvfoundationAudioDevices,
   parseDshowAudioDevices,
+  rtpPayload,
   testFrequency,
 } from "../lib/media/audio_capture.ts";
 import { MAX_OPUS_PACKET } from "../lib/media/audio_ogg.ts";
@@ -36,12 +37,14 @@ Deno.test("audioInput() picks the platform's input and honours pulse:/alsa:/hw: 
   assert.deepEqual(audioInput("pulse:", "linux", false), { format: "pulse", device: "default" });
 });
 
-Deno.test("audioCaptureArgs(): Opus 48 kHz mono 20 ms frames in Ogg pages flushed per packet", () => {
-  const args = audioCaptureArgs({ source: "test", frequency: 570 }).join(" ");
+Deno.test("audioCaptureArgs(): Opus 48 kHz mono 20 ms frames, one RTP datagram each to loopback", () => {
+  const args = audioCaptureArgs({ source: "test", frequency: 570 }, 40000).join(" ");
   assert.match(args, /-re -f lavfi -i sine=frequency=570:sample_rate=48000/);
+  // No second of probing before the first packet.
+  assert.match(args, /-probesize 32 -analyzeduration 0 /);
   assert.match(args, /-ac 1 -ar 48000 -c:a libopus/);
-  assert.match(args, /-frame_duration 20 -page_duration 20000 -flush_packets 1 -f ogg pipe:1$/);
-  const dshow = audioCaptureArgs({ source: "mic", input: { format: "dshow", device: "Mic X" } });
+  assert.match(args, /-frame_duration 20 -f rtp rtp:\/\/127\.0\.0\.1:40000\?pkt_size=1400$/);
+  const dshow = audioCaptureArgs({ source: "mic", input: { format: "dshow", device: "Mic X" } }, 1);
   assert.deepEqual(dshow.slice(dshow.indexOf("-f"), dshow.indexOf("-i") + 2), [
     "-f",
     "dshow",
@@ -50,9 +53,15 @@ Deno.test("audioCaptureArgs(): Opus 48 kHz mono 20 ms frames in Ogg pages flushe
     "-i",
     "audio=Mic X",
   ]);
-  const mac = audioCaptureArgs({ source: "mic", input: { format: "avfoundation", device: "1" } });
+  const mac = audioCaptureArgs(
+    { source: "mic", input: { format: "avfoundation", device: "1" } },
+    1,
+  );
   assert.ok(mac.includes(":1"));
-  const pulse = audioCaptureArgs({ source: "mic", input: { format: "pulse", device: "default" } });
+  const pulse = audioCaptureArgs(
+    { source: "mic", input: { format: "pulse", device: "default" } },
+    1,
+  );
   assert.ok(pulse.join(" ").includes("-f pulse -fragment_size 1920 -i default"));
 });
 
@@ -164,4 +173,66 @@ Deno.test("AudioCapture.start() throws an AudioCaptureError when ffmpeg cannot b
       }),
     AudioCaptureError,
   );
+});
+
+Deno.test("rtpPayload(): the Opus packet of RTP, CSRCs, extension and padding skipped; RTCP refused", () => {
+  const opus = Uint8Array.of(0xf8, 1, 2, 3);
+  const plain = Uint8Array.of(0x80, 97, 0, 1, 0, 0, 0, 0, 1, 2, 3, 4, ...opus);
+  assert.deepEqual(rtpPayload(plain), opus);
+  // CC = 1 (one CSRC), X = 1 (extension of one word), P = 1 (2 bytes of padding).
+  const full = Uint8Array.of(
+    0xb1,
+    97,
+    0,
+    1,
+    0,
+    0,
+    0,
+    0,
+    1,
+    2,
+    3,
+    4, // header with P, X, CC=1
+    9,
+    9,
+    9,
+    9, // CSRC
+    0xbe,
+    0xde,
+    0,
+    1,
+    7,
+    7,
+    7,
+    7, // extension header + one word
+    ...opus,
+    0,
+    2, // padding, its last byte says 2
+  );
+  assert.deepEqual(rtpPayload(full), opus);
+  assert.equal(rtpPayload(Uint8Array.of(0x80, 200, 0, 6, 0, 0, 0, 0, 1, 2, 3, 4, 5)), null); // RTCP SR
+  assert.equal(rtpPayload(Uint8Array.of(0x40, 97, 0, 1, 0, 0, 0, 0, 1, 2, 3, 4, 5)), null); // version 1
+  assert.equal(rtpPayload(plain.subarray(0, 12)), null); // no payload
+  assert.equal(rtpPayload(new Uint8Array(12 + 1276).fill(0x80, 0, 1)), null); // over 1275 bytes
+  const bigPad = Uint8Array.of(0xa0, 97, 0, 1, 0, 0, 0, 0, 1, 2, 3, 4, 1, 200);
+  assert.equal(rtpPayload(bigPad), null); // padding longer than the packet
+});
+
+Deno.test("AudioCapture with the pcm source encodes what is written to its stdin", async () => {
+  const ffmpeg = (await findFfmpeg()).path;
+  const packets: Uint8Array[] = [];
+  const capture = AudioCapture.start({
+    ffmpeg,
+    spec: { source: "pcm" },
+    onPacket: (p) => packets.push(p),
+    onError: () => {},
+  });
+  try {
+    const writer = capture.stdin.getWriter();
+    await writer.write(new Uint8Array(960 * 2 * 10)); // 200 ms of silence
+    await writer.close();
+    await waitFor(() => packets.length >= 9, { message: "9 packets", timeoutMs: 15_000 });
+  } finally {
+    await capture.stop();
+  }
 });

@@ -9,10 +9,10 @@
  * - A jitter buffer places each packet in the slot its sequence number
  *   gives (`base + (seq - baseSeq) * 20 ms`) on the AudioContext clock, so
  *   reordering is undone and a missing packet leaves 20 ms of silence (the
- *   concealment). The delay starts at 60 ms and adapts between 20 and
+ *   concealment). The delay starts at 40 ms and adapts between 20 and
  *   200 ms: the newest packet arriving after its slot is an underrun (the
  *   output ran dry): playout restarts that much later and the delay grows by
- *   one frame; after 5 s without underruns it shrinks towards 2.5x the
+ *   one frame; after 2 s without underruns it shrinks towards 2.5x the
  *   measured interarrival jitter, dropping one frame at a time when the
  *   buffer holds more than it needs. A new talk spurt (the sender was
  *   muted) restarts playout without counting an underrun.
@@ -102,9 +102,9 @@ const PAGE = window.pc3Page;
 const T = __AUDIO_TEXTS__;
 const MAGIC = 0xfffffffe;
 const FRAME = 0.02;
-const MIN_DELAY = 0.02, MAX_DELAY = 0.2, START_DELAY = 0.06;
+const MIN_DELAY = 0.02, MAX_DELAY = 0.2, START_DELAY = 0.04;
 const MARGIN = 0.004;
-const CALM_PACKETS = 250;
+const CALM_PACKETS = 100;
 const speakers = new Map();
 const prefs = new Map();
 let micOff = new Set();
@@ -280,6 +280,7 @@ class Speaker {
       src.connect(this.gain);
       src.start(at);
       this.played++;
+      tap(this.id, at, pcm);
       this.lastEnd = Math.max(this.lastEnd, at + n / d.sampleRate);
     } finally {
       d.close();
@@ -313,6 +314,18 @@ class Speaker {
     try { this.decoder && this.decoder.close(); } catch {}
     try { this.analyser.disconnect(); this.gain.disconnect(); } catch {}
   }
+}
+
+// The bench's ear: when each frame reaches the output (wall-clock ms) and how loud it is.
+function tap(id, at, pcm) {
+  const onPlay = window.pc3Audio && window.pc3Audio.onPlay;
+  if (!onPlay) return;
+  let e = 0;
+  for (const x of pcm) e += x * x;
+  // contextTime is the frame the output renders at performanceTime (latency included).
+  const o = ctx.getOutputTimestamp();
+  const wall = performance.timeOrigin + o.performanceTime + (at - o.contextTime) * 1000;
+  onPlay(id, wall, Math.sqrt(e / pcm.length));
 }
 
 function onAudio(buf) {
@@ -424,6 +437,8 @@ if (hasDecoder) audioCtx();
 
 // For tests and the bench: what the page hears.
 window.pc3Audio = {
+  onPlay: null,
+  context: () => ctx,
   peakFrequency: (id) => speakers.get(id)?.peakFrequency() ?? 0,
   level: (id) => speakers.get(id)?.level() ?? 0,
   stats: () => [...speakers.values()].map((s) => ({

@@ -52,7 +52,7 @@ export function playbackArgs(out: AudioOutput, name: string): string[] {
     : ["-f", "alsa", out.device];
   return [
     ...["-hide_banner", "-nostdin", "-loglevel", "error"],
-    ...["-fflags", "nobuffer", "-probesize", "4096", "-analyzeduration", "0"],
+    ...["-probesize", "4096", "-analyzeduration", "0"],
     ...["-f", "ogg", "-i", "pipe:0"],
     ...target,
   ];
