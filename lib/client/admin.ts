@@ -30,12 +30,13 @@ const ADMIN_WORDS = [
   "delete",
 ] as const;
 
+/** Usage of the commands that take arguments (`NAME`, `reason`, `TEXT` translated when shown). */
 const USAGE: Record<string, string> = {
-  kick: "/kick NOMBRE [motivo]",
-  mute: "/mute NOMBRE",
-  unmute: "/unmute NOMBRE",
-  unban: "/unban NOMBRE",
-  say: "/say TEXTO",
+  kick: "/kick NAME [reason]",
+  mute: "/mute NAME",
+  unmute: "/unmute NAME",
+  unban: "/unban NAME",
+  say: "/say TEXT",
   delete: "/delete ID",
 };
 
@@ -180,7 +181,10 @@ export class AdminSession {
       return false;
     }
     if (parsed.kind === "usage") {
-      this.#print([this.#t("adminUsage", { usage: parsed.usage })]);
+      const t = this.#t;
+      const usage = parsed.usage.replace("NAME", t("adminWordName"))
+        .replace("reason", t("adminWordReason")).replace("TEXT", t("adminWordText"));
+      this.#print([t("adminUsage", { usage })]);
       return true;
     }
     this.#send(parsed.request);

@@ -35,6 +35,9 @@ export const teacherClientText = {
   adminFlagMuted: { es: "silenciado", en: "muted" },
   adminFilesTitle: { es: "Archivos compartidos ({count}):", en: "Shared files ({count}):" },
   adminUsage: { es: "Uso: {usage}", en: "Usage: {usage}" },
+  adminWordName: { es: "NOMBRE", en: "NAME" },
+  adminWordReason: { es: "motivo", en: "reason" },
+  adminWordText: { es: "TEXTO", en: "TEXT" },
   adminHelp: {
     es: `Órdenes del profesor:
   /who                  quién está, con su dirección
