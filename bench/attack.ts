@@ -35,6 +35,7 @@ import { serveChat } from "../lib/server/chat_server.ts";
 import { serveFiles } from "../lib/server/file_server.ts";
 import { FileStore } from "../lib/server/file_store.ts";
 import { Room } from "../lib/server/room/room.ts";
+import { startFlooder } from "../tests/flooder.ts";
 import { canStorm, startResetStorm } from "../tests/reset_storm.ts";
 
 const TOKEN_NAME = "Bench";
@@ -115,74 +116,6 @@ async function shareOne(chatPort: number, filePort: number): Promise<string> {
 }
 
 // ------------------------------------------------------------------ flooder
-
-/**
- * The flooder: Python, because it must connect FROM another loopback address
- * (127.0.0.2; Deno cannot choose a TCP source address). N chat connections
- * that together send `rate` messages of 2,000 bytes per second (a little over
- * the per-address budget, so the address is at its limit), spread over the
- * connections, and read everything the server sends them. Ends when its
- * standard input closes.
- */
-const FLOODER = `
-import json, select, socket, struct, sys, time
-host, port, n, rate, source = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
-def frame(obj):
-    b = json.dumps(obj).encode()
-    return struct.pack(">I", len(b)) + b
-socks = []
-for i in range(n):
-    s = socket.socket()
-    s.bind((source, 0))
-    s.connect((host, port))
-    s.sendall(frame({"type": "hello", "version": 2, "name": "flood%d" % i}))
-    s.setblocking(False)
-    socks.append(s)
-print("flooding", flush=True)
-msg = frame({"type": "message", "text": "x" * 2000})
-out = {s: b"" for s in socks}
-k = 0
-due = time.monotonic()
-while socks:
-    wait = max(0, due - time.monotonic())
-    r, w, _ = select.select(socks + [sys.stdin], [s for s in socks if out[s]], [], wait)
-    if sys.stdin in r:
-        break
-    for s in r:
-        try:
-            if not s.recv(1 << 16):
-                socks.remove(s)
-        except OSError:
-            socks.remove(s)
-    for s in w:
-        if s in socks:
-            try:
-                out[s] = out[s][s.send(out[s]):]
-            except OSError:
-                pass
-    while time.monotonic() >= due and socks:
-        s = socks[k % len(socks)]
-        k += 1
-        if len(out[s]) < (1 << 20):
-            out[s] += msg
-        due += 1 / rate
-`;
-
-/** Starts the flooder; resolves once its connections said hello. */
-async function startFlooder(
-  port: number,
-  count: number,
-  rate: number,
-): Promise<Deno.ChildProcess> {
-  const proc = new Deno.Command("python3", {
-    args: ["-c", FLOODER, "127.0.0.1", String(port), String(count), String(rate), "127.0.0.2"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  await firstLine(proc);
-  return proc;
-}
 
 // ------------------------------------------------------------------ probes
 
@@ -308,12 +241,18 @@ async function main(): Promise<void> {
     const s1 = await storm();
     results.push([`resets ${rate}/s per port`, await probe(info, probes, "rst")]);
     await s1?.done;
-    const flooder = await startFlooder(info.chatPort, Number(args.flooders), FLOOD_RATE);
+    const flooder = await startFlooder({
+      port: info.chatPort,
+      connections: Number(args.flooders),
+      perSecond: FLOOD_RATE,
+      textBytes: 2000,
+      source: "127.0.0.2",
+    });
     results.push(["flood from another address", await probe(info, probes, "fld")]);
     const s2 = await storm();
     results.push(["resets + flood", await probe(info, probes, "all")]);
     await s2?.done;
-    await stop(flooder);
+    await flooder.stop();
   } finally {
     await stop(server.proc);
   }

@@ -9,6 +9,11 @@ import {
 import { DEFAULT_CONFIG, parseServerArgs } from "../lib/server/args.ts";
 import { payload, Room, type RoomOptions } from "../lib/server/room/room.ts";
 import { FakeClock } from "./fake_clock.ts";
+import { serveChat } from "../lib/server/chat_server.ts";
+import { RawClient } from "./chat_test_client.ts";
+import { type Flooder, startFlooder } from "./flooder.ts";
+import { canStorm } from "./reset_storm.ts";
+import { withDeadline } from "./wait.ts";
 
 /**
  * A member's socket as the room sees it: frames are decoded (when `decode`)
@@ -236,4 +241,42 @@ Deno.test("--ip-rate and --max-members-per-ip reach the configuration; --ip-rate
   const d = addressLimits(DEFAULT_CONFIG.ipRate);
   assert.equal(d.bytes, DEFAULT_ADDRESS_LIMITS.bytes);
   assert.equal(d.byteBurst, DEFAULT_ADDRESS_LIMITS.byteBurst);
+});
+
+Deno.test({
+  name: "serveChat(): 60 flooding connections from another address do not get a slow reader cut",
+  ignore: Deno.build.os !== "linux" || !(await canStorm()),
+  async fn() {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (listener.addr as Deno.NetAddr).port;
+    // Loopback is exempt by default; here 127.0.0.2 plays another machine of the LAN.
+    const room = new Room({ addressLimits: { exemptLoopback: false } });
+    const chat = serveChat(listener, { room, maxQueue: 256 * 1024, log: () => {} });
+    const { client: slow } = await RawClient.hello(port, "Lento");
+    let flooder: Flooder | null = null;
+    try {
+      // 60 × 19 messages of 4 KB a second (4.5 MB/s) if nothing held them back.
+      flooder = await startFlooder({
+        port,
+        connections: 60,
+        perSecond: 60 * 19,
+        textBytes: 4000,
+        source: "127.0.0.2",
+      });
+      // The slow reader takes 16 KiB every 100 ms (160 KB/s) for 3 s.
+      const buf = new Uint8Array(16 * 1024);
+      let read = 0;
+      for (let i = 0; i < 30; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const n = await withDeadline(slow.conn.read(buf), 5000, "the slow reader's bytes");
+        assert.notEqual(n, null, "the slow reader was cut");
+        read += n!;
+      }
+      assert.ok(read > 16 * 1024, `${read} bytes read`);
+    } finally {
+      await flooder?.stop();
+      slow.close();
+      await chat.close();
+    }
+  },
 });
