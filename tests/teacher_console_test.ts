@@ -79,7 +79,7 @@ Deno.test("server console: /kick, /mute, /lock and read-only work on real connec
     await server.out.wait(/Beto joined \(127\.0\.0\.1\)/);
 
     await server.type("/who");
-    await server.out.wait(/^  Beto  127\.0\.0\.1:\d+/);
+    await server.out.wait(/^ {2}Beto {2}127\.0\.0\.1:\d+/);
 
     await server.type("/mute Ana");
     await ana.until((m) => m.event === "moderation" && m.action === "mute");
