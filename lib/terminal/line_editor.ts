@@ -16,18 +16,12 @@
  */
 
 import { safe, type SafeText } from "../protocol/safe_text.ts";
+import { cleanPaste, PASTE_START, PasteReader } from "./paste.ts";
 import { ESC } from "./style.ts";
 import { graphemes, graphemeWidth } from "./width.ts";
 
-/** Start and end markers of a bracketed paste (the terminal sends them around pasted text). */
-const PASTE_START = "\x1b[200~";
-const PASTE_END = "\x1b[201~";
-/** Characters of one paste kept at most (far above the message limit, so it is refused whole). */
-const MAX_PASTE = 256 * 1024;
 /** How a line break inside the text shows on the one-row prompt. */
 const NEWLINE_MARK = "↵";
-/** A tab in a paste becomes this many spaces (code keeps its indentation). */
-const TAB_SPACES = "    ";
 
 /** What a key press asks the terminal to do. */
 export type EditorAction =
@@ -60,8 +54,8 @@ export class LineEditor {
   #draft = "";
   #pending = "";
   #afterCR = false;
-  /** Inside a bracketed paste: the pasted text so far. */
-  #paste: string | null = null;
+  /** Inside a bracketed paste: its reader (paste.ts). */
+  #paste: PasteReader | null = null;
   #maxHistory: number;
 
   /** `maxHistory`: lines kept for Up/Down (default 500). */
@@ -104,7 +98,7 @@ export class LineEditor {
       }
       if (s.startsWith(PASTE_START, i)) {
         flush();
-        this.#paste = "";
+        this.#paste = new PasteReader();
         i += PASTE_START.length;
         continue;
       }
@@ -265,35 +259,15 @@ export class LineEditor {
     else if (key === "3") this.#delete();
   }
 
-  /**
-   * Takes pasted text from `s[i]` up to the end marker (or the end of `s`,
-   * keeping a possibly split marker pending); returns where to go on.
-   */
+  /** Feeds the paste in progress; once it ended, inserts it. Returns where to go on. */
   #pasteChunk(s: string, i: number): number {
-    const end = s.indexOf(PASTE_END, i);
-    let upTo = end >= 0 ? end : s.length;
-    if (end < 0) {
-      for (let k = Math.min(PASTE_END.length - 1, s.length - i); k > 0; k--) {
-        if (PASTE_END.startsWith(s.slice(s.length - k))) {
-          upTo = s.length - k;
-          this.#pending = s.slice(upTo);
-          break;
-        }
-      }
+    const step = this.#paste!.take(s, i);
+    if (step.pending !== undefined) this.#pending = step.pending;
+    if (step.text !== undefined) {
+      this.#paste = null;
+      this.#insert(cleanPaste(step.text), true);
     }
-    const room = MAX_PASTE - this.#paste!.length;
-    this.#paste += s.slice(i, upTo).slice(0, Math.max(0, room));
-    if (end < 0) return s.length;
-    const pasted = this.#paste!;
-    this.#paste = null;
-    this.#insertPaste(pasted);
-    return end + PASTE_END.length;
-  }
-
-  /** Inserts pasted text, keeping its line breaks (CR LF and CR become LF). */
-  #insertPaste(text: string): void {
-    const lines = text.replace(/\r\n?/g, "\n").replaceAll("\t", TAB_SPACES).split("\n");
-    this.#insert(lines.map((l) => safe(l)).join("\n"), true);
+    return step.next;
   }
 
   /** Inserts text at the cursor; without `clean`, it is sanitised first. */
