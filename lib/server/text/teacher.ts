@@ -194,8 +194,8 @@ export const teacherText = {
     en: "v1 clients (cannot give a password): {state}",
   },
   bannerAdminKey: {
-    es: "Clave del profesor: {key}   (pc3-client --admin {key})",
-    en: "Teacher key: {key}   (pc3-client --admin {key})",
+    es: "Clave del profesor: {key}   (pc3-client --admin {key}; no la proyectes)",
+    en: "Teacher key: {key}   (pc3-client --admin {key}; do not project it)",
   },
   bannerReadOnly: {
     es: "Modo lectura: solo el profesor escribe y comparte",
