@@ -138,6 +138,7 @@ function openFileStore(
   return FileStore.open(storage, {
     log,
     quota: config.quota,
+    maxFiles: config.maxFiles,
     maxUpload: config.maxUpload,
     onProblem: (p) => {
       if (p.kind === "corrupt_index") {

@@ -470,3 +470,21 @@ Deno.test("FileStore undoes a publish whose index cannot be saved, so it is neve
   await store.close();
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("FileStore refuses a v1 announce that would take a member past the file cap", async () => {
+  const dir = await tempDir();
+  const store = await FileStore.open(dir, { maxFiles: 2 });
+  await put(store, "Ana", "a", "uno");
+  await put(store, "Ana", "b", "dos");
+  for (const id of ["v1a", "v1b"]) {
+    const slot = await store.beginV1(id, "10.0.0.5", { filename: `${id}.txt`, size: 3 });
+    await Deno.writeTextFile(slot.path, id);
+    await store.publish(slot, sha(id), "");
+  }
+  assert.equal(store.claimV1("v1a", "10.0.0.5", "Ana"), undefined);
+  assert.equal(store.claimV1("v1a", "10.0.0.5", "Bob")?.from, "Bob");
+  assert.equal(store.claimV1("v1b", "10.0.0.5", "Bob")?.from, "Bob");
+  assert.deepEqual(store.list().map((f) => f.from), ["Ana", "Ana", "Bob", "Bob"]);
+  await store.close();
+  await Deno.remove(dir, { recursive: true });
+});

@@ -25,6 +25,7 @@ import { PartTable } from "./files/part_table.ts";
 import { Reservations } from "./files/reservations.ts";
 import { checkResume, checkRoom, FileStoreError } from "./files/store_error.ts";
 import { V1Store } from "./files/v1_store.ts";
+import { UPLOAD_LIMITS } from "./files/upload_limits.ts";
 import { StoreIndex, type StoreProblem } from "./files/store_index.ts";
 import {
   type FileInfo,
@@ -52,6 +53,8 @@ export interface FileStoreOptions {
   maxUpload?: number;
   /** Resumable parts kept per uploader name and per address; the oldest idle ones go first. */
   partCaps?: { perOwner: number; perIp: number };
+  /** Files one member may have: a v1 announce past it is refused (default 200, `--max-files`). */
+  maxFiles?: number;
   /** Told about problems met while opening (corrupt index set aside, unreadable parts). */
   onProblem?: (problem: StoreProblem) => void;
   /** The server's log: `orphans_removed` {count} at open. */
@@ -113,6 +116,7 @@ export class FileStore {
       },
       save: () => this.#save(),
       drop: (fileId) => this.#drop(fileId),
+      maxFiles: options.maxFiles ?? UPLOAD_LIMITS.maxFiles,
     });
   }
 

@@ -25,6 +25,8 @@ export interface V1Host {
   save(): Promise<void>;
   /** Forgets a record, deleting its blob when nothing else uses it. */
   drop(fileId: string): Promise<void>;
+  /** Files one member may have (a claim past it is refused). */
+  maxFiles: number;
 }
 
 /**
@@ -65,10 +67,14 @@ export class V1Store {
     return { uploadId, path, filename, size, offset: 0, v1: { fileId, ip } };
   }
 
-  /** The announce of PROTOCOL.md 3.3: the file, now `from`'s, or undefined. */
+  /**
+   * The announce of PROTOCOL.md 3.3: the file, now `from`'s, or undefined
+   * (also when `from` already has as many files as a member may).
+   */
   claim(fileId: string, ip: string, from: string): FileInfo | undefined {
     const f = this.#host.catalog.get(fileId);
     if (f?.v1 === undefined || f.v1.announced || f.v1.ip !== ip) return undefined;
+    if (this.#host.catalog.countFrom(from) >= this.#host.maxFiles) return undefined;
     f.v1.announced = true;
     f.from = from;
     f.ts = this.#host.now();
