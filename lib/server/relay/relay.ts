@@ -14,32 +14,35 @@
  *   `register`): a v2 move needs a fresh token (`call rebind`); a v1 member
  *   stays bound to the first address that sent for it, and receives at most
  *   {@link V1_AMPLIFICATION} times the bytes that address sent.
- * - Each video datagram (kind 3) goes to every other bound member that
- *   receives MJPEG (and to H.264 receivers when its sender cannot send
- *   H.264): the received bytes unchanged to v2 receivers, one translated v1
- *   datagram to v1 receivers (and the reverse for v1 senders), each built
- *   once. H.264 (kind 7) goes only to H.264 receivers; audio (kind 4) to
- *   every other v2 member, never to v1 members.
+ * - Accepted media goes to the other bound members that take its kind
+ *   (./forward.ts): MJPEG to MJPEG receivers, H.264 to H.264 receivers,
+ *   audio to v2 members only, translated between v1 and v2 as needed.
  * - Bindings silent for `silenceMs` are forgotten and the member leaves the
  *   call (`media_timeout`); members that leave the call are unbound at once.
  *
  * @module
  */
 
-import type { VideoCodec } from "../../protocol/call_codecs.ts";
 import { TokenBucket } from "../../protocol/token_bucket.ts";
 import {
   bytesToToken,
   decodeMediaPacket,
   decodeV1Packet,
   encodeMediaPacket,
-  encodeV1Packet,
   isV2Datagram,
   MAX_DATAGRAM,
   MediaKind,
-  V1_HEADER_SIZE,
   V1_ROOM,
 } from "../../protocol/media_packet.ts";
+import {
+  type Binding,
+  forwardAudio,
+  type Forwarded,
+  forwardFrame,
+  newBinding,
+  V1_AMPLIFICATION,
+  V1_BUDGET_CAP,
+} from "./forward.ts";
 import {
   type CallRoom,
   DEFAULT_MAX_AUDIO_RATE,
@@ -53,40 +56,9 @@ import {
   type RelayStats,
 } from "./types.ts";
 
-interface Binding {
-  key: string;
-  address: RelayAddress;
-  name: string;
-  clientId: number;
-  protocol: 1 | 2;
-  /** v2 only: the media token, re-checked on every datagram. */
-  token: string;
-  lastSeen: number;
-  /** Video frames allowed: `maxFps` per second, bursts of one second's worth. */
-  bucket: TokenBucket;
-  /** Audio packets allowed: `maxAudioRate` per second, bursts of one second's worth. */
-  audioBucket: TokenBucket;
-  /** The video codec this member receives. */
-  receives: VideoCodec;
-  /** Whether this member sends H.264 (else its MJPEG also goes to H.264 receivers). */
-  sendsH264: boolean;
-  /** v1 only: bytes the relay may still send to this address (refilled by what it sends). */
-  budget: number;
-  framesIn: number;
-  framesOut: number;
-  /** v1 only: sequence counter of the v2 datagrams translated from this sender. */
-  seqOut: number;
-}
-
 const NO_OUTPUT: Outgoing[] = [];
 
-/**
- * A v1 address receives at most this many times the bytes it sent (it cannot
- * authenticate, so this bounds what a spoofed source can draw to a victim).
- */
-export const V1_AMPLIFICATION = 20;
-/** Most bytes a v1 binding may have banked, whatever it sent. */
-export const V1_BUDGET_CAP = 4 * 1024 * 1024;
+export { V1_AMPLIFICATION, V1_BUDGET_CAP } from "./forward.ts";
 
 function addressKey(address: RelayAddress): string {
   return `${address.hostname}|${address.port}`;
@@ -287,11 +259,14 @@ export class Relay {
       case MediaKind.H264:
         b.lastSeen = now;
         if (!b.bucket.take(now)) return this.#drop("rate_limited");
-        return this.#forward(b, packet.kind, bytes, null, packet.payload);
+        return this.#counted(
+          forwardFrame(b, packet.kind, this.#byKey.values(), bytes, null, packet.payload),
+        );
       case MediaKind.Audio:
         b.lastSeen = now;
         if (!b.audioBucket.take(now)) return this.#drop("rate_limited");
-        return this.#forwardAudio(b, bytes);
+        this.#audio++;
+        return this.#counted(forwardAudio(b, this.#byKey.values(), bytes));
       default:
         // `registered` is relay -> client only.
         b.lastSeen = now;
@@ -384,7 +359,10 @@ export class Relay {
     b.lastSeen = now;
     if (!b.bucket.take(now)) return this.#drop("rate_limited");
     b.budget = Math.min(V1_BUDGET_CAP, b.budget + bytes.length * V1_AMPLIFICATION);
-    return this.#forward(b, MediaKind.Video, null, room === V1_ROOM ? bytes : null, payload);
+    const v1Bytes = room === V1_ROOM ? bytes : null;
+    return this.#counted(
+      forwardFrame(b, MediaKind.Video, this.#byKey.values(), null, v1Bytes, payload),
+    );
   }
 
   #boundV1(name: string): boolean {
@@ -401,69 +379,12 @@ export class Relay {
     return false;
   }
 
-  /** Whether a frame of `kind` from `sender` goes to the v2 member `b`. */
-  #wants(b: Binding, sender: Binding, kind: MediaKind): boolean {
-    if (kind === MediaKind.H264) return b.receives === "h264";
-    return b.receives === "mjpeg" || !sender.sendsH264;
-  }
-
-  #forward(
-    sender: Binding,
-    kind: MediaKind,
-    v2Bytes: Uint8Array | null,
-    v1Bytes: Uint8Array | null,
-    frame: Uint8Array,
-  ): Outgoing[] {
-    sender.framesIn++;
-    this.#frames++;
-    const v2To: RelayAddress[] = [];
-    const v1To: RelayAddress[] = [];
-    const v1Size = V1_HEADER_SIZE + frame.length;
-    for (const b of this.#byKey.values()) {
-      if (b === sender) continue;
-      if (b.protocol === 2) {
-        if (!this.#wants(b, sender, kind)) continue;
-        v2To.push(b.address);
-      } else {
-        if (kind !== MediaKind.Video) continue;
-        if (b.budget < v1Size) {
-          this.#dropped.v1_budget++;
-          continue;
-        }
-        b.budget -= v1Size;
-        v1To.push(b.address);
-      }
-      b.framesOut++;
-    }
-    const out: Outgoing[] = [];
-    if (v2To.length > 0) {
-      v2Bytes ??= encodeMediaPacket({
-        kind: MediaKind.Video,
-        clientId: sender.clientId,
-        seq: sender.seqOut++,
-        ts: sender.lastSeen,
-        payload: frame,
-      });
-      out.push({ bytes: v2Bytes, to: v2To });
-    }
-    if (v1To.length > 0) {
-      v1Bytes ??= encodeV1Packet(sender.clientId, frame);
-      out.push({ bytes: v1Bytes, to: v1To });
-    }
-    this.#sent += v2To.length + v1To.length;
-    return out;
-  }
-
-  /** An audio packet, unchanged, to every other bound v2 member (v1 has no audio). */
-  #forwardAudio(sender: Binding, bytes: Uint8Array): Outgoing[] {
-    this.#audio++;
-    const to: RelayAddress[] = [];
-    for (const b of this.#byKey.values()) {
-      if (b !== sender && b.protocol === 2) to.push(b.address);
-    }
-    if (to.length === 0) return NO_OUTPUT;
-    this.#sent += to.length;
-    return [{ bytes, to }];
+  /** Adds a forwarding's copies and budget drops to the counters. */
+  #counted(f: Forwarded): Outgoing[] {
+    if (f.frame) this.#frames++;
+    this.#sent += f.copies;
+    this.#dropped.v1_budget += f.budgetDrops;
+    return f.out;
   }
 
   #bind(
@@ -475,23 +396,10 @@ export class Relay {
     token: string,
     now: number,
   ): Binding {
-    const b: Binding = {
-      key,
-      address: { hostname: address.hostname, port: address.port },
-      name,
-      clientId,
-      protocol,
-      token,
-      lastSeen: now,
-      bucket: new TokenBucket(this.maxFps, this.maxFps, now),
-      audioBucket: new TokenBucket(this.maxAudioRate, this.maxAudioRate, now),
-      receives: "mjpeg",
-      sendsH264: false,
-      budget: 0,
-      framesIn: 0,
-      framesOut: 0,
-      seqOut: 0,
-    };
+    const b = newBinding({ key, address, name, clientId, protocol, token }, now, {
+      video: new TokenBucket(this.maxFps, this.maxFps, now),
+      audio: new TokenBucket(this.maxAudioRate, this.maxAudioRate, now),
+    });
     this.#byKey.set(key, b);
     this.#byClientId.set(clientId, b);
     return b;
