@@ -336,3 +336,22 @@ function fullDeviceWritable(): boolean {
     return false;
   }
 }
+
+Deno.test("file port: uploads running in parallel count against the file cap", async () => {
+  const s = await startFileServer({ limits: { maxFiles: 3 } });
+  const clients: RawClient[] = [];
+  try {
+    const replies: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const c = await RawClient.connect(s.port);
+      clients.push(c);
+      await c.send({ type: "upload", token: TOKEN, filename: `p${i}.bin`, size: 10 });
+      const reply = await c.next();
+      replies.push(String(reply?.type === "upload_ready" ? "ready" : reply?.code));
+    }
+    assert.deepEqual(replies, ["ready", "ready", "ready", "too_many_files", "too_many_files"]);
+  } finally {
+    for (const c of clients) c.close();
+    await s.close();
+  }
+});

@@ -180,9 +180,9 @@ export class FileStore {
     return f === undefined ? undefined : join(this.dir, "files", f.blob);
   }
 
-  /** Files published by `owner` (counted against the per-member cap). */
+  /** Files of `owner`, and uploads of theirs that may become one (the per-member cap). */
   filesFrom(owner: string): number {
-    return this.#catalog.countFrom(owner);
+    return this.#catalog.countFrom(owner) + this.#parts.countOwner(owner);
   }
 
   /** v1 uploads from `ip` stored but not announced yet, and those running. */

@@ -51,6 +51,13 @@ export class PartTable {
     return this.#parts.delete(uploadId);
   }
 
+  /** Parts (idle or running) of `owner`: each may still become a file. */
+  countOwner(owner: string): number {
+    let n = 0;
+    for (const p of this.#parts.values()) if (p.owner === owner) n++;
+    return n;
+  }
+
   /** Bytes the idle parts hold (what the quota counts for them). */
   idleBytes(isRunning: (uploadId: string) => boolean): number {
     let total = 0;
