@@ -72,6 +72,8 @@ export function plainAddress(ip: string): string {
 export async function resolveRelayAddress(host: string): Promise<string> {
   const bare = host.replace(/^\[|\]$/g, "");
   if (/^[0-9.]+$/.test(bare) || bare.includes(":")) return plainAddress(bare);
+  // Some resolvers (wine, minimal containers) do not know it; it always means loopback.
+  if (bare.toLowerCase() === "localhost") return "127.0.0.1";
   try {
     return (await lookup(bare, { family: 4 })).address;
   } catch {
