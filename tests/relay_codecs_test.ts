@@ -116,3 +116,17 @@ Deno.test("Relay sends MJPEG only to MJPEG receivers when its sender also sends 
   assert.deepEqual(ports(relay.receive(encodeV1Packet(4242, JPEG), V1, 10)), [1, 2, 3]);
   relay.close();
 });
+
+Deno.test("Relay limits video and H.264 per sender apart: a sender of both is not cut", () => {
+  const { relay } = call();
+  let mjpeg = 0;
+  let h264 = 0;
+  for (let i = 0; i < 60; i++) {
+    if (relay.receive(packet(MediaKind.Video, 1_000_001, JPEG, i), at(1), 10).length > 0) mjpeg++;
+    if (relay.receive(packet(MediaKind.H264, 1_000_001, AU, i), at(1), 10).length > 0) h264++;
+  }
+  assert.deepEqual([mjpeg, h264], [60, 60]);
+  assert.equal(relay.receive(packet(MediaKind.H264, 1_000_001, AU, 61), at(1), 10).length, 0);
+  assert.equal(relay.stats().dropped.rate_limited, 1);
+  relay.close();
+});

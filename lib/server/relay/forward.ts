@@ -37,6 +37,8 @@ export interface Binding {
   lastSeen: number;
   /** Video frames allowed: `maxFps` per second, bursts of one second's worth. */
   bucket: TokenBucket;
+  /** H.264 frames allowed, counted apart from MJPEG (a sender may send both). */
+  h264Bucket: TokenBucket;
   /** Audio packets allowed: `maxAudioRate` per second, bursts of one second's worth. */
   audioBucket: TokenBucket;
   /** The video codec this member receives. */
@@ -58,13 +60,14 @@ export interface Binding {
 export function newBinding(
   who: Pick<Binding, "key" | "address" | "name" | "clientId" | "protocol" | "token">,
   now: number,
-  buckets: { video: TokenBucket; audio: TokenBucket },
+  buckets: { video: TokenBucket; h264: TokenBucket; audio: TokenBucket },
 ): Binding {
   return {
     ...who,
     address: { hostname: who.address.hostname, port: who.address.port },
     lastSeen: now,
     bucket: buckets.video,
+    h264Bucket: buckets.h264,
     audioBucket: buckets.audio,
     receives: "mjpeg",
     sendsH264: false,

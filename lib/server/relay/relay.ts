@@ -258,7 +258,9 @@ export class Relay {
       case MediaKind.Video:
       case MediaKind.H264:
         b.lastSeen = now;
-        if (!b.bucket.take(now)) return this.#drop("rate_limited");
+        if (!(packet.kind === MediaKind.H264 ? b.h264Bucket : b.bucket).take(now)) {
+          return this.#drop("rate_limited");
+        }
         return this.#counted(
           forwardFrame(b, packet.kind, this.#byKey.values(), bytes, null, packet.payload),
         );
@@ -398,6 +400,7 @@ export class Relay {
   ): Binding {
     const b = newBinding({ key, address, name, clientId, protocol, token }, now, {
       video: new TokenBucket(this.maxFps, this.maxFps, now),
+      h264: new TokenBucket(this.maxFps, this.maxFps, now),
       audio: new TokenBucket(this.maxAudioRate, this.maxAudioRate, now),
     });
     this.#byKey.set(key, b);
