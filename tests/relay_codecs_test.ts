@@ -122,11 +122,11 @@ Deno.test("Relay limits video and H.264 per sender apart: a sender of both is no
   let mjpeg = 0;
   let h264 = 0;
   for (let i = 0; i < 60; i++) {
-    if (relay.receive(packet(MediaKind.Video, 1_000_001, JPEG, i), at(1), 10).length > 0) mjpeg++;
-    if (relay.receive(packet(MediaKind.H264, 1_000_001, AU, i), at(1), 10).length > 0) h264++;
+    if (relay.receive(packet(MediaKind.Video, 1_000_003, JPEG, i), at(3), 10).length > 0) mjpeg++;
+    if (relay.receive(packet(MediaKind.H264, 1_000_003, AU, i), at(3), 10).length > 0) h264++;
   }
   assert.deepEqual([mjpeg, h264], [60, 60]);
-  assert.equal(relay.receive(packet(MediaKind.H264, 1_000_001, AU, 61), at(1), 10).length, 0);
+  assert.equal(relay.receive(packet(MediaKind.H264, 1_000_003, AU, 61), at(3), 10).length, 0);
   assert.equal(relay.stats().dropped.rate_limited, 1);
   relay.close();
 });
