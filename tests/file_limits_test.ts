@@ -176,7 +176,9 @@ Deno.test("file port: a full disk tells the uploader so, frees the part at once,
   const work = await Deno.makeTempDir({ prefix: "pc3_full_" });
   try {
     const path = join(work, "big.bin");
-    await Deno.writeFile(path, bytes(3 * 1024 * 1024, 9));
+    // Larger than what a plain close would drain (64 MiB): the rest must be read, not reset.
+    const size = 96 * 1024 * 1024;
+    await Deno.writeFile(path, new Uint8Array(size));
     // The real client reads the reply only after sending everything: the frame must survive.
     const error = await uploadFile(path, { host: "127.0.0.1", port: s.port, token: TOKEN })
       .then(() => null, (e) => e);
@@ -186,7 +188,7 @@ Deno.test("file port: a full disk tells the uploader so, frees the part at once,
     assert.deepEqual(await walk(join(s.storage, "tmp")), []);
     assert.equal(s.store.used, 0);
     const logged = s.logs.find((e) => e.kind === "disk_full");
-    assert.equal(logged?.needed, 3 * 1024 * 1024);
+    assert.equal(logged?.needed, size);
     // v1: the bytes follow the request at once; the reply still arrives.
     assert.equal((await uploadV1(s, "v1full", bytes(200_000, 2))).code, "disk_full");
     full.on = false;
