@@ -294,3 +294,32 @@ Deno.test("downloadFile() waits for the chat to come back and then continues fro
     assert.deepEqual(await walk(dir), [join(dir, "c.bin")]);
   });
 });
+
+Deno.test("downloadFile() refuses a second download of the same file into the same folder while one runs", async () => {
+  await withDir(async (dir) => {
+    const release = Promise.withResolvers<void>();
+    const fake = scripted([async (io) => {
+      await io.send(
+        concat(encodeFrame({ type: "download_meta", filename: "d.bin", size: 10 }), bytes(2)),
+      );
+      await release.promise;
+    }]);
+    const abort = new AbortController();
+    const first = downloadFile("d1", {
+      host: "127.0.0.1",
+      port: fake.port,
+      dir,
+      signal: abort.signal,
+      retries: 0,
+    });
+    await waitFor(() => fake.requests.length === 1, { message: "the first download" });
+    await assert.rejects(
+      downloadFile("D1", { host: "127.0.0.1", port: fake.port, dir }),
+      (e: unknown) => e instanceof TransferError && e.code === "already_running",
+    );
+    abort.abort();
+    await assert.rejects(first);
+    release.resolve();
+    await withDeadline(fake.done, 10_000, "the fake server");
+  });
+});

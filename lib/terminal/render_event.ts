@@ -95,6 +95,7 @@ const TRANSFER_REASONS = new Set<string>([
   "cancelled",
   "stalled",
   "no_reply",
+  "already_running",
   "is_directory",
   "unreadable",
   "os_exists",

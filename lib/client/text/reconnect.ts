@@ -44,6 +44,10 @@ export const reconnectText = {
     es: "Se continúa la descarga de {filename} desde {done} (parte ya descargada)",
     en: "Continuing the download of {filename} from {done} (part already downloaded)",
   },
+  already_running: {
+    es: "ya se está descargando ese archivo en esta carpeta",
+    en: "that file is already being downloaded into this folder",
+  },
   no_reply: {
     es:
       "el servidor recibió el archivo pero no confirmó la subida a tiempo; mira /files antes de volver a intentarlo",
