@@ -150,7 +150,7 @@ export function serveFiles(listener: Deno.Listener, options: FileServerOptions):
   const fail = (what: string) => (e: unknown) =>
     log({ kind: "file_error", ip: "-", error: `${what}: ${(e as Error).message}` });
   // Interrupted uploads expire after 24 h even if the server never restarts.
-  const sweeper = setInterval(() => {
+  const sweeper = clock.setInterval(() => {
     store.sweepParts().catch(fail("part sweep"));
   }, SWEEP_EVERY_MS);
   // v1 uploads nobody announced in the room go (PROTOCOL.md 3.2); checked every tenth of the time.
@@ -171,7 +171,7 @@ export function serveFiles(listener: Deno.Listener, options: FileServerOptions):
         const bye = errorFrame("server_shutdown", "server_shutdown");
         for (const c of server.connections) c.shutdown(bye);
         await accepting.settled();
-        clearInterval(sweeper);
+        clock.clearInterval(sweeper);
         clock.clearInterval(expirer);
       })();
       return closed;
