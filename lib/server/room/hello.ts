@@ -55,7 +55,8 @@ export function handleHello(core: RoomCore, member: Member, msg: Message): void 
   sendWelcome(core, member, extra);
   sendHistory(core, member, caught.messages);
   core.moderation.joined(member);
-  if (holder !== undefined) core.resume.reconnected(name);
+  // Quiet only with the token; a take-over by address alone is announced as a join.
+  if (proved) core.resume.reconnected(name);
   else {core.churn.changed({
       type: "system",
       event: "join",
