@@ -29,10 +29,6 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { AudioCapture } from "../lib/media/audio_capture.ts";
-import { MediaLink } from "../lib/media/media_link.ts";
-import { ChatClient } from "../lib/client/chat_client.ts";
-import type { MediaParams, MediaSession } from "../lib/client/call_flow.ts";
-import { systemClock } from "../lib/protocol/clock.ts";
 import {
   encodeMediaPacket,
   HEADER_SIZE,
@@ -41,152 +37,16 @@ import {
   tokenToBytes,
 } from "../lib/protocol/media_packet.ts";
 import { findFfmpeg } from "../lib/media/ffmpeg_path.ts";
-
-const root = new URL("../", import.meta.url);
-const wallNow = () => performance.timeOrigin + performance.now();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
-
-/** A child process whose stdout lines can be awaited. */
-class Proc {
-  child: Deno.ChildProcess;
-  lines: string[] = [];
-  #wake: (() => void)[] = [];
-  #writer: WritableStreamDefaultWriter<Uint8Array>;
-  constructor(args: string[], env: Record<string, string> = {}) {
-    const child = this.child = new Deno.Command(Deno.execPath(), {
-      args,
-      cwd: root,
-      env,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "null",
-    }).spawn();
-    this.#writer = this.child.stdin.getWriter();
-    (async () => {
-      let buf = "";
-      for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-        buf += chunk;
-        let nl;
-        while ((nl = buf.indexOf("\n")) >= 0) {
-          this.lines.push(buf.slice(0, nl));
-          buf = buf.slice(nl + 1);
-        }
-        this.#wake.splice(0).forEach((w) => w());
-      }
-    })();
-  }
-  async wait(re: RegExp, ms = 60_000): Promise<RegExpMatchArray> {
-    const end = performance.now() + ms;
-    for (let from = 0;;) {
-      for (; from < this.lines.length; from++) {
-        const m = this.lines[from].match(re);
-        if (m) return m;
-      }
-      if (performance.now() > end) throw new Error(`No line ${re} in: ${this.lines.join("\n")}`);
-      await new Promise<void>((r) => {
-        this.#wake.push(r);
-        setTimeout(r, 500);
-      });
-    }
-  }
-  send(line: string): Promise<void> {
-    return this.#writer.write(new TextEncoder().encode(line + "\n"));
-  }
-  /** Closes stdin (a pipe-mode client finishes its transfers and exits) and waits. */
-  async end(ms = 600_000): Promise<void> {
-    await this.#writer.close().catch(() => {});
-    const t = setTimeout(() => this.child.kill("SIGKILL"), ms);
-    await this.child.status;
-    clearTimeout(t);
-  }
-  async stop(): Promise<void> {
-    await this.#writer.close().catch(() => {});
-    const t = setTimeout(() => this.child.kill("SIGKILL"), 20_000);
-    try {
-      this.child.kill("SIGTERM");
-    } catch { /* gone */ }
-    await this.child.status;
-    clearTimeout(t);
-  }
-}
-
-interface Server {
-  proc: Proc;
-  chat: number;
-  files: number;
-  media: number;
-}
-
-async function startServer(storage: string): Promise<Server> {
-  const proc = new Proc([
-    ...["run", "-A", "server.ts", "--host", "127.0.0.1", "--storage", storage],
-    ...["--chat-port", "0", "--file-port", "0", "--media-port", "0"],
-    ...["--max-upload", "8G", "--quota", "64G", "--lang", "en"],
-  ]);
-  const m = await proc.wait(/^PC3 ready chat=(\d+) files=(\d+) media=(\d+)/);
-  return { proc, chat: Number(m[1]), files: Number(m[2]), media: Number(m[3]) };
-}
-
-function clientArgs(s: Server, name: string, downloads: string, extra: string[]): string[] {
-  return [
-    ...["run", "-A", "client.ts", "--name", name, "--host", "127.0.0.1", "--lang", "en"],
-    ...["--chat-port", String(s.chat), "--file-port", String(s.files)],
-    ...["--media-port", String(s.media), "--downloads", downloads, ...extra],
-  ];
-}
-
-/** A call member made here: a real ChatClient whose media is a bare MediaLink. */
-async function member(
-  s: Server,
-  name: string,
-  onAudio: (seq: number, ts: number, payload: Uint8Array) => void,
-): Promise<{ chat: ChatClient; link: Promise<MediaLink> }> {
-  let ready!: (l: MediaLink) => void;
-  const link = new Promise<MediaLink>((r) => ready = r);
-  const startMedia = async (p: MediaParams): Promise<MediaSession> => {
-    const l = await MediaLink.open({
-      host: p.host,
-      mediaPort: p.mediaPort,
-      token: p.token,
-      clientId: p.clientId,
-      clock: systemClock,
-      onRegistered: () => ready(l),
-      onWaiting: () => {},
-      onVideo: () => {},
-      onAudio: (_id, seq, ts, payload) => onAudio(seq, ts, payload),
-    });
-    const tick = setInterval(() => l.tick(), 250);
-    p.onMuteChange?.(false); // microphones start muted: open this one
-    return {
-      setMembers: () => {},
-      statsLines: () => [],
-      close: async () => {
-        clearInterval(tick);
-        await l.close();
-      },
-    };
-  };
-  const chat = await ChatClient.connect({
-    host: "127.0.0.1",
-    port: s.chat,
-    name,
-    lang: "en",
-    downloads: Deno.makeTempDirSync(),
-    onEvent: () => {},
-    startMedia,
-    reconnect: false,
-  });
-  chat.handleLine("/call start");
-  return { chat, link };
-}
-
-function percentile(values: number[], q: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.floor(q * s.length))];
-}
-
-const ms = (x: number) => `${x.toFixed(1)} ms`;
-
+import {
+  clientArgs,
+  member,
+  ms,
+  percentile,
+  Proc,
+  sleep,
+  startServer,
+  wallNow,
+} from "./audio_procs.ts";
 // ------------------------------------------------------------- 1. latency
 
 async function latency(seconds: number): Promise<void> {
