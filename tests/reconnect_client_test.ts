@@ -363,3 +363,26 @@ Deno.test("the interactive prompt says offline while reconnecting and keeps the 
     await term.close();
   }
 });
+
+Deno.test("ChatClient counts a server silent past two pings as lost (no reset needed) and comes back", async () => {
+  // The fake server answers the hello and then nothing: not even pongs.
+  const server = new MultiServer((conn, hello) => send(conn, welcome(String(hello.name))));
+  const c = collector();
+  const clock = new FakeClock();
+  const client = await ChatClient.connect(
+    options(server.port, c, { clock, pingIntervalMs: 20_000 }),
+  );
+  try {
+    clock.advance(20_000);
+    clock.advance(20_000);
+    await server.frame(0, (m) => m.type === "ping", "a ping");
+    assert.equal(c.events.some((e) => e.type === "connection_lost"), false, "two pings of silence");
+    clock.advance(20_000); // 60 s > 2 × 20 s + 5 s: the link is dead.
+    await c.next("connection_lost");
+    await passPause(clock, 1000);
+    await c.next("reconnected");
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});

@@ -1,32 +1,27 @@
 /**
  * The chat client: one session with a PC3 server (v2 hello, welcome, room
- * events), driven by typed commands and reporting typed events.
+ * events), driven by typed commands and reporting typed events
+ * (lib/client/events.ts); it never prints (lib/terminal/ renders). Nothing
+ * here waits for output and no command waits for a transfer. Admission is
+ * lib/client/handshake.ts, frames lib/client/server_messages.ts, commands
+ * lib/client/run_command.ts, transfers lib/client/transfer_jobs.ts, the call
+ * lib/client/call_flow.ts; transfers and call media are injected
+ * ({@link ChatClientOptions.transfers}, {@link ChatClientOptions.startMedia})
+ * so tests run it against a fake server.
  *
- * It speaks in typed events (lib/client/events.ts) and never prints: the terminal
- * (lib/terminal/) renders the events. Nothing here waits for output, and no
- * command waits for a transfer. The work is delegated: admission to
- * lib/client/handshake.ts, wire decoding to lib/protocol/wire_chat.ts,
- * transfers to lib/client/transfer_jobs.ts, the call to
- * lib/client/call_flow.ts.
- *
- * File transfers and call media are injected
- * ({@link ChatClientOptions.transfers}, {@link ChatClientOptions.startMedia}),
- * so tests run the client against a fake server without the file or video
- * modules.
- *
- * A lost connection (or a server that shut down) does not end the session:
- * the client says so once (`connection_lost`), tries again with growing
- * pauses (lib/client/reconnect.ts), comes back with the same name, its
- * reconnect token and the last `seq` it saw, shows what it missed and
- * rejoins the call it was in (`reconnected`). Transfers keep going and wait
- * for the chat where they need it. Only a quit, a server's refusal or an
- * error the server closes after ends it (`closed`).
+ * A lost connection (a reset, a server that shut down, or silence past two
+ * pings) does not end the session: the client says so once
+ * (`connection_lost`), retries with growing pauses (lib/client/reconnect.ts),
+ * comes back with the same name, its reconnect token and the last `seq` it
+ * saw, shows what it missed and rejoins its call (`reconnected`). Transfers
+ * keep going and wait for the chat where they need it. Only a quit, a final
+ * refusal or an error it caused ends it (`closed`).
  *
  * @module
  */
 
 import type { FramedConnection } from "../net/framed_conn.ts";
-import { systemClock } from "../protocol/clock.ts";
+import { type Clock, systemClock, type TimerId } from "../protocol/clock.ts";
 import { decodeMessage, encodeFrame, type Message, ProtocolError } from "../protocol/frame.ts";
 import { DEFAULT_FILE_PORT } from "../protocol/limits.ts";
 import type { SharedFile, Welcome } from "../protocol/wire.ts";
@@ -36,7 +31,7 @@ import { type Command, parseCommand } from "./commands.ts";
 import { ConnectError } from "./connect_errors.ts";
 import type { CloseInfo, EmitEvent } from "./events.ts";
 import { type Admitted, handshake } from "./handshake.ts";
-import { OnlineGate, retryUntilAdmitted, shouldComeBack } from "./reconnect.ts";
+import { closeInfoOf, OnlineGate, retryUntilAdmitted, shouldComeBack } from "./reconnect.ts";
 import { runCommand } from "./run_command.ts";
 import { dispatchServerMessage } from "./server_messages.ts";
 import { TransferJobs } from "./transfer_jobs.ts";
@@ -78,7 +73,10 @@ export class ChatClient {
   #files = new Map<string, SharedFile>();
   #transfers: TransferJobs;
   #call: CallFlow;
-  #pingTimer: ReturnType<typeof setInterval> | undefined;
+  #clock: Clock;
+  #pingTimer: TimerId = undefined;
+  /** When the server last sent anything (the silence check). */
+  #lastHeard = 0;
   #quitting = false;
   #shutdownSeen = false;
   /** The last error frame, while its code says the server closes after it. */
@@ -99,6 +97,7 @@ export class ChatClient {
     this.host = options.host;
     this.port = options.port;
     this.#options = options;
+    this.#clock = options.clock ?? systemClock;
     this.#fc = admitted.fc;
     this.#welcome = admitted.welcome;
     this.#resumeToken = admitted.resumeToken;
@@ -186,7 +185,13 @@ export class ChatClient {
 
   #start(admitted: Admitted): void {
     const pingEvery = this.#options.pingIntervalMs ?? 20_000;
-    this.#pingTimer = setInterval(() => this.#send({ type: "ping" }), pingEvery);
+    const silence = this.#options.silenceMs ?? 2 * pingEvery + 5_000;
+    this.#lastHeard = this.#clock.now();
+    this.#pingTimer = this.#clock.setInterval(() => {
+      // No pong for that long: the link is dead without a reset; end it and come back.
+      if (this.#clock.now() - this.#lastHeard > silence) admitted.fc.close();
+      else this.#send({ type: "ping" });
+    }, pingEvery);
     this.#readLoop = this.#read(admitted.fc, admitted.payloads);
   }
 
@@ -198,6 +203,7 @@ export class ChatClient {
     let fatal: ProtocolError | null = null;
     try {
       for await (const payload of payloads) {
+        this.#lastHeard = this.#clock.now();
         let msg: ChatServerMessage | null;
         let raw: Message;
         try {
@@ -230,12 +236,12 @@ export class ChatClient {
   /** The connection `fc` ended: come back when it was lost, else the session is over. */
   #connectionEnded(fc: FramedConnection, fatal: ProtocolError | null): void {
     if (this.#isClosed || fc !== this.#fc) return;
-    const info = this.#closeInfo(fatal);
+    const info = closeInfoOf(fatal, this.#quitting, this.#shutdownSeen, this.#closingError);
     if (!shouldComeBack(info) || this.#options.reconnect === false) {
       this.#finishClosed(info);
       return;
     }
-    clearInterval(this.#pingTimer);
+    this.#clock.clearInterval(this.#pingTimer);
     fc.close();
     this.#online.set(false);
     const inCall = this.#call.active;
@@ -258,7 +264,7 @@ export class ChatClient {
             ...this.#options,
             resume: { token: this.#resumeToken, since: this.#lastSeq },
           }),
-        clock: this.#options.clock ?? systemClock,
+        clock: this.#clock,
         signal: this.#stop.signal,
       });
     } catch (e) {
@@ -294,19 +300,11 @@ export class ChatClient {
     if (inCall) this.#call.command("start");
   }
 
-  #closeInfo(fatal: ProtocolError | null): CloseInfo {
-    if (this.#quitting) return { reason: "quit" };
-    if (this.#shutdownSeen) return { reason: "shutdown" };
-    if (fatal !== null) return { reason: "server_error", code: fatal.code, message: fatal.message };
-    if (this.#closingError !== null) return { reason: "server_error", ...this.#closingError };
-    return { reason: "lost" };
-  }
-
   #finishClosed(info: CloseInfo): void {
     if (this.#isClosed) return;
     this.#isClosed = true;
     this.#stop.abort();
-    clearInterval(this.#pingTimer);
+    this.#clock.clearInterval(this.#pingTimer);
     this.#fc.close();
     this.#transfers.abortAll();
     void this.#call.stopMedia();

@@ -45,8 +45,17 @@ export interface ChatClientOptions {
   pingIntervalMs?: number;
   /** Whether a lost connection is retried (default true); false ends the session with `lost`. */
   reconnect?: boolean;
-  /** Timers of the pauses between reconnection attempts (default the system clock). */
-  clock?: Pick<Clock, "setTimeout" | "clearTimeout">;
+  /**
+   * Time of the pings, of the silence check and of the pauses between
+   * reconnection attempts (default the system clock); tests inject a fake one.
+   */
+  clock?: Clock;
+  /**
+   * Silence from the server after which the connection counts as lost, in ms
+   * (default two ping intervals and 5 s): the server answers every ping, so a
+   * connection that went dead without a reset (Wi-Fi out of range) is noticed.
+   */
+  silenceMs?: number;
   /** The room password for the server's challenge (auth.ts); absent: none. */
   password?: string;
   /** Frames of types this client does not decode (the teacher replies of admin.ts). */

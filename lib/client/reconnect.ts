@@ -10,6 +10,7 @@
 
 import type { Clock, TimerId } from "../protocol/clock.ts";
 import { ConnectError } from "./connect_errors.ts";
+import type { CloseInfo } from "./events.ts";
 
 /** The longest pause between two attempts. */
 export const MAX_RECONNECT_DELAY_MS = 10_000;
@@ -37,6 +38,24 @@ export function isFinalRefusal(e: ConnectError): boolean {
   if (e.code === "name_taken" || e.code === "name_invalid") return true;
   if (e.code !== "refused_by_server") return false;
   return !PASSING_REFUSALS.has(e.serverCode ?? "");
+}
+
+/**
+ * Why a connection ended, from what the session saw: our own quit, the
+ * server's shutdown event, a broken frame (`fatal`), an error frame the
+ * server closes after, or else a plain loss.
+ */
+export function closeInfoOf(
+  fatal: { code: string; message: string } | null,
+  quitting: boolean,
+  shutdownSeen: boolean,
+  closingError: { code: string; message: string } | null,
+): CloseInfo {
+  if (quitting) return { reason: "quit" };
+  if (shutdownSeen) return { reason: "shutdown" };
+  if (fatal !== null) return { reason: "server_error", code: fatal.code, message: fatal.message };
+  if (closingError !== null) return { reason: "server_error", ...closingError };
+  return { reason: "lost" };
 }
 
 /**
