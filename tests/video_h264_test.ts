@@ -139,6 +139,11 @@ Deno.test("H.264 reaches a window page through the relay (pixels change, labels 
     // Car, an MJPEG member, receives Bea's video; Ana's window got only H.264 from Bea.
     await waitFor(() => c.counters.received > 3, { message: "Car's MJPEG frames" });
     assert.equal(server.stats().dropped.unexpected_kind, 0);
+    // Bea's /call stats say she sends both formats.
+    assert.match(
+      b.statsLines().join("\n"),
+      /Formats sent: H\.264 \+ MJPEG \([1-9]\d* MJPEG, [1-9]\d* H\.264\)/,
+    );
     // The page asked for a keyframe when it joined mid-stream, and Bea was told (it
     // may also have started on a keyframe, in which case nobody had to ask).
     const asked = await page.evaluate(() => (globalThis as any).pc3Page.h264.asked);

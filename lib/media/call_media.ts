@@ -321,6 +321,10 @@ export class CallMedia {
         port: this.#o.mediaPort,
         state: t(this.#link.registered ? "relay_state_ok" : "relay_state_wait"),
       }),
+      t("stats_codecs", {
+        codecs: this.#video.codecs.map((c) => c === "h264" ? "H.264" : "MJPEG").join(" + "),
+        ...this.#video.stats,
+      }),
     ];
     const others = othersOf(this.#members, this.#o.clientId);
     if (others.length === 0) lines.push(t("stats_nobody"));

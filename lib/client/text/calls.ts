@@ -111,6 +111,10 @@ export const callText = {
     en:
       "Video: sending {fps} fps ({sent} sent, {oversized} dropped for size, {busy} for a busy network), source {source}",
   },
+  stats_codecs: {
+    es: "Formatos enviados: {codecs} ({jpeg} MJPEG, {h264} H.264)",
+    en: "Formats sent: {codecs} ({jpeg} MJPEG, {h264} H.264)",
+  },
   stats_relay: {
     es: "Relé {host}:{port}: {state}",
     en: "Relay {host}:{port}: {state}",
