@@ -12,7 +12,7 @@
  *   concealment). The delay starts at 40 ms and adapts between 20 and
  *   200 ms: the newest packet arriving after its slot is an underrun (the
  *   output ran dry): playout restarts that much later and the delay grows by
- *   one frame; after 2 s without underruns it shrinks towards 2.5x the
+ *   half a frame; after 1 s without underruns it shrinks towards 2.5x the
  *   measured interarrival jitter, dropping one frame at a time when the
  *   buffer holds more than it needs. A new talk spurt (the sender was
  *   muted) restarts playout without counting an underrun.
@@ -104,7 +104,7 @@ const MAGIC = 0xfffffffe;
 const FRAME = 0.02;
 const MIN_DELAY = 0.02, MAX_DELAY = 0.2, START_DELAY = 0.04;
 const MARGIN = 0.004;
-const CALM_PACKETS = 100;
+const CALM_PACKETS = 50;
 const speakers = new Map();
 const prefs = new Map();
 let micOff = new Set();
@@ -230,7 +230,7 @@ class Speaker {
         // The newest packet came after its slot: the output ran dry.
         this.underruns++;
         this.calm = 0;
-        this.delay = Math.min(MAX_DELAY, this.delay + FRAME);
+        this.delay = Math.min(MAX_DELAY, this.delay + FRAME / 2);
         this.restart(seq, now + this.delay);
       }
     }
