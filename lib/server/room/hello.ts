@@ -41,7 +41,7 @@ export function handleHello(core: RoomCore, member: Member, msg: Message): void 
   // Removed members, a locked room, the room password (auth.ts).
   // Only the reconnect token proves an earlier authenticated session (no address given: a
   // take-over by address alone still answers the password challenge).
-  const proved = holder !== undefined && core.resume.mayTakeOver(holder, msg.resume, "");
+  const proved = holder !== undefined && core.resume.provesToken(holder, msg.resume);
   if (teacherGate(core, member, { name, msg, resuming: holder !== undefined, proved })) return;
   if (holder !== undefined) takeOver(core, holder);
   member.protocol = 2;

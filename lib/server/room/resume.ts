@@ -94,9 +94,11 @@ export class Resume {
     return token;
   }
 
-  /** Whether `member` is held in its grace period (connection gone, leave not announced). */
-  isHeld(member: Member): boolean {
-    return this.#held.has(member);
+  /** Whether `token` is `holder`'s reconnect token (compared in full, in constant time). */
+  provesToken(holder: Member, token: unknown): boolean {
+    const own = this.#tokens.get(holder);
+    return typeof token === "string" && own !== undefined && token.length === own.length &&
+      timingSafeEqualText(token, own);
   }
 
   /**
@@ -108,10 +110,7 @@ export class Resume {
    * compared in full; anything else is not a match (`name_taken`).
    */
   mayTakeOver(holder: Member, token: unknown, ip: string): boolean {
-    const own = this.#tokens.get(holder);
-    if (typeof token === "string" && own !== undefined && token.length === own.length) {
-      if (timingSafeEqualText(token, own)) return true;
-    }
+    if (this.provesToken(holder, token)) return true;
     return this.#held.has(holder) && holder.handle.ip === ip;
   }
 
