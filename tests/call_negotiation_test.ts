@@ -12,8 +12,6 @@ import {
   sendSet,
 } from "../lib/protocol/call_codecs.ts";
 import { decodeMessage, FrameDecoder, type Message } from "../lib/protocol/frame.ts";
-import type { ServerLogEvent } from "../lib/server/log_event.ts";
-import { Call } from "../lib/server/room/call.ts";
 import { Room } from "../lib/server/room/room.ts";
 
 const encoder = new TextEncoder();
@@ -192,22 +190,4 @@ Deno.test("call rebind gives a fresh media token with the same client id; outsid
   const bea = v2("Bea", "10.0.0.2");
   bea.say({ type: "call", action: "rebind" });
   assert.equal(bea.last((f) => f.type === "error")!.code, "not_in_call");
-});
-
-Deno.test("Call logs call_started for the first member and call_ended when it empties", () => {
-  const events: ServerLogEvent[] = [];
-  const call = new Call({
-    members: { atKey: () => undefined } as never,
-    mediaPort: 9020,
-    randomHex: () => "00".repeat(16),
-    send: () => {},
-    emit: () => {},
-    log: (e) => events.push(e),
-  });
-  const fake = { name: "Ana", protocol: 2 } as never;
-  call.join(fake);
-  call.join({ name: "Bea", protocol: 2 } as never);
-  call.leave(fake, "left");
-  call.leave({ name: "Bea", protocol: 2 } as never, "left");
-  assert.deepEqual(events, [{ kind: "call_started", by: "Ana" }, { kind: "call_ended" }]);
 });

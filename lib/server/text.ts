@@ -19,7 +19,6 @@ import type { Catalog } from "../protocol/i18n.ts";
 import { roomGuardText } from "./text/room_guard.ts";
 import { teacherText } from "./text/teacher.ts";
 import { reconnectServerText } from "./text/reconnect.ts";
-import { callsServerText } from "./text/calls.ts";
 import { labText } from "./text/lab.ts";
 import { filesText } from "./text/files.ts";
 import { cliServerText } from "./text/cli.ts";
@@ -301,7 +300,6 @@ export const serverText = {
   ...teacherText,
   ...roomGuardText,
   ...reconnectServerText,
-  ...callsServerText,
   ...labText,
   ...filesText,
   ...cliServerText,

@@ -17,7 +17,6 @@ import {
 import { encodeFrame, type Message } from "../../protocol/frame.ts";
 import { nameKey } from "../../protocol/names.ts";
 import { TokenBucket } from "../../protocol/token_bucket.ts";
-import type { LogSink } from "../log_event.ts";
 import type { Member } from "./connection.ts";
 import type { Members } from "./members.ts";
 import type { CallListener, CallMemberRef } from "./types.ts";
@@ -39,8 +38,6 @@ export interface CallOptions {
   emit(event: Message): void;
   /** The room's clock in ms (keyframe request limit); default `Date.now`. */
   now?: () => number;
-  /** Where `call_started` and `call_ended` go (the teacher's log). */
-  log?: LogSink;
 }
 
 /** What a member asks for in its `call start` (parsed by the request handler). */
@@ -237,7 +234,6 @@ export class Call {
       members: this.list(),
       send: this.send(),
     });
-    if (first) this.#options.log?.({ kind: "call_started", by: member.name! });
     this.#listener?.();
   }
 
@@ -258,7 +254,6 @@ export class Call {
       send: this.send(),
       ended,
     });
-    if (ended) this.#options.log?.({ kind: "call_ended" });
     this.#listener?.();
   }
 
