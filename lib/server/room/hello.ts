@@ -39,8 +39,8 @@ export function handleHello(core: RoomCore, member: Member, msg: Message): void 
   // A holder of the name here proved its reconnect token (checkHelloV2): take it over.
   const holder = core.members.get(name);
   // Removed members, a locked room, the room password (auth.ts).
-  // Only the reconnect token proves an earlier authenticated session (no address given: a
-  // take-over by address alone still answers the password challenge).
+  // Only the reconnect token proves an earlier authenticated session (a take-over by
+  // address alone still answers the password challenge).
   const proved = holder !== undefined && core.resume.provesToken(holder, msg.resume);
   if (teacherGate(core, member, { name, msg, resuming: holder !== undefined, proved })) return;
   if (holder !== undefined) takeOver(core, holder);
