@@ -290,3 +290,30 @@ Deno.test("ServerConsole prints outcomes and usage in the server's language", ()
     assert.match(lines[2], /^ {2}Ana {2}10\.0\.0\.5:40000 {2}09:00 {2}\((silenciado|muted)\)$/);
   }
 });
+
+Deno.test("a muted member's microphone is muted in the call and stays muted; read-only students join muted", () => {
+  const { join, teacher } = setup();
+  const profe = teacher();
+  const ana = join("Ana", "10.0.0.5");
+  ana.say({ type: "call", action: "start", audio: true, muted: false });
+  const mutes = () => ana.fake.take().filter((m) => m.type === "call" && m.action === "mute");
+  ana.fake.take();
+  profe.say({ type: "admin", action: "mute", name: "Ana" });
+  assert.deepEqual(mutes().map((m) => m.muted), [true], "muted in the call by the teacher");
+  ana.say({ type: "call", action: "unmute" });
+  assert.deepEqual(codes(ana.fake), ["muted"]);
+  // Leaving and starting again with the microphone on: joins muted.
+  ana.say({ type: "call", action: "stop" });
+  ana.say({ type: "call", action: "start", audio: true, muted: false });
+  const joined = ana.fake.take().find((m) => m.type === "call_joined");
+  const me = (joined?.members as Message[] | undefined)?.find((m) => m.name === "Ana");
+  assert.equal(me?.muted, true);
+
+  const ro = setup({ studentsReadOnly: true });
+  const eva = ro.join("Eva", "10.0.0.9");
+  eva.say({ type: "call", action: "start", audio: true, muted: false });
+  const evaJoined = eva.fake.take().find((m) => m.type === "call_joined");
+  assert.equal((evaJoined?.members as Message[]).find((m) => m.name === "Eva")?.muted, true);
+  eva.say({ type: "call", action: "unmute" });
+  assert.deepEqual(codes(eva.fake), ["read_only"]);
+});

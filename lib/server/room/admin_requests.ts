@@ -78,6 +78,26 @@ export function mayShare(core: RoomCore, member: Member, ref?: string): boolean 
   return false;
 }
 
+/**
+ * A `call` request as the teacher's controls allow it: a member who may not
+ * share (muted, or a student of a read-only room) joins calls with the
+ * microphone muted and cannot unmute (`error` `muted` / `read_only`); null
+ * when refused.
+ */
+export function callAsAllowed(
+  core: RoomCore,
+  member: Member,
+  msg: Message,
+  ref?: string,
+): Message | null {
+  if (core.moderation.mayShare(member)) return msg;
+  if (msg.action === "unmute") {
+    mayShare(core, member, ref);
+    return null;
+  }
+  return msg.action === "start" ? { ...msg, muted: true } : msg;
+}
+
 /** `login` without `proof`: a challenge; with `proof`: the check. */
 function login(
   core: RoomCore,

@@ -242,6 +242,7 @@ export class Moderation {
     if (command.action === "mute") {
       this.#muted.add(target);
       this.#mutes.push({ ip, key, name });
+      core.call.setMuted(target, true);
       announce(core, { action: "mute", by, kind: "muted", name, ip });
       return { ok: true, action: "mute", name };
     }

@@ -11,7 +11,7 @@ import { encodeFrame, type Message } from "../../protocol/frame.ts";
 import { SERVER_MAX_FRAME } from "../../protocol/limits.ts";
 import { utf8Length } from "../../protocol/utf8.ts";
 import { callRequest } from "./call_requests.ts";
-import { adminRequest, mayShare } from "./admin_requests.ts";
+import { adminRequest, callAsAllowed, mayShare } from "./admin_requests.ts";
 import type { Member } from "./connection.ts";
 import type { RoomCore } from "./core.ts";
 import { filesReply, pageRequest } from "./listing.ts";
@@ -106,9 +106,12 @@ export function handleRequest(core: RoomCore, member: Member, msg: Message): voi
     case "admin":
       adminRequest(core, member, msg);
       return;
-    case "call":
-      callRequest(core, member, msg, ref);
+    case "call": {
+      // A member the teacher muted (or a student of a read-only room) stays muted in calls.
+      const allowed = callAsAllowed(core, member, msg, ref);
+      if (allowed !== null) callRequest(core, member, allowed, ref);
       return;
+    }
     default:
       core.errors.badFrame(
         member,

@@ -38,4 +38,6 @@ export interface TeacherHost {
   leave(member: Member, reason: LeaveReason): void;
   /** The teacher's log. */
   log: LogSink;
+  /** The call: a member muted by the teacher has its microphone muted there too. */
+  readonly call: { setMuted(member: Member, muted: boolean): boolean };
 }
