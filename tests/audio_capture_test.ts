@@ -3,6 +3,7 @@ import {
   AudioCapture,
   audioCaptureArgs,
   AudioCaptureError,
+  type AudioInput,
   audioInput,
   classifyAudioFailure,
   parseAlsaPcm,
@@ -144,12 +145,19 @@ Deno.test("AudioCapture with the test source delivers 20 ms Opus packets until s
   await capture.stop(); // safe twice
 });
 
+/** A microphone no machine has, per platform. */
+const NO_SUCH_MIC: Record<string, AudioInput> = {
+  linux: { format: "alsa", device: "pc3-no-such-device" },
+  windows: { format: "dshow", device: "pc3-no-such-microphone" },
+  darwin: { format: "avfoundation", device: "97" },
+};
+
 Deno.test("AudioCapture reports a microphone that cannot be opened as no_mic (or failed)", async () => {
   const ffmpeg = (await findFfmpeg()).path;
   const errors: AudioCaptureError[] = [];
   const capture = AudioCapture.start({
     ffmpeg,
-    spec: { source: "mic", input: { format: "alsa", device: "pc3-no-such-device" } },
+    spec: { source: "mic", input: NO_SUCH_MIC[Deno.build.os] ?? NO_SUCH_MIC.linux },
     onPacket: () => {},
     onError: (e) => errors.push(e),
   });
