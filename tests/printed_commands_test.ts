@@ -124,7 +124,10 @@ Deno.test("every client command the banner and the README print works as printed
     }
     for (const c of fromReadme.filter((c) => !c.includes("--version"))) {
       commands.push(
-        `${c.replaceAll("192.168.1.10", host).replace(/TU_NOMBRE|NAME\b/, "Leido")} ` +
+        `${
+          c.replaceAll("192.168.1.10", host).replaceAll("<IP>", host)
+            .replace(/TU_NOMBRE|YOUR_NAME|\bNAME\b/, "Leido")
+        } ` +
           `--chat-port ${server.chatPort}`,
       );
     }

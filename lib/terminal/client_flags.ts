@@ -173,7 +173,8 @@ function hostAndPort(
   const bad = (expected: string) =>
     new FlagError(t("badValue", { flag: "host", value: safe(value), expected }));
   if ("error" in parsed) {
-    throw parsed.error === "url" ? new FlagError(t("hostNotUrl"), true) : bad("192.168.1.10:9009");
+    if (parsed.error === "url") throw new FlagError(t("hostNotUrl"), true);
+    throw bad(parsed.error === "port" ? "192.168.1.10:9009" : "192.168.1.10");
   }
   if (parsed.host === "") throw bad("192.168.1.10");
   if (parsed.port === undefined) return { host: parsed.host, chatPort };

@@ -71,7 +71,13 @@ export function describeFlagProblem(
 }
 
 /** A `--host` value understood: the host, and the port when it named one. */
-export type HostFlag = { host: string; port?: number } | { error: "url" | "port" };
+export type HostFlag = { host: string; port?: number } | { error: "url" | "port" | "host" };
+
+/** A host name (letters, digits, hyphens, dots) or an IPv4 address. */
+const HOST_NAME =
+  /^[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?(?:\.[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?)*\.?$/u;
+/** An IPv6 address (hex groups, colons, an optional zone or IPv4 tail). */
+const IPV6 = /^[0-9A-Fa-f:.]+(?:%[\w.-]+)?$/;
 
 /**
  * Reads `--host`: a name or address, optionally with `:port`
@@ -82,14 +88,18 @@ export function parseHostFlag(value: string): HostFlag {
   const text = value.trim();
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return { error: "url" };
   const bracketed = /^\[([^\]]+)\](?::(\d*))?$/.exec(text);
-  if (bracketed !== null) return withPort(bracketed[1], bracketed[2]);
+  if (bracketed !== null) {
+    return IPV6.test(bracketed[1]) ? withPort(bracketed[1], bracketed[2]) : { error: "host" };
+  }
   const colons = text.split(":").length - 1;
   // One colon: host:port. Several: a bare IPv6 address.
   if (colons === 1) {
     const [host, port] = text.split(":");
-    return withPort(host, port);
+    return HOST_NAME.test(host) ? withPort(host, port) : { error: "host" };
   }
-  return { host: text };
+  if (colons > 1) return IPV6.test(text) ? { host: text } : { error: "host" };
+  // Empty is for the caller to explain (it names the flag); anything else must be a name.
+  return text === "" || HOST_NAME.test(text) ? { host: text } : { error: "host" };
 }
 
 function withPort(host: string, port: string | undefined): HostFlag {
