@@ -381,3 +381,14 @@ Deno.test("a challenge left unanswered ends with the hello timeout, like a missi
   assert.ok(a.fake.closedWith !== null);
   assert.equal(room.size, 0);
 });
+
+Deno.test("the challenge names the name the server kept, so a name typed with spaces proves right", async () => {
+  const { room, open } = setup();
+  const a = open();
+  a.conn.receive(payload({ type: "hello", version: 2, name: "  Ana  " }));
+  const c = readChallenge(a.fake.take()[0])!;
+  assert.equal(c.name, "Ana");
+  a.conn.receive((await answerChallenge(c, { name: "  Ana  ", password: "secreto" })).subarray(4));
+  assert.equal(a.fake.take()[0].type, "welcome");
+  assert.equal(room.size, 1);
+});

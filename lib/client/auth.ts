@@ -28,6 +28,8 @@ import { teacherClientText } from "./text/teacher.ts";
 export interface AuthChallenge {
   nonce: string;
   kdf: KdfParams;
+  /** The name as the server kept it (the one the proof binds), when the server says it. */
+  name?: string;
 }
 
 /** The challenge in `msg`, or null when `msg` is not one. Throws {@link KdfParamsError} for bad parameters. */
@@ -36,7 +38,9 @@ export function readChallenge(msg: Message): AuthChallenge | null {
   if (typeof msg.nonce !== "string" || !/^[0-9a-f]{16,128}$/.test(msg.nonce)) {
     throw new KdfParamsError("Bad challenge: nonce");
   }
-  return { nonce: msg.nonce, kdf: checkKdfParams(msg.kdf) };
+  const challenge: AuthChallenge = { nonce: msg.nonce, kdf: checkKdfParams(msg.kdf) };
+  if (typeof msg.name === "string") challenge.name = msg.name;
+  return challenge;
 }
 
 /** Derived keys by salt and cost, so a reconnection does not pay the KDF again. */
@@ -67,7 +71,8 @@ export async function answerChallenge(
     keys.clear();
     keys.set(id, cached);
   }
-  return encodeFrame({ type: "auth", proof: proof(cached.key, "room", challenge.nonce, who.name) });
+  const name = challenge.name ?? who.name;
+  return encodeFrame({ type: "auth", proof: proof(cached.key, "room", challenge.nonce, name) });
 }
 
 /**

@@ -132,7 +132,9 @@ export class RoomAuth {
     if (this.#refuseBlocked(core, member, ref)) return true;
     const nonce = core.randomHex(16);
     this.#pending.set(member, { nonce, name, hello });
-    core.send(member, encodeFrame({ type: "auth_challenge", nonce, kdf: this.#password.kdf }));
+    // `name` is the name as the server kept it (trimmed, NFC): the one the proof binds.
+    const kdf = this.#password.kdf;
+    core.send(member, encodeFrame({ type: "auth_challenge", nonce, kdf, name }));
     return true;
   }
 
