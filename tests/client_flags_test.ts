@@ -155,14 +155,24 @@ Deno.test("parseFlags() understands --host with a port and explains a web addres
   );
   assert.throws(() => parseFlags(["--host", "10.0.0.2:99999"]), FlagError);
   // Not an address at all: said before connecting (was "invalid char found in FQDN").
-  for (const bad of ["<IP>", "192.168.1.10/24", "aula 3", "[zz]:9009", "a_b.local"]) {
+  for (const bad of ["<IP>", "192.168.1.10/24", "aula 3", "[zz]:9009", "-pc.local"]) {
     assert.throws(
       () => parseFlags(["--host", bad]),
       (e) => e instanceof FlagError && e.message.startsWith("Valor no válido para --host"),
       bad,
     );
   }
-  for (const good of ["pc-profe", "aula3.local", "10.0.0.2", "::1", "fe80::1%eth0", "ñandú.lan"]) {
+  for (
+    const good of [
+      "pc-profe",
+      "aula3.local",
+      "10.0.0.2",
+      "::1",
+      "fe80::1%eth0",
+      "ñandú.lan",
+      "PC_PROFE",
+    ]
+  ) {
     assert.equal(parseFlags(["--host", good]).host, good);
   }
 });

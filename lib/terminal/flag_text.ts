@@ -73,9 +73,9 @@ export function describeFlagProblem(
 /** A `--host` value understood: the host, and the port when it named one. */
 export type HostFlag = { host: string; port?: number } | { error: "url" | "port" | "host" };
 
-/** A host name (letters, digits, hyphens, dots) or an IPv4 address. */
+/** A host name (letters, digits, hyphens, underscores as Windows names have, dots) or an IPv4 address. */
 const HOST_NAME =
-  /^[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?(?:\.[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?)*\.?$/u;
+  /^[\p{L}\p{N}_](?:[\p{L}\p{N}_-]*[\p{L}\p{N}_])?(?:\.[\p{L}\p{N}_](?:[\p{L}\p{N}_-]*[\p{L}\p{N}_])?)*\.?$/u;
 /** An IPv6 address (hex groups, colons, an optional zone or IPv4 tail). */
 const IPV6 = /^[0-9A-Fa-f:.]+(?:%[\w.-]+)?$/;
 
