@@ -155,7 +155,7 @@ Deno.test("parseFlags() understands --host with a port and explains a web addres
   );
   assert.throws(() => parseFlags(["--host", "10.0.0.2:99999"]), FlagError);
   // Not an address at all: said before connecting (was "invalid char found in FQDN").
-  for (const bad of ["<IP>", "192.168.1.10/24", "aula 3", "[zz]:9009", "-pc.local"]) {
+  for (const bad of ["<IP>", "192.168.1.10/24", "aula 3", "[zz]:9009", "pc..local"]) {
     assert.throws(
       () => parseFlags(["--host", bad]),
       (e) => e instanceof FlagError && e.message.startsWith("Valor no válido para --host"),
