@@ -1,9 +1,5 @@
 import assert from "node:assert/strict";
-import { displayWidth, graphemes, sanitize, truncate } from "../lib/terminal/width.ts";
-
-Deno.test("sanitize() removes escape sequences and line breaks from other users' text", () => {
-  assert.equal(sanitize("a\x1b[2Jb\nc\u202ed\u009b"), "ab cd");
-});
+import { displayWidth, graphemes, truncate } from "../lib/terminal/width.ts";
 
 Deno.test("displayWidth() counts wide characters as two columns and combining marks as none", () => {
   assert.equal(displayWidth("abc"), 3);

@@ -13,15 +13,6 @@
  * @module
  */
 
-import { safe, type SafeText } from "../protocol/safe_text.ts";
-
-/**
- * The one sanitiser, under its old name: see {@link safe} in
- * lib/protocol/safe_text.ts.
- */
-// TODO(integration): re-export (callers should import `safe` from lib/protocol/safe_text.ts)
-export const sanitize: (text: string) => SafeText = safe;
-
 const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 
 /** Splits text into user-perceived characters, so a cursor never lands inside one. */
