@@ -23,9 +23,11 @@ import { safe } from "../protocol/safe_text.ts";
 import {
   AudioCapture,
   AudioCaptureError,
+  type AudioInput,
   audioInput,
   type AudioSource,
   ffmpegHasPulse,
+  listMicDevices,
   testFrequency,
 } from "./audio_capture.ts";
 import { audioMessage, audioPageScript } from "./audio_page.ts";
@@ -84,6 +86,8 @@ export class CallAudio {
   #player: AudioSink | null = null;
   #playerStarting: Promise<void> | null = null;
   #closed = false;
+  /** The microphone opened (for messages). */
+  #micName = "default";
 
   constructor(options: CallAudioOptions) {
     this.#o = options;
@@ -142,10 +146,8 @@ export class CallAudio {
     }
     if (this.#closed) return;
     const frequency = testFrequency(o.clientId);
-    const input = o.source === "mic"
-      ? audioInput(o.mic, Deno.build.os, Deno.build.os === "linux" && await ffmpegHasPulse(ffmpeg))
-      : undefined;
-    if (this.#closed) return;
+    const input = o.source === "mic" ? await this.#micInput(ffmpeg) : undefined;
+    if (this.#closed || input === null) return;
     try {
       this.#capture = AudioCapture.start({
         ffmpeg,
@@ -169,6 +171,25 @@ export class CallAudio {
     if (!this.#muted) o.onMuteChange?.(false);
   }
 
+  /**
+   * The input of the microphone; on Windows without `--mic`, the first
+   * DirectShow audio device (dshow has no "default"). Null (the user told)
+   * when there is none.
+   */
+  async #micInput(ffmpeg: string): Promise<AudioInput | null> {
+    const os = Deno.build.os;
+    let mic = this.#o.mic;
+    if (os === "windows" && !mic) {
+      mic = (await listMicDevices(ffmpeg, os).catch(() => []))[0];
+      if (!mic) {
+        this.#o.log(this.#t("audio_no_mic", { mic: "-" }));
+        return null;
+      }
+    }
+    this.#micName = mic || "default";
+    return audioInput(mic, os, os === "linux" && await ffmpegHasPulse(ffmpeg));
+  }
+
   async #startPlayer(): Promise<void> {
     const view = this.#o.view === "none" ? "none" : "terminal";
     const start = this.#o.startPlayer ?? ((lang, log) => AudioPlayer.start({ lang, log, view }));
@@ -188,7 +209,7 @@ export class CallAudio {
     if (this.#closed) return;
     this.#capture = null;
     this.#source = "none";
-    const mic = this.#o.mic || "default";
+    const mic = this.#micName;
     if (e.kind === "no_mic") this.#o.log(this.#t("audio_no_mic", { mic }));
     else if (e.kind === "mic_busy") this.#o.log(this.#t("audio_mic_busy", { mic }));
     else this.#o.log(this.#t("audio_capture_failed", { detail: e.detail }));
