@@ -207,7 +207,7 @@ async function connect(
         if (password === undefined) return null;
         continue;
       }
-      fail(describeConnectError(e, t, name));
+      fail(describeConnectError(e, t, name, { checkFollows: lab.checksAfterFailure(e) }));
       await lab.checkAfterFailure(e, { ...flags, print: (lines) => lines.forEach(fail) });
       if (!interactive || (e.code !== "name_taken" && e.code !== "name_invalid")) return null;
       name = await ui.ask(st("namePrompt"));

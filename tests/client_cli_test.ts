@@ -144,18 +144,22 @@ Deno.test("client.ts explains a refused connection in Spanish and English and ex
   const port = freePort();
   const es = await runClient(["--name", "Ana", "--chat-port", String(port)]);
   assert.equal(es.code, 1);
+  // The failure, then the automatic check's causes and fixes: one hint, not two.
   assert.match(
     es.stderr,
     new RegExp(
-      `No se pudo conectar a 127\\.0\\.0\\.1:${port}: conexión rechazada\\. ¿Está el servidor en marcha\\?.*configurar_firewall\\.ps1`,
+      `^\\[ERROR\\] No se pudo conectar a 127\\.0\\.0\\.1:${port}: conexión rechazada$`,
+      "m",
     ),
   );
+  assert.equal(es.stderr.match(/configurar_firewall\.ps1/g)?.length, 1, es.stderr);
   const en = await runClient(["--name", "Ana", "--chat-port", String(port), "--lang", "en"]);
   assert.equal(en.code, 1);
   assert.match(
     en.stderr,
     new RegExp(
-      `Could not connect to 127\\.0\\.0\\.1:${port}: connection refused\\. Is the server running\\?`,
+      `^\\[ERROR\\] Could not connect to 127\\.0\\.0\\.1:${port}: connection refused$`,
+      "m",
     ),
   );
 });

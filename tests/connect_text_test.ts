@@ -89,3 +89,18 @@ Deno.test("describeConnectError() says a port is not a PC3 chat server: file por
   });
   assert.match(describeConnectError(junk, t, "Ana"), /\(respondió otra cosa\)/);
 });
+
+Deno.test("describeConnectError() gives no hint of its own when the connection check follows", () => {
+  const t = translator(clientText, "es");
+  const refused = new ConnectError("refused", { host: "10.0.0.2", port: 9009, detail: "" });
+  assert.match(describeConnectError(refused, t, "Ana"), /configurar_firewall/);
+  assert.equal(
+    describeConnectError(refused, t, "Ana", { checkFollows: true }),
+    "[ERROR] No se pudo conectar a 10.0.0.2:9009: conexión rechazada",
+  );
+  const timeout = new ConnectError("timeout", { host: "10.0.0.2", port: 9009, detail: "" });
+  assert.equal(
+    describeConnectError(timeout, t, "Ana", { checkFollows: true }),
+    "[ERROR] No se pudo conectar a 10.0.0.2:9009: sin respuesta en 5 s",
+  );
+});

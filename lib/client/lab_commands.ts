@@ -80,6 +80,11 @@ export async function checkCommand(
 /** The connection failures a network check can explain further. */
 const CHECKABLE = new Set(["refused", "timeout", "failed"]);
 
+/** Whether {@link checkAfterFailure} diagnoses this failure (then the failure line gives no hint of its own). */
+export function checksAfterFailure(error: ConnectError): boolean {
+  return CHECKABLE.has(error.code);
+}
+
 /**
  * After a failed connection: when the failure is the network's (refused,
  * timeout, other socket error), runs the same check as `--check` and prints
@@ -95,7 +100,7 @@ export async function checkAfterFailure(
     timeoutMs?: number;
   },
 ): Promise<void> {
-  if (!CHECKABLE.has(error.code)) return;
+  if (!checksAfterFailure(error)) return;
   const report = await runCheck(error.host, {
     chatPort: error.port,
     filePort: options.filePort,

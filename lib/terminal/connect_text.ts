@@ -64,8 +64,23 @@ function notChatServer(e: ConnectError): "notPc3FilePort" | "notPc3Http" | "notP
   return "notPc3Other";
 }
 
-/** Explains a {@link ConnectError} in one line, with what to do about it. */
-export function describeConnectError(e: ConnectError, t: Translate, name: string): SafeText {
+/** Codes whose text carries a hint, and the text without it for when a check follows. */
+const BARE: Partial<Record<ConnectErrorCode, ClientTextKey>> = {
+  refused: "connRefusedBare",
+  timeout: "connTimeoutBare",
+};
+
+/**
+ * Explains a {@link ConnectError} in one line, with what to do about it;
+ * with `checkFollows` (the automatic connection check prints causes and
+ * fixes next), the line states the failure only: one hint, not two.
+ */
+export function describeConnectError(
+  e: ConnectError,
+  t: Translate,
+  name: string,
+  options: { checkFollows?: boolean } = {},
+): SafeText {
   const p = { host: safe(e.host), port: e.port, detail: safe(e.detail), name: safe(name) };
   const st = safeTranslator(t);
   const other = notChatServer(e);
@@ -73,6 +88,7 @@ export function describeConnectError(e: ConnectError, t: Translate, name: string
     const text = st("notPc3Server", { ...p, what: st(other), chatPort: DEFAULT_CHAT_PORT });
     return safeText`${st("tagError")} ${text}`;
   }
-  const [key, extra] = CONNECT_TEXT[e.code] ?? CONNECT_TEXT.failed;
+  const [hinted, extra] = CONNECT_TEXT[e.code] ?? CONNECT_TEXT.failed;
+  const key = options.checkFollows ? BARE[e.code] ?? hinted : hinted;
   return safeText`${st("tagError")} ${st(key, { ...p, ...extra(e) })}`;
 }

@@ -27,6 +27,15 @@ export const failureText = {
     en:
       "Could not connect to {host}:{port}: no answer in {seconds} s. Is the IP address right? Did you open the ports with configurar_firewall.ps1?",
   },
+  // The same failures when the automatic check follows with causes and fixes (one hint, not two).
+  connRefusedBare: {
+    es: "No se pudo conectar a {host}:{port}: conexión rechazada",
+    en: "Could not connect to {host}:{port}: connection refused",
+  },
+  connTimeoutBare: {
+    es: "No se pudo conectar a {host}:{port}: sin respuesta en {seconds} s",
+    en: "Could not connect to {host}:{port}: no answer in {seconds} s",
+  },
   connFailed: {
     es: "No se pudo conectar a {host}:{port}: {detail}",
     en: "Could not connect to {host}:{port}: {detail}",
