@@ -78,6 +78,7 @@ Deno.test("kill -9 and restart under two pipe clients: both come back, the gap's
       await b.out.wait(/^\[Ana\]: durante 3$/);
       await b.send("después");
       await a.out.wait(/^\[Beto\]: después$/);
+      await b.out.wait(/^\[Beto\]: después$/);
       const expected = [
         "[Ana]: antes",
         "[Ana]: durante 1",
