@@ -1,14 +1,15 @@
 /**
- * Ogg framing for Opus (RFC 3533, RFC 7845), just enough for calls: a
- * streaming splitter that turns ffmpeg's `-f ogg` output into Opus packets,
- * and a writer that wraps received Opus packets into Ogg pages for an ffmpeg
- * that plays them (the terminal view's sound).
+ * Ogg framing for Opus (RFC 3533, RFC 7845), just enough for calls: a writer
+ * that wraps received Opus packets into Ogg pages for an ffmpeg that plays
+ * them (the terminal view's sound: ffmpeg's Ogg demuxer is in every build,
+ * and Opus packets carry no length of their own, so raw packets on a pipe
+ * would lose their boundaries), and a streaming splitter that reads such a
+ * stream back into packets (ffmpeg's `-f ogg` output; the tests check the
+ * writer's pages and real ffmpeg output with it).
  *
- * Why Ogg: ffmpeg's raw outputs (`-f data`, `-f opus` without pages) give no
- * packet boundaries, and Opus packets carry no length of their own. Ogg is
- * the container every ffmpeg build writes for Opus, its pages are small and
- * self-delimiting, and with `-page_duration 20000 -flush_packets 1` ffmpeg
- * writes one page per 20 ms packet as soon as it is encoded.
+ * The capture does not use Ogg: ffmpeg's Ogg muxer holds each page until the
+ * next packet is encoded (20 ms of latency), so lib/media/audio_capture.ts
+ * takes the packets as RTP datagrams instead.
  *
  * The splitter is a small state machine: it waits until a whole page header
  * and segment table have arrived, then the page body, and hands out packets
