@@ -277,6 +277,11 @@ Deno.test("the terminal renders the reconnection plainly, a reconnecting member,
       "[SYSTEM] 3 messages from while you were away are no longer in the server's history and cannot be shown.",
     ],
   );
+  const more = { type: "reconnected" as const, welcome: w, missed: 3, missedMore: true };
+  assert.match(
+    renderEvent({ ...more, host: "h", port: 1 }, ctx)[1],
+    /may be missing: at least 3 are no longer/,
+  );
   const members = [
     { name: "Ana", since: 1, protocol: 2, inCall: false },
     { name: "Luis", since: 1, protocol: 2, inCall: false, reconnecting: true },

@@ -278,3 +278,31 @@ Deno.test("who and a newcomer's welcome list a held member as reconnecting, unti
   join("Ana", { resume: a.welcome!.resume_token });
   assert.deepEqual(listed(), ["Beto", "Carla", "Ana"]);
 });
+
+Deno.test("missed_more: after a restart with a full history, older gaps cannot be counted", () => {
+  const history = {
+    nextSeq: 40,
+    messages: [30, 31].map((seq) => ({ type: "message", from: "Ana", text: `s${seq}`, seq })),
+  };
+  const { join } = setup({ history, historySize: 2 });
+  const old = join("Eva", { since: 10 }).welcome!;
+  assert.equal(old.missed, undefined);
+  assert.equal(old.missed_more, true, "seqs 11..29 may have been messages");
+  const recent = join("Iris", { since: 29 }).welcome!;
+  assert.equal(recent.missed_more, undefined, "nothing unknown after 29");
+  // A history that was not full holds every message there was: no doubt.
+  const { join: join2 } = setup({ history, historySize: 5 });
+  assert.equal(join2("Eva", { since: 10 }).welcome!.missed_more, undefined);
+});
+
+Deno.test("missed counts over the last 10,000 messages, and says when there may be more", () => {
+  const { join, clock } = setup({ historySize: 2 });
+  const a = join("Ana");
+  for (let i = 1; i <= 10_003; i++) {
+    clock.advance(1_000); // One a second: within every rate limit.
+    a.conn.receive(payload({ type: "message", text: `m${i}` }));
+  }
+  const w = join("Eva", { since: 0 }).welcome!;
+  assert.equal(w.missed, 9_998, "messages 4..10001 (1..3 fell off the trail)");
+  assert.equal(w.missed_more, true);
+});

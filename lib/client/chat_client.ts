@@ -294,8 +294,9 @@ export class ChatClient {
     this.#call = this.#newCall();
     this.#reconnecting = null;
     this.#online.set(true);
-    const { welcome, missed } = admitted;
-    this.#emit({ type: "reconnected", welcome, missed, host: this.host, port: this.port });
+    const { welcome, missed, missedMore } = admitted;
+    const { host, port } = this;
+    this.#emit({ type: "reconnected", welcome, missed, missedMore, host, port });
     this.#start(admitted);
     if (inCall) this.#call.command("start");
   }

@@ -79,7 +79,15 @@ export type ClientEvent =
    * Back in the room after a lost connection, with the same name; the missed
    * messages follow as history events. `missed`: those the server no longer had.
    */
-  | { type: "reconnected"; welcome: Welcome; missed: number; host: string; port: number };
+  | {
+    type: "reconnected";
+    welcome: Welcome;
+    missed: number;
+    /** There may be more missed messages than `missed` (the server cannot count them all). */
+    missedMore?: boolean;
+    host: string;
+    port: number;
+  };
 
 /** Receives every event, synchronously; must not throw or block. */
 export type EmitEvent = (event: ClientEvent) => void;

@@ -50,6 +50,8 @@ export interface Admitted {
   resumeToken: string | null;
   /** Messages after `since` the server no longer had (the welcome's `missed`; 0 when none). */
   missed: number;
+  /** Whether there may be more missed messages than `missed` (the welcome's `missed_more`). */
+  missedMore: boolean;
 }
 
 /** Connects, says hello and waits for the welcome. Throws {@link ConnectError}. */
@@ -77,7 +79,8 @@ export async function handshake(options: HandshakeOptions): Promise<Admitted> {
   const { welcome, raw } = await awaitWelcome(fc, payloads, options);
   const missed = typeof raw.missed === "number" && raw.missed > 0 ? raw.missed : 0;
   const resumeToken = typeof raw.resume_token === "string" ? raw.resume_token : null;
-  return { fc, payloads, welcome, resumeToken, missed };
+  const missedMore = raw.missed_more === true;
+  return { fc, payloads, welcome, resumeToken, missed, missedMore };
 }
 
 async function openTcp(options: HandshakeOptions): Promise<Deno.Conn> {

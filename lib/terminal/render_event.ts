@@ -325,7 +325,9 @@ const renderReconnected: Renderer<"reconnected"> = (ev, p) => {
     name: p.who(ev.welcome.name),
   });
   const lines = [p.tag("tagSystem", back)];
-  if (ev.missed > 0) lines.push(p.tag("tagSystem", p.t("reconnectedMissed", { count: ev.missed })));
+  const count = ev.missed;
+  if (ev.missedMore) lines.push(p.tag("tagSystem", p.t("reconnectedMissedMore", { count })));
+  else if (count > 0) lines.push(p.tag("tagSystem", p.t("reconnectedMissed", { count })));
   return lines;
 };
 

@@ -30,6 +30,12 @@ export const reconnectText = {
     en:
       "{count} messages from while you were away are no longer in the server's history and cannot be shown.",
   },
+  reconnectedMissedMore: {
+    es:
+      "Puede que falten mensajes de mientras no estabas: al menos {count} ya no están en el historial del servidor.",
+    en:
+      "Some messages from while you were away may be missing: at least {count} are no longer in the server's history.",
+  },
   memberReconnecting: { es: "reconectando", en: "reconnecting" },
   promptOffline: { es: "sin conexión", en: "offline" },
   notConnected: {

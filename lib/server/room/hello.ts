@@ -52,6 +52,7 @@ export function handleHello(core: RoomCore, member: Member, msg: Message): void 
   const caught = core.resume.catchUp(core.history.messages(), msg.since, core.history.nextSeq);
   const extra: Message = { resume_token: core.resume.issue(member) };
   if (caught.missed > 0) extra.missed = caught.missed;
+  if (caught.missedMore) extra.missed_more = true;
   sendWelcome(core, member, extra);
   sendHistory(core, member, caught.messages);
   core.moderation.joined(member);

@@ -53,6 +53,11 @@ export interface CatchUp {
   messages: readonly Message[];
   /** Messages after `since` no longer kept in the history (0 when none or unknown). */
   missed: number;
+  /**
+   * Whether more may have been missed than `missed` counts: messages from
+   * before what the server still knows of (a restart with a full history).
+   */
+  missedMore: boolean;
 }
 
 /**
@@ -80,6 +85,8 @@ export class Resume {
   #trail = new Float64Array(TRAIL_SIZE);
   #start = 0;
   #count = 0;
+  /** Every message with a seq from here on is in the trail (what `missed` can count). */
+  #coveredFrom = 0;
 
   /** Tokens and grace period for one room. */
   constructor(options: ResumeOptions) {
@@ -166,10 +173,23 @@ export class Resume {
     this.#tokens.clear();
   }
 
+  /**
+   * Starts the trail from a history restored at start (`size`: the history's
+   * length). A full history may have lost older messages, so counting starts
+   * at its first one; a shorter one holds every message there ever was.
+   */
+  restore(messages: readonly Message[], size: number): void {
+    for (const m of messages) this.remembered(m.seq);
+    const first = messages[0]?.seq;
+    if (messages.length >= size && typeof first === "number") this.#coveredFrom = first;
+  }
+
   /** Records the seq of a message kept in the history (the trail `missed` is counted on). */
   remembered(seq: unknown): void {
     if (typeof seq !== "number") return;
     if (this.#count === TRAIL_SIZE) {
+      // The oldest seq leaves the trail: counting starts after it.
+      this.#coveredFrom = Math.max(this.#coveredFrom, this.#trail[this.#start] + 1);
       this.#trail[this.#start] = seq;
       this.#start = (this.#start + 1) % TRAIL_SIZE;
     } else {
@@ -179,13 +199,16 @@ export class Resume {
 
   /**
    * The history a hello with `since` gets: the kept messages after `since`,
-   * and how many messages after `since` are no longer kept. A `since` that is
-   * not a non-negative integer, or not below `nextSeq` (the server's seq went
-   * another way, e.g. its history was lost), gets the whole history and no
-   * count, as a new client does.
+   * and how many messages after `since` are no longer kept (and whether there
+   * may be more than that, from before what the trail covers). A `since`
+   * that is not a non-negative integer, or not below `nextSeq` (the server's
+   * seq went another way, e.g. its history was lost), gets the whole history
+   * and no count, as a new client does.
    */
   catchUp(history: readonly Message[], since: unknown, nextSeq = Infinity): CatchUp {
-    if (!isSeq(since) || since >= nextSeq) return { messages: history, missed: 0 };
+    if (!isSeq(since) || since >= nextSeq) {
+      return { messages: history, missed: 0, missedMore: false };
+    }
     const messages = history.filter((m) => typeof m.seq === "number" && m.seq > since);
     const firstKept = messages.length > 0 ? messages[0].seq as number : nextSeq;
     let missed = 0;
@@ -193,7 +216,9 @@ export class Resume {
       const seq = this.#trail[(this.#start + i) % TRAIL_SIZE];
       if (seq > since && seq < firstKept) missed++;
     }
-    return { messages, missed };
+    // Seqs between `since` and what the trail covers may have been messages nobody can count.
+    const missedMore = since + 1 < Math.min(this.#coveredFrom, firstKept);
+    return { messages, missed, missedMore };
   }
 }
 

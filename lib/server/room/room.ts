@@ -133,7 +133,7 @@ export class Room implements RoomSettings {
       expire: (m, reason) => this.#run(() => this.#announceLeave(m, reason)),
       log: this.#log,
     });
-    for (const m of options.history?.messages ?? []) this.#resume.remembered(m.seq);
+    this.#resume.restore(options.history?.messages ?? [], options.historySize ?? 50);
     const t = translator(serverText, this.lang);
     const send = (m: Member, bytes: Uint8Array) => this.#send(m, bytes);
     const emit = (event: Message, remember?: boolean) => this.#emit(event, remember);
