@@ -66,6 +66,8 @@ Deno.test("audio through 5% loss and 40 ms jitter: playout stays continuous, und
     const frames = s.played + s.late + s.skipped;
     assert.ok(s.played >= 0.9 * frames, `played ${s.played} of ${frames}: ${detail}`);
     assert.ok(s.depth > 0, `sound still buffered: ${detail}`);
+    // Single losses are concealed (the last frame fading out), not left as holes.
+    assert.ok(s.concealed > 0, `losses concealed: ${detail}`);
 
     assert.equal(await ana.end(), 0);
     assert.equal(await luis.end(), 0);

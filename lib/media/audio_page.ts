@@ -8,8 +8,8 @@
  *   the page says plainly when the browser has none).
  * - A jitter buffer places each packet in the slot its sequence number
  *   gives (`base + (seq - baseSeq) * 20 ms`) on the AudioContext clock, so
- *   reordering is undone and a missing packet leaves 20 ms of silence (the
- *   concealment). The delay starts at 40 ms and adapts between 20 and
+ *   reordering is undone; one or two missing packets are concealed with
+ *   the last frame fading out, a longer gap is silence. The delay starts at 40 ms and adapts between 20 and
  *   200 ms: the newest packet arriving after its slot is an underrun (the
  *   output ran dry): playout restarts that much later and the delay grows by
  *   half a frame; after 1 s without underruns it shrinks towards 2.5x the
@@ -269,6 +269,7 @@ window.pc3Audio = {
   level: (id) => speakers.get(id)?.level() ?? 0,
   stats: () => [...speakers.values()].map((s) => ({
     id: s.id, played: s.played, underruns: s.underruns, late: s.late, skipped: s.skipped,
+    concealed: s.concealed,
     delay: Math.round(s.delay * 1000), jitter: s.jitter, depth: s.depthMs(),
     decodeErrors: s.decodeErrors,
   })),

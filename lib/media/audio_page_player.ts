@@ -34,6 +34,9 @@ class Speaker {
     this.underruns = 0;
     this.late = 0;
     this.skipped = 0;
+    this.concealed = 0;
+    this.lastPcm = null;
+    this.fills = new Map();
     this.decodeErrors = 0;
     this.slots = [];
     this.decoder = null;
@@ -132,17 +135,55 @@ class Speaker {
       const n = d.numberOfFrames;
       const pcm = new Float32Array(n);
       d.copyTo(pcm, { planeIndex: 0, format: "f32-planar" });
-      const buf = ctx.createBuffer(1, n, d.sampleRate);
-      buf.copyToChannel(pcm, 0);
-      const src = ctx.createBufferSource();
-      src.buffer = buf;
-      src.connect(this.gain);
-      src.start(at);
+      this.unconceal(at);
+      this.conceal(at);
+      this.schedule(pcm, at);
       this.played++;
       tap(this.id, at, pcm);
+      this.lastPcm = pcm;
       this.lastEnd = Math.max(this.lastEnd, at + n / d.sampleRate);
     } finally {
       d.close();
+    }
+  }
+
+  schedule(pcm, at) {
+    const buf = ctx.createBuffer(1, pcm.length, 48000);
+    buf.copyToChannel(pcm, 0);
+    const src = ctx.createBufferSource();
+    src.buffer = buf;
+    src.connect(this.gain);
+    src.start(at);
+    return src;
+  }
+
+  // A late packet reached a slot that was concealed: its own sound replaces the fill.
+  unconceal(at) {
+    const key = Math.round(at * 1000);
+    const fill = this.fills.get(key);
+    if (!fill) return;
+    this.fills.delete(key);
+    try { fill.stop(); } catch {}
+    this.concealed--;
+  }
+
+  // One or two frames missing just before at, still in the future: fill them with the
+  // last frame fading out, softer than a hole of silence.
+  conceal(at) {
+    const gap = at - this.lastEnd;
+    if (!this.lastPcm || gap < FRAME * 0.75 || gap > FRAME * 2.25) return;
+    if (this.lastEnd < ctx.currentTime + MARGIN) return;
+    for (const k of this.fills.keys()) if (k < ctx.currentTime * 1000) this.fills.delete(k);
+    const frames = Math.round(gap / FRAME);
+    const n = this.lastPcm.length;
+    for (let f = 0; f < frames; f++) {
+      const pcm = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        pcm[i] = this.lastPcm[i] * (1 - (f * n + i) / (frames * n));
+      }
+      const when = this.lastEnd + f * FRAME;
+      this.fills.set(Math.round(when * 1000), this.schedule(pcm, when));
+      this.concealed++;
     }
   }
 
