@@ -97,6 +97,14 @@ Deno.test("audio call: each window page plays the other client's test tone (Anal
     await hearsTone(luisPage, atLuis.id, testFrequency(atLuis.id));
     assert.notEqual(testFrequency(atAna.id), testFrequency(atLuis.id));
 
+    // Ana's tile in Luis's page shows her speaking.
+    await luisPage.waitForFunction(
+      (id) =>
+        (globalThis as any).document.querySelector(`.tile[data-id="${id}"]`)?.classList
+          .contains("speaking"),
+      atLuis.id,
+    );
+
     const mark = ana.out.lines.length;
     await ana.send("/call stats");
     await ana.out.wait(/Luis: audio \d+ paquetes, \d+ perdidos, jitter [\d.]+ ms/, mark);
@@ -125,6 +133,12 @@ Deno.test("audio call: each window page plays the other client's test tone (Anal
     const luisMark = luis.out.lines.length;
     await luisPage.keyboard.press("m");
     await luis.out.wait(/Micrófono silenciado/, luisMark);
+    // Push-to-talk: holding the space bar opens Luis's microphone, releasing it closes it.
+    const pttMark = luis.out.lines.length;
+    await luisPage.keyboard.down("Space");
+    await luis.out.wait(/Micrófono activo/, pttMark);
+    await luisPage.keyboard.up("Space");
+    await luis.out.wait(/Micrófono silenciado/, pttMark);
 
     assert.equal(await ana.end(), 0);
     assert.equal(await luis.end(), 0);

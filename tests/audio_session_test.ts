@@ -108,7 +108,12 @@ Deno.test("CallAudio ignores hostile page messages: wrong types, huge, not JSON"
     ]
   ) hooks.onText(text);
   const peer = a.stats.get(8)!;
+  // Only the last, well-formed report counted (negative figures clamped).
   assert.deepEqual([peer.depthMs, peer.underruns], [0, 0]);
+  hooks.onText(
+    JSON.stringify({ type: "audio_stats", speakers: [{ id: 8, depth: 40, underruns: 1 }] }),
+  );
+  assert.deepEqual([peer.depthMs, peer.underruns], [40, 1]);
 });
 
 Deno.test("CallAudio: received audio goes to the page when there is one, else to the player", async () => {
@@ -118,6 +123,8 @@ Deno.test("CallAudio: received audio goes to the page when there is one, else to
   a.receive(8, 5, 100, new Uint8Array(40));
   a.receive(7, 6, 100, new Uint8Array(40)); // our own: never played
   assert.deepEqual(sink.pushed, [[8, 5, 40]]);
+  // No page reports playout in this view: the buffer figures are unknown, not zero.
+  assert.match(a.statsLines().find((l) => l.includes("Ana"))!, /buffer - ms, - underruns/);
   assert.deepEqual(sink.kept.at(-1), [7, 8, 9]);
   const page: (string | Uint8Array)[] = [];
   a.attachPage((d) => page.push(d));

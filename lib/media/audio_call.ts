@@ -304,8 +304,8 @@ export class CallAudio {
         packets: peer.packets,
         lost: peer.lost,
         jitter: peer.jitter.toFixed(1),
-        depth: peer.depthMs,
-        underruns: peer.underruns,
+        depth: peer.depthMs ?? "-",
+        underruns: peer.underruns ?? "-",
       }));
     }
     return lines;

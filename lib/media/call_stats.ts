@@ -170,9 +170,9 @@ export interface AudioPeer {
   /** Arrival time and sender timestamp of the previous packet (ms). */
   lastArrival: number;
   lastTs: number;
-  /** Playout figures reported by the player (page or terminal): buffered ms and underruns. */
-  depthMs: number;
-  underruns: number;
+  /** Playout figures reported by the call page: buffered ms and underruns (null: none yet). */
+  depthMs: number | null;
+  underruns: number | null;
 }
 
 /**
@@ -218,8 +218,8 @@ export class AudioStats {
         jitter: 0,
         lastArrival: now,
         lastTs: ts,
-        depthMs: 0,
-        underruns: 0,
+        depthMs: null,
+        underruns: null,
       };
       this.#peers.set(id, peer);
     } else {
