@@ -14,31 +14,10 @@
  */
 
 import { adminKeyBytes, proof } from "../protocol/auth_proof.ts";
+import { adminRequest, parseTeacherLine } from "../protocol/teacher_commands.ts";
 import type { Message } from "../protocol/frame.ts";
 import { type Lang, type Params, translator } from "../protocol/i18n.ts";
 import { teacherClientText } from "./text/teacher.ts";
-
-/** The words of the teacher's commands (the same as the server console's). */
-const ADMIN_WORDS = [
-  "kick",
-  "mute",
-  "unmute",
-  "unban",
-  "lock",
-  "unlock",
-  "say",
-  "delete",
-] as const;
-
-/** Usage of the commands that take arguments (`NAME`, `reason`, `TEXT` translated when shown). */
-const USAGE: Record<string, string> = {
-  kick: "/kick NAME [reason]",
-  mute: "/mute NAME",
-  unmute: "/unmute NAME",
-  unban: "/unban NAME",
-  say: "/say TEXT",
-  delete: "/delete ID",
-};
 
 /** An input line as the teacher client reads it. */
 export type AdminLine =
@@ -48,9 +27,10 @@ export type AdminLine =
   | { kind: "not_admin" };
 
 /**
- * The `admin` request a typed line asks for, or `not_admin` for a line that
- * is not a teacher command (it goes to the chat as usual). `/who` and
- * `/files` become the teacher's versions (with addresses and ids).
+ * The `admin` request a typed line asks for (the teacher's words,
+ * lib/protocol/teacher_commands.ts), or `not_admin` for a line that is not a
+ * teacher command (it goes to the chat as usual). `/who` and `/files` become
+ * the teacher's versions (with addresses and ids).
  *
  * @example
  * ```ts
@@ -60,40 +40,17 @@ export type AdminLine =
  * ```
  */
 export function parseAdminLine(line: string): AdminLine {
-  const text = line.trim();
-  if (!text.startsWith("/") || text.startsWith("//")) return { kind: "not_admin" };
-  const [word, ...rest] = text.slice(1).split(/\s+/);
-  const cmd = word.toLowerCase();
-  const arg = rest.join(" ");
-  const request = (fields: Message): AdminLine => ({
-    kind: "request",
-    request: { type: "admin", action: cmd, ...fields },
-  });
-  if (cmd === "help" || cmd === "ayuda") return { kind: "help" };
-  if (cmd === "who" || cmd === "files") {
-    return rest.length === 0 ? request({}) : { kind: "not_admin" };
-  }
-  if (!(ADMIN_WORDS as readonly string[]).includes(cmd)) return { kind: "not_admin" };
-  switch (cmd) {
-    case "lock":
-    case "unlock":
-      return request({});
-    case "kick":
-      if (rest.length === 0) break;
-      return rest.length > 1
-        ? request({ name: rest[0], reason: rest.slice(1).join(" ") })
-        : request({ name: rest[0] });
-    case "say":
-      if (arg === "") break;
-      return request({ text: arg });
-    case "delete":
-      if (rest.length !== 1) break;
-      return request({ file_id: arg });
+  const parsed = parseTeacherLine(line);
+  switch (parsed.kind) {
+    case "command":
+      return { kind: "request", request: adminRequest(parsed.command) };
+    case "usage":
+      return { kind: "usage", usage: parsed.usage };
+    case "help":
+      return { kind: "help" };
     default:
-      if (arg === "") break;
-      return request({ name: arg });
+      return { kind: "not_admin" };
   }
-  return { kind: "usage", usage: USAGE[cmd] };
 }
 
 /** What an {@link AdminSession} needs from the chat session and the screen. */

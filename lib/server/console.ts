@@ -16,7 +16,8 @@
 import { type Lang, type Params, translator } from "../protocol/i18n.ts";
 import { safe } from "../protocol/safe_text.ts";
 import { formatBytes } from "./log.ts";
-import type { TeacherCommand, TeacherResult } from "./room/moderation.ts";
+import { parseTeacherLine, type TeacherCommand } from "../protocol/teacher_commands.ts";
+import type { TeacherResult } from "./room/moderation.ts";
 import { serverText } from "./text.ts";
 
 /** One console line, parsed. */
@@ -26,22 +27,9 @@ export type ConsoleLine =
   | { kind: "empty" }
   | { kind: "error"; key: "consoleUnknown" | "consoleUsage"; params: Params };
 
-/** The usage of each console command that takes arguments (`NAME` is translated when shown). */
-const USAGE: Record<string, string> = {
-  who: "/who",
-  kick: "/kick NAME [reason]",
-  mute: "/mute NAME",
-  unmute: "/unmute NAME",
-  unban: "/unban NAME",
-  lock: "/lock",
-  unlock: "/unlock",
-  say: "/say TEXT",
-  files: "/files",
-  delete: "/delete ID",
-};
-
 /**
- * Parses one line typed at the server console.
+ * Parses one line typed at the server console (the teacher's words,
+ * lib/protocol/teacher_commands.ts); a line without a slash is a notice.
  *
  * @example
  * ```ts
@@ -51,46 +39,16 @@ const USAGE: Record<string, string> = {
  * ```
  */
 export function parseConsoleLine(line: string): ConsoleLine {
-  const text = line.replace(/[\r\n]+$/, "").trim();
-  if (text === "") return { kind: "empty" };
-  if (!text.startsWith("/")) return { kind: "command", command: { action: "say", text } };
-  const [word, ...rest] = text.slice(1).split(/\s+/);
-  const cmd = word.toLowerCase();
-  const arg = rest.join(" ");
-  const usage = (): ConsoleLine => ({
-    kind: "error",
-    key: "consoleUsage",
-    params: { usage: USAGE[cmd] },
-  });
-  switch (cmd) {
-    case "help":
-    case "ayuda":
-      return { kind: "help" };
-    case "who":
-    case "files":
-    case "lock":
-    case "unlock":
-      return rest.length === 0 ? { kind: "command", command: { action: cmd } } : usage();
-    case "kick": {
-      if (rest.length === 0) return usage();
-      const reason = rest.slice(1).join(" ");
-      const command: TeacherCommand = reason === ""
-        ? { action: "kick", name: rest[0] }
-        : { action: "kick", name: rest[0], reason };
-      return { kind: "command", command };
-    }
-    case "mute":
-    case "unmute":
-    case "unban":
-      return arg === "" ? usage() : { kind: "command", command: { action: cmd, name: arg } };
-    case "say":
-      return arg === "" ? usage() : { kind: "command", command: { action: "say", text: arg } };
-    case "delete":
-      return rest.length === 1
-        ? { kind: "command", command: { action: "delete", id: arg } }
-        : usage();
+  const parsed = parseTeacherLine(line);
+  switch (parsed.kind) {
+    case "text":
+      return { kind: "command", command: { action: "say", text: parsed.text } };
+    case "usage":
+      return { kind: "error", key: "consoleUsage", params: { usage: parsed.usage } };
+    case "other":
+      return { kind: "error", key: "consoleUnknown", params: { command: `/${parsed.word}` } };
     default:
-      return { kind: "error", key: "consoleUnknown", params: { command: `/${word}` } };
+      return parsed;
   }
 }
 

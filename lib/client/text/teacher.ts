@@ -47,7 +47,8 @@ export const teacherClientText = {
   /unban NOMBRE         permitir volver (o /unban IP)
   /lock, /unlock        cerrar o abrir la sala a nuevos miembros
   /say TEXTO            aviso del profesor a toda la sala
-  /delete ID            borrar un archivo compartido`,
+  /delete ID            borrar un archivo compartido
+Un nombre con espacios va entre comillas si le sigue un motivo: /kick "Ana María" motivo`,
     en: `Teacher commands:
   /who                  who is here, with their address
   /kick NAME [reason]   remove someone (no way back without /unban)
@@ -56,6 +57,7 @@ export const teacherClientText = {
   /unban NAME           let them come back (or /unban IP)
   /lock, /unlock        close or open the room to newcomers
   /say TEXT             a teacher's notice to the whole room
-  /delete ID            delete a shared file`,
+  /delete ID            delete a shared file
+A name with spaces goes in quotes when a reason follows: /kick "Ana María" reason`,
   },
 } satisfies Catalog;

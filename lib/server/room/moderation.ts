@@ -18,23 +18,14 @@
 import { encodeFrame, type Message } from "../../protocol/frame.ts";
 import { adminKeyBytes } from "../../protocol/auth_proof.ts";
 import { nameKey } from "../../protocol/names.ts";
+import type { TeacherCommand } from "../../protocol/teacher_commands.ts";
 import type { Member } from "./connection.ts";
 import type { TeacherHost } from "./teacher_host.ts";
 import { filePage } from "./listing.ts";
 import type { RoomFile } from "./types.ts";
 
 /** A command of the teacher (console line or `admin` request), already parsed. */
-export type TeacherCommand =
-  | { action: "who" }
-  | { action: "files" }
-  | { action: "kick"; name: string; reason?: string }
-  | { action: "mute"; name: string }
-  | { action: "unmute"; name: string }
-  | { action: "unban"; name: string }
-  | { action: "lock" }
-  | { action: "unlock" }
-  | { action: "say"; text: string }
-  | { action: "delete"; id: string };
+export type { TeacherCommand };
 
 /** One member as the teacher sees it. */
 export interface TeacherMemberView {

@@ -146,7 +146,8 @@ export const teacherText = {
   /say TEXTO           aviso a toda la sala (o escribe el texto sin /)
   /files               archivos compartidos, con su id
   /delete ID           borrar un archivo compartido
-  /help                esta ayuda`,
+  /help                esta ayuda
+Un nombre con espacios va entre comillas si le sigue un motivo: /kick "Ana María" motivo`,
     en: `Teacher commands (type them here and press Enter):
   /who                 who is in the room, with their address
   /kick NAME [reason]  remove someone (they cannot come back without /unban)
@@ -157,7 +158,8 @@ export const teacherText = {
   /say TEXT            a notice to the whole room (or type the text without /)
   /files               shared files, with their id
   /delete ID           delete a shared file
-  /help                this help`,
+  /help                this help
+A name with spaces goes in quotes when a reason follows: /kick "Ana María" reason`,
   },
   consoleUnknown: {
     es: "Orden desconocida: {command} (escribe /help)",
