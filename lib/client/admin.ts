@@ -144,6 +144,9 @@ export class AdminSession {
       this.#print([t("adminUsage", { usage })]);
       return true;
     }
+    // Until the key is accepted, /who and /files stay the chat's own.
+    const action = parsed.request.action;
+    if (!this.#ok && (action === "who" || action === "files")) return false;
     this.#send(parsed.request);
     return true;
   }
