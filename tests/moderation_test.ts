@@ -6,7 +6,7 @@
  * console's and the teacher client's line parsers.
  */
 import assert from "node:assert/strict";
-import { parseAdminLine } from "../lib/client/admin.ts";
+import { AdminSession, parseAdminLine } from "../lib/client/admin.ts";
 import { proof } from "../lib/protocol/auth_proof.ts";
 import { decodeMessage, FrameDecoder, type Message } from "../lib/protocol/frame.ts";
 import { parseConsoleLine, ServerConsole } from "../lib/server/console.ts";
@@ -316,4 +316,34 @@ Deno.test("a muted member's microphone is muted in the call and stays muted; rea
   assert.equal((evaJoined?.members as Message[]).find((m) => m.name === "Eva")?.muted, true);
   eva.say({ type: "call", action: "unmute" });
   assert.deepEqual(codes(eva.fake), ["read_only"]);
+});
+
+Deno.test("AdminSession proves the key for its name, then takes the teacher's words", () => {
+  const sent: Message[] = [];
+  const printed: string[] = [];
+  const session = new AdminSession({
+    key: "abcde-fghjk-mnpqr",
+    lang: "en",
+    send: (r) => sent.push(r) > 0,
+    name: () => "Profe",
+    print: (lines) => printed.push(...lines),
+  });
+  assert.equal(session.line("/who"), false, "the chat's own /who before the login");
+  session.login();
+  assert.deepEqual(sent.pop(), { type: "admin", action: "login" });
+  session.frame({ type: "admin_challenge", nonce: "00ff".repeat(8) });
+  const bytes = new TextEncoder().encode(KEY.replaceAll("-", ""));
+  assert.deepEqual(sent.pop(), {
+    type: "admin",
+    action: "login",
+    proof: proof(bytes, "admin", "00ff".repeat(8), "Profe"),
+  });
+  assert.equal(session.frame({ type: "admin_ok", name: "Profe" }), true);
+  assert.equal(session.ok, true);
+  assert.equal(session.line("/who"), true);
+  assert.deepEqual(sent.pop(), { type: "admin", action: "who" });
+  assert.equal(session.line("/mute"), true, "a usage mistake is answered here");
+  assert.match(printed.at(-1)!, /Usage: \/mute NAME/);
+  assert.equal(session.line("hola"), false, "chat goes to the chat");
+  assert.equal(session.frame({ type: "message", text: "x" }), false);
 });
