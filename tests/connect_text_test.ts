@@ -104,3 +104,19 @@ Deno.test("describeConnectError() gives no hint of its own when the connection c
     "[ERROR] No se pudo conectar a 10.0.0.2:9009: sin respuesta en 5 s",
   );
 });
+
+Deno.test("describeConnectError() says a system network error in the chosen language, by its class", () => {
+  const t = translator(clientText, "es");
+  const unreachable = new ConnectError("failed", {
+    host: "10.9.9.9",
+    port: 9009,
+    detail: "Network is unreachable (os error 101)",
+    cause: new Deno.errors.NetworkUnreachable("Network is unreachable (os error 101)"),
+  });
+  const line = describeConnectError(unreachable, t, "Ana");
+  assert.match(line, /no hay camino de red hasta esa dirección/);
+  assert.doesNotMatch(line, /os error|unreachable/);
+  // An error of no known class keeps its (sanitised) text.
+  const other = new ConnectError("failed", { host: "h", port: 1, detail: "raro\x1b[2J" });
+  assert.ok(describeConnectError(other, t, "Ana").endsWith(": raro"));
+});

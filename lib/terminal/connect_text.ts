@@ -22,19 +22,24 @@ import { ProtocolError } from "../protocol/frame.ts";
 import { DEFAULT_CHAT_PORT } from "../protocol/limits.ts";
 import type { ClientTextKey } from "../client/text.ts";
 import { safe, type SafeText, safeText } from "../protocol/safe_text.ts";
-import { type SafeParams, safeTranslator, type Translate } from "./safe_translate.ts";
+import {
+  type SafeParams,
+  type SafeTranslate,
+  safeTranslator,
+  type Translate,
+} from "./safe_translate.ts";
 
 /** Seconds the client waits for a TCP connection (the `timeout` code's text says it). */
 const CONNECT_TIMEOUT_SECONDS = 5;
 
 /** The catalogue key explaining each code, and the parameters it adds. */
 const CONNECT_TEXT: {
-  [C in ConnectErrorCode]: [ClientTextKey, (e: ConnectError) => SafeParams];
+  [C in ConnectErrorCode]: [ClientTextKey, (e: ConnectError, st: SafeTranslate) => SafeParams];
 } = {
   refused: ["connRefused", () => ({})],
   unresolved: ["connUnresolved", () => ({})],
   timeout: ["connTimeout", () => ({ seconds: CONNECT_TIMEOUT_SECONDS })],
-  failed: ["connFailed", () => ({})],
+  failed: ["connFailed", (e, st) => ({ detail: failureDetail(e, st) })],
   name_taken: ["nameTaken", () => ({})],
   name_invalid: ["nameInvalid", (e) => ({ message: safe(e.detail) })],
   refused_by_server: ["helloRefused", (e) => ({ message: safe(e.detail) })],
@@ -47,6 +52,21 @@ const CONNECT_TEXT: {
 export function renderLost(t: Translate, host: string, port: number): SafeText {
   const st = safeTranslator(t);
   return safeText`${st("tagError")} ${st("closedLost", { host: safe(host), port })}`;
+}
+
+/** System errors of a failed connect, said in the user's language (by class, never by text). */
+const NET_DETAIL: ReadonlyArray<[new (...args: never[]) => Error, ClientTextKey]> = [
+  [Deno.errors.NetworkUnreachable, "netUnreachable"],
+  [Deno.errors.ConnectionReset, "netReset"],
+  [Deno.errors.ConnectionAborted, "netReset"],
+  [Deno.errors.AddrNotAvailable, "netAddrUnavailable"],
+  [Deno.errors.PermissionDenied, "netPermission"],
+];
+
+/** The detail of a `failed` connect: translated when the system error's class is known. */
+function failureDetail(e: ConnectError, st: SafeTranslate): SafeText {
+  for (const [cls, key] of NET_DETAIL) if (e.cause instanceof cls) return st(key);
+  return safe(e.detail);
 }
 
 /** "HTTP" read as a frame length: a web server answered the hello. */
@@ -90,5 +110,5 @@ export function describeConnectError(
   }
   const [hinted, extra] = CONNECT_TEXT[e.code] ?? CONNECT_TEXT.failed;
   const key = options.checkFollows ? BARE[e.code] ?? hinted : hinted;
-  return safeText`${st("tagError")} ${st(key, { ...p, ...extra(e) })}`;
+  return safeText`${st("tagError")} ${st(key, { ...p, ...extra(e, st) })}`;
 }

@@ -23,6 +23,21 @@ export const uiText = {
     es: "no se puede leer (permiso denegado)",
     en: "it cannot be read (permission denied)",
   },
+  // Why a connection failed, from the system error's class (lib/terminal/connect_text.ts).
+  netUnreachable: {
+    es:
+      "no hay camino de red hasta esa dirección (¿este equipo está en otra red o sin cable/wifi?)",
+    en: "no network path to that address (is this computer on another network, or offline?)",
+  },
+  netReset: { es: "el otro extremo cortó la conexión", en: "the other end cut the connection" },
+  netAddrUnavailable: {
+    es: "esa dirección no está disponible en este equipo",
+    en: "that address is not available on this computer",
+  },
+  netPermission: {
+    es: "el sistema no deja abrir la conexión (¿un cortafuegos de este equipo?)",
+    en: "the system does not allow the connection (a firewall on this computer?)",
+  },
   // Operating-system errors (lib/client/os_errors.ts), said in the user's language.
   os_exists: {
     es: "ya existe un archivo o carpeta con ese nombre",
