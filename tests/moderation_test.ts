@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { AdminSession, parseAdminLine } from "../lib/client/admin.ts";
 import { proof } from "../lib/protocol/auth_proof.ts";
+import { FakeClock } from "./fake_clock.ts";
 import { decodeMessage, FrameDecoder, type Message } from "../lib/protocol/frame.ts";
 import { parseConsoleLine, ServerConsole } from "../lib/server/console.ts";
 import { payload, Room, type RoomFile, type RoomTeacherOptions } from "../lib/server/room/room.ts";
@@ -346,4 +347,23 @@ Deno.test("AdminSession proves the key for its name, then takes the teacher's wo
   assert.match(printed.at(-1)!, /Usage: \/mute NAME/);
   assert.equal(session.line("hola"), false, "chat goes to the chat");
   assert.equal(session.frame({ type: "message", text: "x" }), false);
+});
+
+Deno.test("a member that is reconnecting (held in its grace period) can be removed: its return is refused", () => {
+  const clock = new FakeClock(1_000_000);
+  const room = new Room({
+    now: () => clock.now(),
+    clock,
+    graceMs: 30_000,
+    teacher: { adminKey: KEY },
+  });
+  const fake = new Fake("10.0.0.7");
+  const conn = room.connect(fake);
+  conn.receive(payload({ type: "hello", version: 2, name: "Beto" }));
+  const token = String(fake.frames[0].resume_token);
+  conn.disconnect();
+  assert.equal(room.teacher({ action: "kick", name: "Beto" }, "Profesor").ok, true);
+  const back = new Fake("10.0.0.7");
+  room.connect(back).receive(payload({ type: "hello", version: 2, name: "Beto", resume: token }));
+  assert.equal(back.frames[0].code, "banned");
 });

@@ -225,7 +225,9 @@ export class Moderation {
       announce(core, { action: "unmute", by, kind: "unmuted", name: target?.name ?? command.name });
       return { ok: true, action: "unmute", name: target?.name ?? command.name };
     }
-    if (target === undefined || !target.ready) {
+    // A member held in its grace period (reconnecting, room/resume.ts) counts: removed or muted
+    // now, its return is refused or muted.
+    if (target === undefined || target.name === null) {
       return refused(core, "not_found", "no_member", { name: command.name });
     }
     const name = target.name!;
