@@ -161,6 +161,7 @@ export class AdminSession {
           m.protocol === 1 ? "v1" : "",
           m.teacher === true ? t("adminFlagTeacher") : "",
           m.muted === true ? t("adminFlagMuted") : "",
+          m.reconnecting === true ? t("adminFlagReconnecting") : "",
         ].filter((f) => f !== "").join(", ");
         const ip = `${String(m.ip ?? "?")}:${String(m.port ?? "?")}`;
         return t("adminWhoLine", { name: String(m.name ?? "?"), ip, flags });

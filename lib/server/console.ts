@@ -117,6 +117,7 @@ export class ServerConsole {
             m.protocol === 1 ? "v1" : "",
             m.teacher ? t("consoleFlagTeacher") : "",
             m.muted ? t("consoleFlagMuted") : "",
+            m.reconnecting ? t("consoleFlagReconnecting") : "",
           ].filter((f) => f !== "").join(", ");
           const name = safe(m.name);
           const since = this.#time(m.since);

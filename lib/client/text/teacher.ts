@@ -33,6 +33,7 @@ export const teacherClientText = {
   adminWhoLine: { es: "  {name}  {ip}  {flags}", en: "  {name}  {ip}  {flags}" },
   adminFlagTeacher: { es: "profesor", en: "teacher" },
   adminFlagMuted: { es: "silenciado", en: "muted" },
+  adminFlagReconnecting: { es: "reconectando", en: "reconnecting" },
   adminFilesTitle: { es: "Archivos compartidos ({count}):", en: "Shared files ({count}):" },
   adminUsage: { es: "Uso: {usage}", en: "Usage: {usage}" },
   adminWordName: { es: "NOMBRE", en: "NAME" },

@@ -36,6 +36,8 @@ export interface TeacherMemberView {
   since: number;
   muted: boolean;
   teacher: boolean;
+  /** Connection gone, held in its grace period (room/resume.ts). */
+  reconnecting: boolean;
 }
 
 /** What a teacher command gave. */
@@ -153,7 +155,7 @@ export class Moderation {
   #who(core: TeacherHost): TeacherMemberView[] {
     const out: TeacherMemberView[] = [];
     for (const m of core.members.values()) {
-      if (!m.ready) continue;
+      if (m.name === null) continue;
       out.push({
         name: m.name!,
         ip: m.handle.ip,
@@ -162,6 +164,7 @@ export class Moderation {
         since: m.since,
         muted: this.#muted.has(m),
         teacher: this.#teachers.has(m),
+        reconnecting: !m.ready,
       });
     }
     return out;

@@ -175,6 +175,7 @@ A name with spaces goes in quotes when a reason follows: /kick "Ana María" reas
   consoleWhoTitle: { es: "En la sala ({count}):", en: "In the room ({count}):" },
   consoleFlagTeacher: { es: "profesor", en: "teacher" },
   consoleFlagMuted: { es: "silenciado", en: "muted" },
+  consoleFlagReconnecting: { es: "reconectando", en: "reconnecting" },
   consoleNoFiles: { es: "No hay archivos compartidos", en: "No shared files" },
   consoleFilesTitle: { es: "Archivos compartidos ({count}):", en: "Shared files ({count}):" },
   consoleHint: {
