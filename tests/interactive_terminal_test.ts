@@ -283,3 +283,32 @@ Deno.test("InteractiveTerminal with color off (NO_COLOR) writes no colour, only 
   assert.deepEqual(styles, []);
   assert.match(out.text(), /\[Luis\]: hola/);
 });
+
+Deno.test("InteractiveTerminal.restoreLine() puts text back into the line being typed", async () => {
+  const screenSize = { columns: 40, rows: 6 };
+  const out = fakeOutput();
+  const input = fakeInput();
+  const term = new InteractiveTerminal({
+    input: input.stream,
+    output: out.writer,
+    lang: "es",
+    size: () => screenSize,
+  });
+  term.setName("Ana");
+  term.restoreLine("texto\nlargo");
+  const screen = await waitForScreen(
+    out,
+    screenSize,
+    (s) => s.lines().includes("Ana> texto↵largo"),
+    "the line",
+  );
+  assert.ok(screen.lines().includes("Ana> texto↵largo"));
+  input.type("!\r");
+  const items = term.input();
+  assert.deepEqual((await withDeadline(items.next(), DEADLINE, "the line")).value, {
+    type: "line",
+    line: "texto\nlargo!",
+  });
+  input.end();
+  await term.close();
+});

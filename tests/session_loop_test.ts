@@ -16,6 +16,7 @@ class FakeClient implements SessionClient {
   closeCalls = 0;
   #resolve!: (info: CloseInfo) => void;
   readonly closed = new Promise<CloseInfo>((r) => this.#resolve = r);
+  readonly welcome = { maxMessage: 10 };
   constructor(public activeTransfers = 0) {}
   execute(cmd: Command): void {
     this.executed.push(cmd);
@@ -34,10 +35,15 @@ class FakeClient implements SessionClient {
 }
 
 /** A terminal that yields `items` one by one, then waits for ever; records printed lines. */
-function fakeUi(items: InputItem[]): TerminalUi & { printed: string[] } {
+function fakeUi(items: InputItem[]): TerminalUi & { printed: string[]; restored: string[] } {
   const printed: string[] = [];
+  const restored: string[] = [];
   return {
     printed,
+    restored,
+    restoreLine(text: string) {
+      restored.push(text);
+    },
     show() {},
     print(lines: readonly SafeText[]) {
       printed.push(...lines);
@@ -128,4 +134,17 @@ Deno.test("runSession(): /upload finds an escaped path with spaces, and says a f
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("runSession(): a message over the limit goes back into the line to be shortened", async () => {
+  const client = new FakeClient();
+  const long = "x".repeat(11);
+  const ui = fakeUi([line(long), line("corto"), interrupt]);
+  await withDeadline(runSession(client, ui, { lang: "es", interactive: true }), DEADLINE, "end");
+  // The client is still asked (it tells the user); the text comes back, the short one does not.
+  assert.deepEqual(client.executed, [
+    { kind: "message", text: long },
+    { kind: "message", text: "corto" },
+  ]);
+  assert.deepEqual(ui.restored, [long]);
 });

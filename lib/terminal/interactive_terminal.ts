@@ -197,6 +197,12 @@ export class InteractiveTerminal implements TerminalUi {
     this.#out.write(safeText`${erase}${this.#draw()}`);
   }
 
+  /** Puts `text` back into the line editor (cursor at its end) and redraws the prompt. */
+  restoreLine(text: string): void {
+    this.#editor.set(text);
+    this.#redraw();
+  }
+
   /** Prints lines above the block (they scroll up as usual), then draws the block again. */
   print(lines: readonly SafeText[]): void {
     if (lines.length === 0) return;

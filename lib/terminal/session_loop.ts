@@ -26,6 +26,7 @@ import { parseCommand } from "../client/commands.ts";
 import type { CloseInfo } from "../client/events.ts";
 import type { Lang } from "../protocol/i18n.ts";
 import { safe, safeText } from "../protocol/safe_text.ts";
+import { utf8Length } from "../protocol/utf8.ts";
 import { clientTranslator } from "./safe_translate.ts";
 import type { TerminalUi } from "./terminal_ui.ts";
 import { findUploadFile, type PathEnv, type StatFs, uploadPathCandidates } from "./upload_path.ts";
@@ -36,6 +37,8 @@ export interface SessionClient {
   readonly closed: Promise<CloseInfo>;
   /** Transfers still running. */
   readonly activeTransfers: number;
+  /** The server's limits from the welcome (`maxMessage`: bytes of one message). */
+  readonly welcome?: { readonly maxMessage: number };
   execute(cmd: Command): void;
   /** Takes a line first when it is a teacher command of `--admin` (optional). */
   interceptLine?(line: string): boolean;
@@ -122,6 +125,11 @@ export async function runSession(
     if (cmd.kind !== "empty") asked = false;
     if (cmd.kind === "upload") await upload(cmd.path, client, ui, options);
     else client.execute(cmd);
+    // A message over the limit is refused whole (the client says so): give the text back to edit.
+    const max = client.welcome?.maxMessage;
+    if (cmd.kind === "message" && max !== undefined && utf8Length(cmd.text) > max) {
+      ui.restoreLine?.(item.line);
+    }
   }
 }
 

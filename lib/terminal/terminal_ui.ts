@@ -36,6 +36,12 @@ export interface TerminalUi {
    * `hidden` (a password) the typed text is not shown nor kept in the history.
    */
   ask(prompt: SafeText, options?: AskOptions): Promise<string | null>;
+  /**
+   * Puts text back into the line being typed (a message refused before it
+   * was sent, so a long paste can be shortened instead of typed again).
+   * Terminals without a line editor leave it out.
+   */
+  restoreLine?(text: string): void;
   /** Sets the user's name (prompt and own-name colour). */
   setName(name: string): void;
   /** Restores the terminal and writes everything queued. Safe twice. */
