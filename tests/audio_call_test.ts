@@ -134,6 +134,8 @@ Deno.test("audio call: each window page plays the other client's test tone (Anal
     await luisPage.keyboard.press("m");
     await luis.out.wait(/Micrófono silenciado/, luisMark);
     // Push-to-talk: holding the space bar opens Luis's microphone, releasing it closes it.
+    // (The page knows it is muted once the client's answer arrived.)
+    await waitInPage(luisPage, () => (globalThis as any).pc3Audio.self().muted, "Luis muted");
     const pttMark = luis.out.lines.length;
     await luisPage.keyboard.down("Space");
     await luis.out.wait(/Micrófono activo/, pttMark);
