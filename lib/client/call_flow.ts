@@ -119,6 +119,17 @@ export class CallFlow {
     return code === "not_in_call" && this.#session.active;
   }
 
+  /**
+   * An error frame arrived: a refused `unmute` (`muted`: the teacher muted
+   * us; `read_only`: a read-only room) closes our microphone again, so we
+   * never send sound the room says we may not.
+   */
+  onError(code: string): void {
+    if ((code === "muted" || code === "read_only") && this.#session.state === "in") {
+      this.#media?.setMuted?.(true);
+    }
+  }
+
   #start(): void {
     if (!this.#session.apply("start")) {
       this.#options.emit({ type: "notice", key: "callAlready" });
@@ -244,6 +255,10 @@ export class CallFlow {
       if (action === "start" && from !== this.#options.name) this.#media?.sendKeyframe?.();
     }
     // Mute changes show in the call's tiles and stats, not as chat lines (push-to-talk).
+    // The server muting us (the teacher) closes our microphone here too.
+    if (action === "mute" && from === this.#options.name && notice.muted) {
+      this.#media?.setMuted?.(true);
+    }
     if (action === "mute") return;
     const mine = from === this.#options.name;
     if (

@@ -67,6 +67,7 @@ export function dispatchServerMessage(m: ChatServerMessage, t: MessageTarget): v
     case "error":
       // Only an error the server closes after explains a later close.
       t.error(chatErrorCloses(m.code) ? { code: m.code, message: m.message } : null);
+      t.call.onError(m.code);
       if (t.call.hidesError(m.code)) return;
       t.emit({ type: "server_error", code: m.code, message: m.message });
       return;
