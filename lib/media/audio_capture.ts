@@ -221,28 +221,29 @@ export function parseAlsaPcm(text: string): string[] {
   return out;
 }
 
-/** Whether this ffmpeg has the PulseAudio input (cached per path). */
-const pulseCache = new Map<string, Promise<boolean>>();
+/** `ffmpeg -devices` listings, per ffmpeg path (they never change while we run). */
+const devicesCache = new Map<string, Promise<string>>();
 
 /** True when `ffmpeg -devices` lists a PulseAudio demuxer. */
-export function ffmpegHasPulse(ffmpeg: string): Promise<boolean> {
-  let known = pulseCache.get(ffmpeg);
-  if (!known) {
-    known = ffmpegDevices(ffmpeg).then((text) => /^\s*D\S*\s+pulse\b/m.test(text), () => false);
-    pulseCache.set(ffmpeg, known);
-  }
-  return known;
+export async function ffmpegHasPulse(ffmpeg: string): Promise<boolean> {
+  return /^\s*D\S*\s+pulse\b/m.test(await ffmpegDevices(ffmpeg).catch(() => ""));
 }
 
-/** The output of `ffmpeg -hide_banner -devices`. */
-export async function ffmpegDevices(ffmpeg: string): Promise<string> {
-  const out = await new Deno.Command(ffmpeg, {
-    args: ["-hide_banner", "-devices"],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "null",
-  }).output();
-  return new TextDecoder().decode(out.stdout);
+/** The output of `ffmpeg -hide_banner -devices` (run once per ffmpeg, then remembered). */
+export function ffmpegDevices(ffmpeg: string): Promise<string> {
+  let known = devicesCache.get(ffmpeg);
+  if (!known) {
+    known = new Deno.Command(ffmpeg, {
+      args: ["-hide_banner", "-devices"],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).output().then((out) => new TextDecoder().decode(out.stdout));
+    // A failed run is not remembered: the next call tries again.
+    known.catch(() => devicesCache.delete(ffmpeg));
+    devicesCache.set(ffmpeg, known);
+  }
+  return known;
 }
 
 /** Lists this machine's microphones as `--mic` accepts them. */
