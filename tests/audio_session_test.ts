@@ -242,6 +242,24 @@ Deno.test("AudioPlayer: an output that cannot open is told once, plainly, then s
   }
 });
 
+Deno.test("AudioPlayer.start() without ffmpeg says so and gives no player", async () => {
+  const { AudioPlayer } = await import("../lib/media/audio_terminal.ts");
+  const { overrideFfmpegLookup, FfmpegNotFoundError } = await import("../lib/media/ffmpeg_path.ts");
+  overrideFfmpegLookup(() => Promise.reject(new FfmpegNotFoundError(["npm"])));
+  const lines: string[] = [];
+  try {
+    assert.equal(
+      await AudioPlayer.start({ lang: "en", log: (l) => lines.push(l), view: "none" }),
+      null,
+    );
+  } finally {
+    overrideFfmpegLookup(undefined);
+  }
+  assert.deepEqual(lines, [
+    "No sound in the none view: ffmpeg was not found. To hear the call use --video-view window",
+  ]);
+});
+
 Deno.test("AudioPlayer.start() without an audio output in the build says so and gives no player", async () => {
   const { AudioPlayer } = await import("../lib/media/audio_terminal.ts");
   const lines: string[] = [];

@@ -109,16 +109,24 @@ export class AudioPlayer {
   static async start(o: AudioPlayerOptions): Promise<AudioPlayer | null> {
     const t = translator(clientText, o.lang);
     const os = o.os ?? Deno.build.os;
+    const view = o.view ?? "terminal";
     let ffmpeg = o.ffmpeg;
+    if (ffmpeg === undefined) {
+      try {
+        ffmpeg = (await findFfmpeg()).path;
+      } catch {
+        o.log(t("audio_no_ffmpeg_output", { view }));
+        return null;
+      }
+    }
     let out: AudioOutput | null = null;
     try {
-      ffmpeg ??= (await findFfmpeg()).path;
       out = o.output ?? pickAudioOutput(await ffmpegDevices(ffmpeg));
     } catch {
       out = null;
     }
-    if (!ffmpeg || !out) {
-      o.log(t("audio_no_output", { view: o.view ?? "terminal", os }));
+    if (!out) {
+      o.log(t("audio_no_output", { view, os }));
       return null;
     }
     return new AudioPlayer(o, ffmpeg, out);

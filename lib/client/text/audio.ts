@@ -60,6 +60,12 @@ export const audioText = {
     en:
       "No sound in the {view} view: this machine's ffmpeg has no audio output ({os}). To hear the call use --video-view window",
   },
+  audio_no_ffmpeg_output: {
+    es:
+      "Sin sonido en la vista {view}: no se encontró ffmpeg. Para oír la llamada usa --video-view window",
+    en:
+      "No sound in the {view} view: ffmpeg was not found. To hear the call use --video-view window",
+  },
   audio_output_failed: {
     es:
       "Sin sonido: ffmpeg no pudo abrir la salida de audio ({detail}). Para oír la llamada usa --video-view window",
