@@ -81,9 +81,9 @@ const STYLE = `<style>
   #audiobar { display: flex; gap: 12px; align-items: center; padding: 4px 12px;
     background: #1d1d1d; font-size: 14px; }
   #audiobar button { font: inherit; padding: 2px 10px; border-radius: 4px; border: 0;
-    background: #633; color: #fff; cursor: pointer; }
+    background: #633; color: #fff; cursor: pointer; white-space: nowrap; }
   #audiobar button.live { background: #363; }
-  #audiobar .hint { color: #999; }
+  #audiobar .hint { color: #999; flex: 1; }
   #audioenable { display: none; color: #fc6; }
   .tile.speaking { outline: 3px solid #5c5; }
   .tile .audio { position: absolute; right: 8px; bottom: 8px; display: flex; gap: 6px;
