@@ -81,8 +81,8 @@ async function build(target: Target, dryRun: boolean): Promise<void> {
     return;
   }
   await Deno.mkdir(`${root}${plan.outDir}`, { recursive: true });
-  await run(Deno.execPath(), plan.serverArgs);
   await fetchFfmpeg(target, plan.ffmpeg);
+  await run(Deno.execPath(), plan.serverArgs);
   await run(Deno.execPath(), plan.clientArgs);
   for (const file of plan.extras) {
     await Deno.copyFile(`${root}${file}`, `${root}${plan.outDir}/${file}`);
