@@ -247,6 +247,5 @@ async function session(c: FileConnection, server: ServerContext): Promise<void> 
     await handleUpload(c, parseUpload(req, server.rules), server.upload);
   } else if (req.type === "download") {
     await handleDownload(c, req, { ...server.upload, session: server.downloadSession });
-  }
-  else throw new Refusal("unknown_type", "v1_unknown_request");
+  } else throw new Refusal("unknown_type", "v1_unknown_request");
 }
