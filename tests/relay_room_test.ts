@@ -136,3 +136,30 @@ Deno.test("Relay with the real Room: a v1 member's first datagram teaches its id
   assert.ok(back.some((o) => o.to.some((to) => to.port === VIEJO.port)));
   relay.close();
 });
+
+Deno.test("Relay with the real Room: a muted member's audio is dropped until it unmutes", () => {
+  const room = new Room({ lang: "en" });
+  const ana = member(room, "10.0.0.1", 40001, { type: "hello", version: 2, name: "Ana" });
+  const bea = member(room, "10.0.0.2", 40002, { type: "hello", version: 2, name: "Bea" });
+  const relay = new Relay(room, { acceptV1: true });
+  const talk = { type: "call", action: "start", audio: true, muted: false };
+  ana.say(talk);
+  bea.say(talk);
+  const [a, b] = [ana, bea].map((m) => {
+    const joined = m.frames.findLast((f) => f.type === "call_joined")!;
+    return { token: String(joined.token), clientId: Number(joined.client_id) };
+  });
+  relay.receive(register(a.token, a.clientId), ANA, 0);
+  relay.receive(register(b.token, b.clientId), BEA, 0);
+  const audio = (seq: number) =>
+    encodeMediaPacket({ kind: MediaKind.Audio, clientId: a.clientId, seq, ts: 0, payload: JPEG });
+  assert.deepEqual(relay.receive(audio(1), ANA, 1).map((o) => o.to), [[BEA]]);
+  // Muted (by itself here; the teacher's /mute goes through the same call state): dropped,
+  // so a client that ignores its mute is not heard either.
+  ana.say({ type: "call", action: "mute" });
+  assert.deepEqual(relay.receive(audio(2), ANA, 2), []);
+  assert.equal(relay.stats().dropped.muted, 1);
+  ana.say({ type: "call", action: "unmute" });
+  assert.deepEqual(relay.receive(audio(3), ANA, 3).map((o) => o.to), [[BEA]]);
+  relay.close();
+});

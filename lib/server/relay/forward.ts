@@ -45,6 +45,8 @@ export interface Binding {
   receives: VideoCodec;
   /** Whether this member sends H.264 (else its MJPEG also goes to H.264 receivers). */
   sendsH264: boolean;
+  /** Whether the room has this member's microphone muted: its audio is dropped. */
+  muted: boolean;
   /** v1 only: bytes the relay may still send to this address (refilled by what it sends). */
   budget: number;
   framesIn: number;
@@ -71,6 +73,7 @@ export function newBinding(
     audioBucket: buckets.audio,
     receives: "mjpeg",
     sendsH264: false,
+    muted: false,
     budget: 0,
     framesIn: 0,
     framesOut: 0,

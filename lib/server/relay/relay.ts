@@ -177,16 +177,17 @@ export class Relay {
    */
   syncMembers(): void {
     if (this.#closed || (this.#byKey.size === 0 && this.#spent.size === 0)) return;
-    const ids = new Map<string, number | null>();
-    for (const m of this.#room.callMembers()) ids.set(m.name, m.clientId);
-    const live = new Set(ids.values());
+    const refs = new Map(this.#room.callMembers().map((m) => [m.name, m]));
+    const live = new Set([...refs.values()].map((m) => m.clientId));
     for (const id of [...this.#spent.keys()]) if (!live.has(id)) this.#spent.delete(id);
     for (const b of [...this.#byKey.values()]) {
-      if (!ids.has(b.name)) {
+      const ref = refs.get(b.name);
+      if (ref === undefined) {
         this.#unbind(b);
         continue;
       }
-      const id = ids.get(b.name);
+      b.muted = ref.muted === true;
+      const id = ref.clientId;
       // A v1 member's id may still read null right after we taught it; the
       // per-datagram check re-learns it when it really rejoined.
       if (id !== b.clientId && !(b.protocol === 1 && id === null)) this.#unbind(b);
@@ -266,6 +267,7 @@ export class Relay {
         );
       case MediaKind.Audio:
         b.lastSeen = now;
+        if (b.muted) return this.#drop("muted");
         if (!b.audioBucket.take(now)) return this.#drop("rate_limited");
         this.#audio++;
         return this.#counted(forwardAudio(b, this.#byKey.values(), bytes));
@@ -305,6 +307,7 @@ export class Relay {
       b = this.#bind(key, from, member.name, clientId, 2, token, now);
       b.receives = member.video ?? "mjpeg";
       b.sendsH264 = member.offer?.includes("h264") ?? false;
+      b.muted = member.muted === true;
       this.#spent.set(clientId, token);
     } else if (b.token !== token) {
       b.token = token; // a fresh token from the same address

@@ -76,7 +76,8 @@ export type RelayDropReason =
   | "v1_not_in_call"
   | "unexpected_kind"
   | "replayed"
-  | "v1_budget";
+  | "v1_budget"
+  | "muted";
 
 /** Every drop reason, in the order stats print them. */
 export const DROP_REASONS: readonly RelayDropReason[] = [
@@ -92,6 +93,7 @@ export const DROP_REASONS: readonly RelayDropReason[] = [
   "unexpected_kind",
   "replayed",
   "v1_budget",
+  "muted",
 ];
 
 /** Per-member counters. */

@@ -123,6 +123,7 @@ export class Call {
         video: receiveCodec(slot.offer),
         offer: slot.offer,
         audio: slot.audio,
+        muted: slot.muted,
       });
     }
     return out;
@@ -165,6 +166,7 @@ export class Call {
           video: receiveCodec(slot.offer),
           offer: slot.offer,
           audio: slot.audio,
+          muted: slot.muted,
         };
       }
     }
@@ -306,6 +308,7 @@ export class Call {
     if (slot === undefined) return false;
     if (slot.muted === muted) return true;
     slot.muted = muted;
+    this.#listener?.(); // the relay drops a muted member's audio
     this.#options.emit({
       type: "call",
       from: member.name,

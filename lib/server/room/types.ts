@@ -139,6 +139,8 @@ export interface CallMemberRef {
   offer?: readonly VideoCodec[];
   /** Whether it takes part in audio. */
   audio?: boolean;
+  /** Whether its microphone is muted (by itself or by the teacher): the relay drops its audio. */
+  muted?: boolean;
 }
 
 /**
