@@ -9,7 +9,13 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { testFrequency } from "../lib/media/audio_capture.ts";
-import { closeBrowser, launchChromium, newPage, waitInPage } from "./chromium_launch.ts";
+import {
+  browserTest,
+  closeBrowser,
+  launchChromium,
+  newPage,
+  waitInPage,
+} from "./chromium_launch.ts";
 import { type Client, ClientGroup, startServer } from "./pipe_processes.ts";
 import { decodeV1Packet, encodeV1Packet } from "../lib/protocol/media_packet.ts";
 import { RawClient } from "./chat_test_client.ts";
@@ -57,100 +63,104 @@ async function hearsTone(page: Page, id: number, hz: number): Promise<void> {
   });
 }
 
-Deno.test("audio call: each window page plays the other client's test tone (AnalyserNode)", async () => {
-  Deno.env.set("PC3_NO_BROWSER", "1");
-  const storage = await Deno.makeTempDir({ prefix: "pc3-audio-call-" });
-  const server = await startServer(storage);
-  const clients = new ClientGroup();
-  const browser = await launchChromium();
-  try {
-    const ana = clients.start("Ana", server, join(storage, "Ana"), AUDIO);
-    await ana.out.wait(/como Ana/);
-    const luis = clients.start("Luis", server, join(storage, "Luis"), AUDIO);
-    await ana.out.wait(/Luis se unió al chat/);
-    await ana.send("/call start");
-    await luis.send("/call start");
-    const [anaUrl, luisUrl] = await Promise.all([pageUrl(ana), pageUrl(luis)]);
-    await ana.out.wait(/Audio de prueba: tono de \d+ Hz/);
-    await luis.out.wait(/Audio de prueba: tono de \d+ Hz/);
+browserTest(
+  "audio call: each window page plays the other client's test tone (AnalyserNode)",
+  async () => {
+    Deno.env.set("PC3_NO_BROWSER", "1");
+    const storage = await Deno.makeTempDir({ prefix: "pc3-audio-call-" });
+    const server = await startServer(storage);
+    const clients = new ClientGroup();
+    const browser = await launchChromium();
+    try {
+      const ana = clients.start("Ana", server, join(storage, "Ana"), AUDIO);
+      await ana.out.wait(/como Ana/);
+      const luis = clients.start("Luis", server, join(storage, "Luis"), AUDIO);
+      await ana.out.wait(/Luis se unió al chat/);
+      await ana.send("/call start");
+      await luis.send("/call start");
+      const [anaUrl, luisUrl] = await Promise.all([pageUrl(ana), pageUrl(luis)]);
+      await ana.out.wait(/Audio de prueba: tono de \d+ Hz/);
+      await luis.out.wait(/Audio de prueba: tono de \d+ Hz/);
 
-    const anaPage = await newPage(browser);
-    const luisPage = await newPage(browser);
-    await anaPage.goto(anaUrl);
-    await luisPage.goto(luisUrl);
-    // Browsers start sound only after a gesture: the page asks for a click.
-    for (const page of [anaPage, luisPage]) {
-      await waitInPage(
-        page,
-        () =>
-          (globalThis as any).pc3Audio?.self().context === "suspended" ||
-          (globalThis as any).pc3Audio?.self().context === "running",
-        "the audio context",
+      const anaPage = await newPage(browser);
+      const luisPage = await newPage(browser);
+      await anaPage.goto(anaUrl);
+      await luisPage.goto(luisUrl);
+      // Browsers start sound only after a gesture: the page asks for a click.
+      for (const page of [anaPage, luisPage]) {
+        await waitInPage(
+          page,
+          () =>
+            (globalThis as any).pc3Audio?.self().context === "suspended" ||
+            (globalThis as any).pc3Audio?.self().context === "running",
+          "the audio context",
+        );
+        await page.mouse.click(10, 100);
+      }
+      const atAna = await heardSpeaker(anaPage);
+      const atLuis = await heardSpeaker(luisPage);
+      assert.notEqual(atAna.id, atLuis.id);
+      // Each page hears the other's tone, which is not its own.
+      await hearsTone(anaPage, atAna.id, testFrequency(atAna.id));
+      await hearsTone(luisPage, atLuis.id, testFrequency(atLuis.id));
+      assert.notEqual(testFrequency(atAna.id), testFrequency(atLuis.id));
+
+      // Ana's tile in Luis's page shows her speaking.
+      await luisPage.waitForFunction(
+        (id) =>
+          (globalThis as any).document.querySelector(`.tile[data-id="${id}"]`)?.classList
+            .contains("speaking"),
+        atLuis.id,
       );
-      await page.mouse.click(10, 100);
+
+      const mark = ana.out.lines.length;
+      await ana.send("/call stats");
+      await ana.out.wait(/Luis: audio \d+ paquetes, \d+ perdidos, jitter [\d.]+ ms/, mark);
+      await ana.out.wait(
+        /Audio: micrófono activo, \d+ paquetes enviados, fuente tono de prueba/,
+        mark,
+      );
+
+      // Ana mutes herself: she stops sending, and Luis's page stops playing her.
+      await ana.send("/mute");
+      await ana.out.wait(/Micrófono silenciado/);
+      await waitInPage(
+        luisPage,
+        () =>
+          (globalThis as any).pc3Audio.level((globalThis as any).pc3Audio.stats()[0].id) < 0.001,
+        "silence once Ana muted",
+      );
+
+      // Everyone sees it: Ana's tile in Luis's page shows her microphone off.
+      await luisPage.waitForFunction(
+        (id) =>
+          (globalThis as any).document.querySelector(`.tile[data-id="${id}"]`)?.classList
+            .contains("micoff"),
+        atLuis.id,
+      );
+      // `m` in Luis's page mutes Luis: the page asks, his client mutes and says so.
+      const luisMark = luis.out.lines.length;
+      await luisPage.keyboard.press("m");
+      await luis.out.wait(/Micrófono silenciado/, luisMark);
+      // Push-to-talk: holding the space bar opens Luis's microphone, releasing it closes it.
+      // (The page knows it is muted once the client's answer arrived.)
+      await waitInPage(luisPage, () => (globalThis as any).pc3Audio.self().muted, "Luis muted");
+      const pttMark = luis.out.lines.length;
+      await luisPage.keyboard.down("Space");
+      await luis.out.wait(/Micrófono activo/, pttMark);
+      await luisPage.keyboard.up("Space");
+      await luis.out.wait(/Micrófono silenciado/, pttMark);
+
+      assert.equal(await ana.end(), 0);
+      assert.equal(await luis.end(), 0);
+    } finally {
+      await closeBrowser(browser);
+      await clients.kill();
+      await server.stop();
+      await Deno.remove(storage, { recursive: true });
     }
-    const atAna = await heardSpeaker(anaPage);
-    const atLuis = await heardSpeaker(luisPage);
-    assert.notEqual(atAna.id, atLuis.id);
-    // Each page hears the other's tone, which is not its own.
-    await hearsTone(anaPage, atAna.id, testFrequency(atAna.id));
-    await hearsTone(luisPage, atLuis.id, testFrequency(atLuis.id));
-    assert.notEqual(testFrequency(atAna.id), testFrequency(atLuis.id));
-
-    // Ana's tile in Luis's page shows her speaking.
-    await luisPage.waitForFunction(
-      (id) =>
-        (globalThis as any).document.querySelector(`.tile[data-id="${id}"]`)?.classList
-          .contains("speaking"),
-      atLuis.id,
-    );
-
-    const mark = ana.out.lines.length;
-    await ana.send("/call stats");
-    await ana.out.wait(/Luis: audio \d+ paquetes, \d+ perdidos, jitter [\d.]+ ms/, mark);
-    await ana.out.wait(
-      /Audio: micrófono activo, \d+ paquetes enviados, fuente tono de prueba/,
-      mark,
-    );
-
-    // Ana mutes herself: she stops sending, and Luis's page stops playing her.
-    await ana.send("/mute");
-    await ana.out.wait(/Micrófono silenciado/);
-    await waitInPage(
-      luisPage,
-      () => (globalThis as any).pc3Audio.level((globalThis as any).pc3Audio.stats()[0].id) < 0.001,
-      "silence once Ana muted",
-    );
-
-    // Everyone sees it: Ana's tile in Luis's page shows her microphone off.
-    await luisPage.waitForFunction(
-      (id) =>
-        (globalThis as any).document.querySelector(`.tile[data-id="${id}"]`)?.classList
-          .contains("micoff"),
-      atLuis.id,
-    );
-    // `m` in Luis's page mutes Luis: the page asks, his client mutes and says so.
-    const luisMark = luis.out.lines.length;
-    await luisPage.keyboard.press("m");
-    await luis.out.wait(/Micrófono silenciado/, luisMark);
-    // Push-to-talk: holding the space bar opens Luis's microphone, releasing it closes it.
-    // (The page knows it is muted once the client's answer arrived.)
-    await waitInPage(luisPage, () => (globalThis as any).pc3Audio.self().muted, "Luis muted");
-    const pttMark = luis.out.lines.length;
-    await luisPage.keyboard.down("Space");
-    await luis.out.wait(/Micrófono activo/, pttMark);
-    await luisPage.keyboard.up("Space");
-    await luis.out.wait(/Micrófono silenciado/, pttMark);
-
-    assert.equal(await ana.end(), 0);
-    assert.equal(await luis.end(), 0);
-  } finally {
-    await closeBrowser(browser);
-    await clients.kill();
-    await server.stop();
-    await Deno.remove(storage, { recursive: true });
-  }
-});
+  },
+);
 
 Deno.test("audio call: a v1 participant still gets the video, and never an audio datagram", async () => {
   const storage = await Deno.makeTempDir({ prefix: "pc3-audio-v1-" });

@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { CallMedia, type CallMediaOptions } from "../lib/media/call_media.ts";
 import { fpsOf, STALE_MS, trackSeq } from "../lib/media/call_stats.ts";
 import { bindAddressFor } from "../lib/media/media_link.ts";
-import { closeBrowser, launchChromium, newPage, waitInPage } from "./chromium_launch.ts";
+import {
+  browserTest,
+  closeBrowser,
+  launchChromium,
+  newPage,
+  waitInPage,
+} from "./chromium_launch.ts";
 import { FakeClock } from "./fake_clock.ts";
 import { portOf, receive, udp } from "./udp_helpers.ts";
 import { waitFor, withDeadline } from "./wait.ts";
@@ -328,56 +334,61 @@ Deno.test("CallMedia: a keepalive goes out after 2 s without sending (fake clock
   }
 });
 
-Deno.test("CallMedia: the window view shows the other participant in a real browser and q leaves", async () => {
-  const relay = new FakeRelay();
-  relay.tokens.set([...tokenToBytes(TOKEN_A)].join(","), 1);
-  relay.tokens.set([...tokenToBytes(TOKEN_B)].join(","), 2);
-  const members = [{ name: "Ana", clientId: 1 }, { name: "Luis", clientId: 2 }];
-  const logs: string[] = [];
-  let left = 0;
-  const previous = Deno.env.get("PC3_NO_BROWSER");
-  Deno.env.set("PC3_NO_BROWSER", "1");
-  let a: CallMedia | undefined;
-  let b: CallMedia | undefined;
-  const browser = await launchChromium();
-  try {
-    a = await CallMedia.start(options(relay, {
-      view: "window",
-      log: (l) => logs.push(l),
-      onLeave: () => left++,
-    }));
-    b = await CallMedia.start(options(relay, { token: TOKEN_B, clientId: 2 }));
-    a.setMembers(members);
-    b.setMembers(members);
-    const url = /Vídeo de la llamada: (http:\/\/127\.0\.0\.1:\d+\/open\/\w+)/.exec(logs.join("\n"))
-      ?.[1];
-    assert.ok(url, logs.join("\n"));
-    const page = await newPage(browser);
-    await page.goto(url);
-    await waitInPage(
-      page,
-      () =>
-        [...(globalThis as any).document.querySelectorAll(".tile")].some((t: any) =>
-          t.textContent.includes("Luis") && t.querySelector("img").naturalWidth === 160
-        ),
-      "Luis's picture",
-    );
-    const names = await page.$$eval(".tile .name", (els) => els.map((e) => e.textContent));
-    assert.deepEqual(names, ["Luis", "Ana (tú)"]);
-    a.setMembers([{ name: "Ana", clientId: 1 }]);
-    await waitInPage(
-      page,
-      () => !(globalThis as any).document.body.textContent.includes("Luis"),
-      "no tile of Luis",
-    );
-    await page.keyboard.press("q");
-    await waitFor(() => left === 1, { message: "onLeave" });
-  } finally {
-    await closeBrowser(browser);
-    await a?.close();
-    await b?.close();
-    await relay.close();
-    if (previous === undefined) Deno.env.delete("PC3_NO_BROWSER");
-    else Deno.env.set("PC3_NO_BROWSER", previous);
-  }
-});
+browserTest(
+  "CallMedia: the window view shows the other participant in a real browser and q leaves",
+  async () => {
+    const relay = new FakeRelay();
+    relay.tokens.set([...tokenToBytes(TOKEN_A)].join(","), 1);
+    relay.tokens.set([...tokenToBytes(TOKEN_B)].join(","), 2);
+    const members = [{ name: "Ana", clientId: 1 }, { name: "Luis", clientId: 2 }];
+    const logs: string[] = [];
+    let left = 0;
+    const previous = Deno.env.get("PC3_NO_BROWSER");
+    Deno.env.set("PC3_NO_BROWSER", "1");
+    let a: CallMedia | undefined;
+    let b: CallMedia | undefined;
+    const browser = await launchChromium();
+    try {
+      a = await CallMedia.start(options(relay, {
+        view: "window",
+        log: (l) => logs.push(l),
+        onLeave: () => left++,
+      }));
+      b = await CallMedia.start(options(relay, { token: TOKEN_B, clientId: 2 }));
+      a.setMembers(members);
+      b.setMembers(members);
+      const url = /Vídeo de la llamada: (http:\/\/127\.0\.0\.1:\d+\/open\/\w+)/.exec(
+        logs.join("\n"),
+      )
+        ?.[1];
+      assert.ok(url, logs.join("\n"));
+      const page = await newPage(browser);
+      await page.goto(url);
+      await waitInPage(
+        page,
+        () =>
+          [...(globalThis as any).document.querySelectorAll(".tile")].some((t: any) =>
+            t.textContent.includes("Luis") && t.querySelector("img").naturalWidth === 160
+          ),
+        "Luis's picture",
+      );
+      const names = await page.$$eval(".tile .name", (els) => els.map((e) => e.textContent));
+      assert.deepEqual(names, ["Luis", "Ana (tú)"]);
+      a.setMembers([{ name: "Ana", clientId: 1 }]);
+      await waitInPage(
+        page,
+        () => !(globalThis as any).document.body.textContent.includes("Luis"),
+        "no tile of Luis",
+      );
+      await page.keyboard.press("q");
+      await waitFor(() => left === 1, { message: "onLeave" });
+    } finally {
+      await closeBrowser(browser);
+      await a?.close();
+      await b?.close();
+      await relay.close();
+      if (previous === undefined) Deno.env.delete("PC3_NO_BROWSER");
+      else Deno.env.set("PC3_NO_BROWSER", previous);
+    }
+  },
+);

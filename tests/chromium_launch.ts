@@ -9,8 +9,45 @@ import fs from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { DeadlineError, withDeadline } from "./wait.ts";
 
-/** Where Chromium is looked for; PC3_CHROMIUM overrides it. */
-export const CHROMIUM: string = Deno.env.get("PC3_CHROMIUM") ?? "/usr/bin/chromium";
+/** Chromium-based browsers by platform, in order of preference. */
+const BROWSERS: Record<string, string[]> = {
+  linux: ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"],
+  windows: [
+    "C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe",
+    "C:\\Program Files\\Microsoft\\Edge\\Application\\msedge.exe",
+    "C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe",
+  ],
+  darwin: [
+    "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+    "/Applications/Chromium.app/Contents/MacOS/Chromium",
+    "/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge",
+  ],
+};
+
+function exists(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
+const candidates = BROWSERS[Deno.build.os] ?? BROWSERS.linux;
+
+/** The browser the tests drive: PC3_CHROMIUM, else this platform's first one installed. */
+export const CHROMIUM: string = Deno.env.get("PC3_CHROMIUM") ??
+  candidates.find(exists) ?? candidates[0];
+
+/**
+ * Registers a test that needs the browser. On Linux, where CI installs Chromium, a missing
+ * one fails the test with a clear message; elsewhere (a Windows or macOS check without a
+ * Chromium-based browser, such as Windows Deno under wine) the test is ignored and says why.
+ */
+export function browserTest(name: string, fn: () => Promise<void>): void {
+  const skip = Deno.build.os !== "linux" && !exists(CHROMIUM);
+  if (skip) console.log(`ignored, no Chromium-based browser (set PC3_CHROMIUM): ${name}`);
+  Deno.test({ name, ignore: skip, fn });
+}
 
 let patched = false;
 

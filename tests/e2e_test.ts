@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { decodeMessage, encodeFrame, FrameDecoder, type Message } from "../lib/protocol/frame.ts";
 import { type Client, ClientGroup, root, startServer } from "./pipe_processes.ts";
 import { waitFor, withDeadline } from "./wait.ts";
@@ -213,7 +213,7 @@ Deno.test("e2e: a 200 MB upload and download verify SHA-256 while both clients k
     await ana.out.wait(/^\[Luis\]: bajando ya$/);
     await ana.out.wait(/^\[OK\] Subido: video grande\.bin \(200\.0 MB, SHA-256 verificado\)/);
     const path = done.match[1];
-    const full = path.startsWith("/") ? path : join(root, path);
+    const full = resolve(root, path); // absolute as printed, or relative to the project
     assert.equal(await sha256File(full), sha);
     assert.equal(await ana.end(), 0);
     assert.equal(await luis.end(), 0);
@@ -270,7 +270,7 @@ Deno.test("e2e: a raw v1 client and a v2 client chat and exchange files both way
     assert.equal(shared.match[1], fileId);
     await luis.send(`/download ${fileId}`);
     const done = await luis.out.wait(/^\[OK\] Descargado: (.*) \(.*SHA-256 verificado\)$/);
-    const path = done.match[1].startsWith("/") ? done.match[1] : join(root, done.match[1]);
+    const path = resolve(root, done.match[1]); // absolute (any OS) or relative to the project
     assert.deepEqual(await Deno.readFile(path), content);
 
     // v2 -> v1: the v2 client uploads, the v1 client sees file_available and downloads.
@@ -329,7 +329,7 @@ Deno.test("e2e: after a restart on the same storage files are listed and downloa
     );
     await eva.send(`/download ${id}`);
     const done = await eva.out.wait(/^\[OK\] Descargado: (.*) \(.*SHA-256 verificado\)$/);
-    const path = done.match[1].startsWith("/") ? done.match[1] : join(root, done.match[1]);
+    const path = resolve(root, done.match[1]); // absolute (any OS) or relative to the project
     assert.deepEqual(await Deno.readFile(path), data);
     assert.equal(await eva.end(), 0);
   } finally {

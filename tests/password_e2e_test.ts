@@ -4,7 +4,7 @@
  * token); a client without it is told the room has a password.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { ClientGroup, root, startServer } from "./pipe_processes.ts";
 
 Deno.test("e2e: with --password, clients that know it chat and share files; one that does not is told", async () => {
@@ -28,7 +28,7 @@ Deno.test("e2e: with --password, clients that know it chat and share files; one 
     const up = await ana.out.wait(/^\[OK\] Subido: tema\.pdf .* — \/download ([a-z0-9]+)$/);
     await eva.send(`/download ${up.match[1]}`);
     const done = await eva.out.wait(/^\[OK\] Descargado: (.*) \(.*SHA-256 verificado\)$/);
-    const path = done.match[1].startsWith("/") ? done.match[1] : join(root, done.match[1]);
+    const path = resolve(root, done.match[1]); // absolute (any OS) or relative to the project
     assert.deepEqual(await Deno.readFile(path), data);
     assert.equal(await ana.end(), 0);
     assert.equal(await eva.end(), 0);

@@ -87,6 +87,13 @@ async function readReady(
   }
 }
 
+/**
+ * Whether a test can ask the server to stop cleanly: on Windows a child gets no SIGINT or
+ * SIGTERM from Deno (kill() terminates it at once, exit code 1), and Ctrl+C reaches a server
+ * only through its own console, so the clean-stop checks run where signals exist.
+ */
+const CLEAN_STOP = Deno.build.os !== "windows";
+
 async function stop(
   server: Running,
   signal: Deno.Signal = "SIGINT",
@@ -130,7 +137,7 @@ Deno.test("server.ts prints the banner and the ready line with the actual ports"
     assert.doesNotMatch(banner, /pc3-client --name|client -- --name/);
     assert.equal(server.lines.at(-1), `PC3 ready chat=${chat} files=${files} media=${media}`);
     const { code } = await stop(server);
-    assert.equal(code, 0);
+    if (CLEAN_STOP) assert.equal(code, 0);
     assert.ok((await Deno.stat(`${dir}/s`)).isDirectory);
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -143,13 +150,17 @@ Deno.test("server.ts ready line is the same in English", async () => {
     const server = await start([...PORTS0, "--storage", dir, "--lang", "en"]);
     assert.match(server.lines.at(-1)!, READY);
     assert.match(server.lines.join("\n"), /PC3 server/);
-    assert.equal((await stop(server)).code, 0);
+    const { code } = await stop(server);
+    if (CLEAN_STOP) assert.equal(code, 0);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
 
-Deno.test("server.ts: SIGINT tells clients, exits 0, and the history survives a restart", async () => {
+Deno.test({
+  name: "server.ts: SIGINT tells clients, exits 0, and the history survives a restart",
+  ignore: !CLEAN_STOP,
+}, async () => {
   const dir = await Deno.makeTempDir();
   try {
     const first = await start([...PORTS0, "--storage", dir]);
@@ -243,7 +254,10 @@ Deno.test("server.ts: a chat port in use names the port and what to do, exit 1",
   }
 });
 
-Deno.test("server.ts: SIGTERM also stops cleanly with exit 0", async () => {
+Deno.test({
+  name: "server.ts: SIGTERM also stops cleanly with exit 0",
+  ignore: !CLEAN_STOP,
+}, async () => {
   const dir = await Deno.makeTempDir();
   try {
     const server = await start([...PORTS0, "--storage", dir, "--host", "127.0.0.1"]);

@@ -193,8 +193,9 @@ Deno.test("VideoCapture reports a missing camera as no_camera", async () => {
     capture = VideoCapture.start({
       ffmpeg: path,
       source: "camera",
-      camera: "/dev/video-pc3-missing",
-      os: "linux",
+      // This platform's own capture (v4l2, dshow, avfoundation) with a device that does not exist.
+      camera: Deno.build.os === "linux" ? "/dev/video-pc3-missing" : "PC3 camara inexistente",
+      os: Deno.build.os,
       width: 160,
       height: 120,
       fps: 10,

@@ -11,7 +11,13 @@ import type { AccessUnit } from "../lib/media/h264_flv.ts";
 import { MjpegSplitter } from "../lib/media/mjpeg.ts";
 import { VideoWindow } from "../lib/media/video_window.ts";
 import { encodeH264Payload, MAX_PAYLOAD } from "../lib/protocol/media_packet.ts";
-import { closeBrowser, launchChromium, newPage, waitInPage } from "./chromium_launch.ts";
+import {
+  browserTest,
+  closeBrowser,
+  launchChromium,
+  newPage,
+  waitInPage,
+} from "./chromium_launch.ts";
 import { waitFor } from "./wait.ts";
 
 /** 40 frames of ffmpeg's test pattern as H.264 access units (keyframes at 0 and 30). */
@@ -62,62 +68,65 @@ async function units(): Promise<AccessUnit[]> {
   return out;
 }
 
-Deno.test("The call page decodes H.264, asks for keyframes mid-stream, after a gap and a broken frame, and recovers", async () => {
-  const aus = await units();
-  assert.ok(aus[0].keyframe && !aus[1].keyframe);
-  const asked: number[] = [];
-  const win = await VideoWindow.start({
-    lang: "en",
-    open: false,
-    onLeave() {},
-    onKeyframe: (id) => asked.push(id),
-  });
-  const browser = await launchChromium();
-  try {
-    const page = await newPage(browser);
-    await page.goto(win.url);
-    win.setTiles([{ id: 7, name: "Bea", video: true }]);
-    await waitFor(() => win.pages === 1, { message: "the page's socket" });
-    await waitInPage(page, () => (globalThis as any).pc3Page.tile(7) !== undefined, "Bea's tile");
-    const shown = () => page.evaluate(() => (globalThis as any).pc3Page.h264.shown as number);
-    const send = (seq: number, i: number) =>
-      win.h264(7, seq, encodeH264Payload(aus[i].bytes, aus[i].keyframe));
-    // Mid-stream (no keyframe yet): nothing decodes, the page asks.
-    send(100, 1);
-    await waitFor(() => asked.length === 1, { message: "a keyframe request" });
-    assert.deepEqual(asked, [7]);
-    // From a keyframe on, frames show.
-    for (let i = 0; i < 10; i++) send(101 + i, i);
-    await waitInPage(page, () => (globalThis as any).pc3Page.h264.shown >= 10, "ten frames");
-    // A gap (seq 111 lost): the page waits for a keyframe and asks (at most once a
-    // second per sender), while the stream goes on (one more delta frame per poll).
-    const before = await shown();
-    let seq = 112;
-    let i = 11;
-    const streamUntilAsked = (count: number, what: string) =>
-      waitFor(() => {
-        if (asked.length >= count) return true;
-        send(seq++, (i++ % 29) + 1); // deltas only (1..29)
-        return false;
-      }, { message: what, intervalMs: 66 });
-    await streamUntilAsked(2, "a request after the gap");
-    assert.equal(await shown(), before, "no frame decoded across the gap");
-    // The next keyframe brings the picture back.
-    send(seq++, 0);
-    send(seq++, 1);
-    await waitInPage(
-      page,
-      () => (globalThis as any).pc3Page.h264.shown >= 12,
-      "frames after the keyframe",
-    );
-    // A keyframe that does not decode: the page asks again.
-    const broken = Uint8Array.of(0, 0, 0, 1, 0x65, 0xff, 0xff, 0xff);
-    win.h264(7, seq++, encodeH264Payload(broken, true));
-    await streamUntilAsked(3, "a request after a broken frame");
-    const name = await page.$eval(".tile .name", (e) => e.textContent);
-    assert.equal(name, "Bea");
-  } finally {
-    await closeBrowser(browser);
-    await win.close();
-  }
-});
+browserTest(
+  "The call page decodes H.264, asks for keyframes mid-stream, after a gap and a broken frame, and recovers",
+  async () => {
+    const aus = await units();
+    assert.ok(aus[0].keyframe && !aus[1].keyframe);
+    const asked: number[] = [];
+    const win = await VideoWindow.start({
+      lang: "en",
+      open: false,
+      onLeave() {},
+      onKeyframe: (id) => asked.push(id),
+    });
+    const browser = await launchChromium();
+    try {
+      const page = await newPage(browser);
+      await page.goto(win.url);
+      win.setTiles([{ id: 7, name: "Bea", video: true }]);
+      await waitFor(() => win.pages === 1, { message: "the page's socket" });
+      await waitInPage(page, () => (globalThis as any).pc3Page.tile(7) !== undefined, "Bea's tile");
+      const shown = () => page.evaluate(() => (globalThis as any).pc3Page.h264.shown as number);
+      const send = (seq: number, i: number) =>
+        win.h264(7, seq, encodeH264Payload(aus[i].bytes, aus[i].keyframe));
+      // Mid-stream (no keyframe yet): nothing decodes, the page asks.
+      send(100, 1);
+      await waitFor(() => asked.length === 1, { message: "a keyframe request" });
+      assert.deepEqual(asked, [7]);
+      // From a keyframe on, frames show.
+      for (let i = 0; i < 10; i++) send(101 + i, i);
+      await waitInPage(page, () => (globalThis as any).pc3Page.h264.shown >= 10, "ten frames");
+      // A gap (seq 111 lost): the page waits for a keyframe and asks (at most once a
+      // second per sender), while the stream goes on (one more delta frame per poll).
+      const before = await shown();
+      let seq = 112;
+      let i = 11;
+      const streamUntilAsked = (count: number, what: string) =>
+        waitFor(() => {
+          if (asked.length >= count) return true;
+          send(seq++, (i++ % 29) + 1); // deltas only (1..29)
+          return false;
+        }, { message: what, intervalMs: 66 });
+      await streamUntilAsked(2, "a request after the gap");
+      assert.equal(await shown(), before, "no frame decoded across the gap");
+      // The next keyframe brings the picture back.
+      send(seq++, 0);
+      send(seq++, 1);
+      await waitInPage(
+        page,
+        () => (globalThis as any).pc3Page.h264.shown >= 12,
+        "frames after the keyframe",
+      );
+      // A keyframe that does not decode: the page asks again.
+      const broken = Uint8Array.of(0, 0, 0, 1, 0x65, 0xff, 0xff, 0xff);
+      win.h264(7, seq++, encodeH264Payload(broken, true));
+      await streamUntilAsked(3, "a request after a broken frame");
+      const name = await page.$eval(".tile .name", (e) => e.textContent);
+      assert.equal(name, "Bea");
+    } finally {
+      await closeBrowser(browser);
+      await win.close();
+    }
+  },
+);

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import jpeg from "jpeg-js";
-import { closeBrowser, launchChromium, newPage, waitInPage } from "./chromium_launch.ts";
+import {
+  browserTest,
+  closeBrowser,
+  launchChromium,
+  newPage,
+  waitInPage,
+} from "./chromium_launch.ts";
 import { FakeClock } from "./fake_clock.ts";
 import { waitFor, withDeadline } from "./wait.ts";
 import { VideoWindow } from "../lib/media/video_window.ts";
@@ -12,112 +18,118 @@ function colourJpeg(w: number, h: number, rgb: [number, number, number]): Uint8A
   return new Uint8Array(jpeg.encode({ data, width: w, height: h }, 80).data);
 }
 
-Deno.test("VideoWindow shows a live grid in a real browser; removing a tile and q work", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "pc3-window-" });
-  let left = 0;
-  const win = await VideoWindow.start({
-    lang: "es",
-    open: false,
-    onLeave: () => left++,
-    graceMs: 60_000,
-  });
-  const browser = await launchChromium();
-  try {
-    const page = await newPage(browser, { viewport: { width: 900, height: 500 } });
-    win.setTiles([
-      { id: 11, name: "Ana", video: true },
-      { id: 22, name: "Luis", video: true },
-      { id: 33, name: "Eva", video: false },
-    ]);
-    await page.goto(win.url);
-    await waitInPage(
-      page,
-      () => (globalThis as any).document.querySelectorAll(".tile").length === 3,
-      "three tiles",
-    );
-    win.frame(11, colourJpeg(160, 120, [220, 30, 30]));
-    win.frame(22, colourJpeg(160, 120, [30, 30, 220]));
-    await waitInPage(
-      page,
-      () =>
-        [...(globalThis as any).document.querySelectorAll(".tile img")].filter((i: any) =>
-          i.complete && i.naturalWidth > 0
-        ).length === 2,
-      "two pictures",
-    );
-    const names = await page.$$eval(".tile .name", (els) => els.map((e) => e.textContent));
-    assert.deepEqual(names, ["Ana", "Luis", "Eva"]);
-    const widths = await page.$$eval(
-      ".tile img",
-      (els) => els.map((e) => (e as unknown as { naturalWidth: number }).naturalWidth),
-    );
-    assert.deepEqual(widths, [160, 160, 0]);
-    const evaNote = await page.$eval(
-      '.tile[data-id="33"]',
-      (el) => el.classList.contains("novideo") && el.textContent?.includes("sin vídeo"),
-    );
-    assert.equal(evaNote, true);
-    const shot = join(dir, "grid.png");
-    await page.screenshot({ path: shot });
-    assert.ok((await Deno.stat(shot)).size > 1000);
-    console.log(`screenshot: ${shot}`);
+browserTest(
+  "VideoWindow shows a live grid in a real browser; removing a tile and q work",
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "pc3-window-" });
+    let left = 0;
+    const win = await VideoWindow.start({
+      lang: "es",
+      open: false,
+      onLeave: () => left++,
+      graceMs: 60_000,
+    });
+    const browser = await launchChromium();
+    try {
+      const page = await newPage(browser, { viewport: { width: 900, height: 500 } });
+      win.setTiles([
+        { id: 11, name: "Ana", video: true },
+        { id: 22, name: "Luis", video: true },
+        { id: 33, name: "Eva", video: false },
+      ]);
+      await page.goto(win.url);
+      await waitInPage(
+        page,
+        () => (globalThis as any).document.querySelectorAll(".tile").length === 3,
+        "three tiles",
+      );
+      win.frame(11, colourJpeg(160, 120, [220, 30, 30]));
+      win.frame(22, colourJpeg(160, 120, [30, 30, 220]));
+      await waitInPage(
+        page,
+        () =>
+          [...(globalThis as any).document.querySelectorAll(".tile img")].filter((i: any) =>
+            i.complete && i.naturalWidth > 0
+          ).length === 2,
+        "two pictures",
+      );
+      const names = await page.$$eval(".tile .name", (els) => els.map((e) => e.textContent));
+      assert.deepEqual(names, ["Ana", "Luis", "Eva"]);
+      const widths = await page.$$eval(
+        ".tile img",
+        (els) => els.map((e) => (e as unknown as { naturalWidth: number }).naturalWidth),
+      );
+      assert.deepEqual(widths, [160, 160, 0]);
+      const evaNote = await page.$eval(
+        '.tile[data-id="33"]',
+        (el) => el.classList.contains("novideo") && el.textContent?.includes("sin vídeo"),
+      );
+      assert.equal(evaNote, true);
+      const shot = join(dir, "grid.png");
+      await page.screenshot({ path: shot });
+      assert.ok((await Deno.stat(shot)).size > 1000);
+      console.log(`screenshot: ${shot}`);
 
-    // A participant leaves: its tile goes at once, no frozen last frame.
-    win.setTiles([{ id: 11, name: "Ana", video: true }, { id: 33, name: "Eva", video: false }]);
-    await waitInPage(
-      page,
-      () => (globalThis as any).document.querySelectorAll(".tile").length === 2,
-      "two tiles",
-    );
-    const after = await page.$$eval(".tile .name", (els) => els.map((e) => e.textContent));
-    assert.deepEqual(after, ["Ana", "Eva"]);
+      // A participant leaves: its tile goes at once, no frozen last frame.
+      win.setTiles([{ id: 11, name: "Ana", video: true }, { id: 33, name: "Eva", video: false }]);
+      await waitInPage(
+        page,
+        () => (globalThis as any).document.querySelectorAll(".tile").length === 2,
+        "two tiles",
+      );
+      const after = await page.$$eval(".tile .name", (els) => els.map((e) => e.textContent));
+      assert.deepEqual(after, ["Ana", "Eva"]);
 
-    // Pressing q leaves the call.
-    await page.keyboard.press("q");
-    await waitInPage(
-      page,
-      () => (globalThis as any).document.getElementById("status").style.display === "block",
-      "the status line",
-    );
-    assert.equal(left, 1);
-  } finally {
-    await closeBrowser(browser);
-    await win.close();
-    await win.close();
-  }
-});
+      // Pressing q leaves the call.
+      await page.keyboard.press("q");
+      await waitInPage(
+        page,
+        () => (globalThis as any).document.getElementById("status").style.display === "block",
+        "the status line",
+      );
+      assert.equal(left, 1);
+    } finally {
+      await closeBrowser(browser);
+      await win.close();
+      await win.close();
+    }
+  },
+);
 
-Deno.test("VideoWindow calls onLeave when the page closes and does not come back within the grace (fake clock)", async () => {
-  let left = 0;
-  const clock = new FakeClock();
-  const win = await VideoWindow.start({
-    lang: "en",
-    open: false,
-    onLeave: () => left++,
-    graceMs: 300,
-    clock,
-  });
-  const browser = await launchChromium();
-  try {
-    const page = await newPage(browser);
-    await page.goto(win.url);
-    await waitInPage(
-      page,
-      () => (globalThis as any).document.title.includes("video call"),
-      "the title",
-    );
-    await waitFor(() => win.pages === 1, { message: "the page's socket" });
-    await page.close();
-    await waitFor(() => win.pages === 0, { message: "the page's socket to close" });
-    clock.advance(299);
-    assert.equal(left, 0, "still within the grace");
-    clock.advance(1);
-    assert.equal(left, 1);
-  } finally {
-    await closeBrowser(browser);
-    await win.close();
-  }
-});
+browserTest(
+  "VideoWindow calls onLeave when the page closes and does not come back within the grace (fake clock)",
+  async () => {
+    let left = 0;
+    const clock = new FakeClock();
+    const win = await VideoWindow.start({
+      lang: "en",
+      open: false,
+      onLeave: () => left++,
+      graceMs: 300,
+      clock,
+    });
+    const browser = await launchChromium();
+    try {
+      const page = await newPage(browser);
+      await page.goto(win.url);
+      await waitInPage(
+        page,
+        () => (globalThis as any).document.title.includes("video call"),
+        "the title",
+      );
+      await waitFor(() => win.pages === 1, { message: "the page's socket" });
+      await page.close();
+      await waitFor(() => win.pages === 0, { message: "the page's socket to close" });
+      clock.advance(299);
+      assert.equal(left, 0, "still within the grace");
+      clock.advance(1);
+      assert.equal(left, 1);
+    } finally {
+      await closeBrowser(browser);
+      await win.close();
+    }
+  },
+);
 
 /** One raw HTTP/1.1 request on loopback; returns the head of the answer. */
 async function rawRequest(port: number, lines: string[]): Promise<string> {
