@@ -378,6 +378,7 @@ export async function main(args: string[] = Deno.args): Promise<number> {
   const stopConsole = startConsole(server.room, Deno.stdin.readable, {
     lang: config.lang,
     print: out.print,
+    onStop: signals.request,
   });
   await signals.stop;
   await netCheck;

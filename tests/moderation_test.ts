@@ -367,3 +367,23 @@ Deno.test("a member that is reconnecting (held in its grace period) can be remov
   room.connect(back).receive(payload({ type: "hello", version: 2, name: "Beto", resume: token }));
   assert.equal(back.frames[0].code, "banned");
 });
+
+Deno.test("console /stop (or /parar) asks the server to stop, and is not a room command", () => {
+  assert.deepEqual(parseConsoleLine("/stop"), { kind: "stop" });
+  assert.deepEqual(parseConsoleLine("  /PARAR \r\n"), { kind: "stop" });
+  assert.equal(parseConsoleLine("/stop ya").kind, "error", "no arguments");
+  const ran: string[] = [];
+  let stops = 0;
+  const console = new ServerConsole({
+    lang: "es",
+    run: (command) => {
+      ran.push(command.action);
+      return { ok: true, action: command.action } as never;
+    },
+    print: () => {},
+    onStop: () => stops++,
+  });
+  console.line("/stop");
+  assert.equal(stops, 1);
+  assert.deepEqual(ran, [], "the room never sees it");
+});

@@ -146,7 +146,7 @@ export interface Server {
   chat: number;
   files: number;
   media: number;
-  /** SIGTERM, then SIGKILL if it has not exited within {@link EXIT_DEADLINE_MS}. */
+  /** Types `/stop` at its console (a clean stop on every OS); SIGKILL past {@link EXIT_DEADLINE_MS}. */
   stop(): Promise<void>;
   /** SIGKILL at once (a crash: nothing is flushed or announced), and waits for the exit. */
   crash(): Promise<void>;
@@ -170,18 +170,20 @@ export async function startServer(storage: string, extra: string[] = []): Promis
       ...extra,
     ],
     cwd: root,
-    stdin: "null",
+    stdin: "piped", // the teacher's console: stop() types /stop there
     stdout: "piped",
     stderr: "piped",
   }).spawn();
   const out = new Lines(child.stdout);
   const err = new Lines(child.stderr);
+  const console = child.stdin.getWriter();
   let ready;
   try {
     ready = await out.wait(/^PC3 ready chat=(\d+) files=(\d+) media=(\d+)/);
   } catch (e) {
     forceKill(child);
     await child.status;
+    await console.close().catch(() => {});
     await Promise.all([out.done, err.done]);
     throw new Error(`${e}\n${err.text()}`);
   }
@@ -191,10 +193,11 @@ export async function startServer(storage: string, extra: string[] = []): Promis
     files: Number(ready.match[2]),
     media: Number(ready.match[3]),
     stop() {
+      // The console's /stop works on every OS (Windows has no SIGTERM for a child);
+      // server_cli_test covers the signals.
       stopping ??= (async () => {
-        try {
-          child.kill("SIGTERM");
-        } catch { /* already exited */ }
+        await console.write(new TextEncoder().encode("/stop\n")).catch(() => {});
+        await console.close().catch(() => {});
         await exited(child, [out, err], EXIT_DEADLINE_MS, "the server");
       })();
       return stopping;
@@ -202,6 +205,7 @@ export async function startServer(storage: string, extra: string[] = []): Promis
     crash() {
       stopping ??= (async () => {
         forceKill(child);
+        await console.close().catch(() => {});
         await exited(child, [out, err], EXIT_DEADLINE_MS, "the killed server");
       })();
       return stopping;

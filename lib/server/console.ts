@@ -5,7 +5,10 @@
  * `/unlock`, `/say TEXT` (plain text without a slash is also an
  * announcement), `/files`, `/delete ID` and `/help`. Each line runs the
  * room's teacher command (lib/server/room/moderation.ts), the same as a
- * teacher client's `admin` request, and its outcome is printed.
+ * teacher client's `admin` request, and its outcome is printed. `/stop`
+ * (`/parar`), console only, stops the server cleanly like Ctrl+C: on
+ * Windows, where a script cannot send Ctrl+C to the server, it is the way
+ * to stop it from a pipe.
  *
  * Parsing ({@link parseConsoleLine}) is pure; {@link readConsole} reads
  * lines from a byte stream (stdin) until it ends or the signal aborts.
@@ -24,6 +27,7 @@ import { serverText } from "./text.ts";
 export type ConsoleLine =
   | { kind: "command"; command: TeacherCommand }
   | { kind: "help" }
+  | { kind: "stop" }
   | { kind: "empty" }
   | { kind: "error"; key: "consoleUnknown" | "consoleUsage"; params: Params };
 
@@ -39,6 +43,7 @@ export type ConsoleLine =
  * ```
  */
 export function parseConsoleLine(line: string): ConsoleLine {
+  if (/^\s*\/(stop|parar)\s*$/i.test(line)) return { kind: "stop" };
   const parsed = parseTeacherLine(line);
   switch (parsed.kind) {
     case "text":
@@ -58,6 +63,8 @@ export interface ConsoleOptions {
   lang: Lang;
   /** Runs a teacher command on the room (`room.teacher`). */
   run(command: TeacherCommand, by: string): TeacherResult;
+  /** `/stop`: asks the server to stop cleanly (as Ctrl+C does). */
+  onStop?: () => void;
   /** Prints one line (standard output). */
   print(line: string): void;
   /** Formats a time for `/who` (default local `HH:MM`). */
@@ -67,6 +74,7 @@ export interface ConsoleOptions {
 /** The console: one line in, the outcome printed. */
 export class ServerConsole {
   readonly #run: ConsoleOptions["run"];
+  readonly #onStop: () => void;
   readonly #print: (line: string) => void;
   readonly #t: (key: keyof typeof serverText & string, params?: Params) => string;
   readonly #time: (ms: number) => string;
@@ -74,6 +82,7 @@ export class ServerConsole {
   /** A console running commands through `options.run`. */
   constructor(options: ConsoleOptions) {
     this.#run = options.run;
+    this.#onStop = options.onStop ?? (() => {});
     this.#print = options.print;
     this.#t = translator(serverText, options.lang);
     this.#time = options.time ?? ((ms) => new Date(ms).toTimeString().slice(0, 5));
@@ -83,6 +92,10 @@ export class ServerConsole {
   line(text: string): void {
     const parsed = parseConsoleLine(text);
     if (parsed.kind === "empty") return;
+    if (parsed.kind === "stop") {
+      this.#onStop();
+      return;
+    }
     if (parsed.kind === "help") {
       this.#print(this.#t("consoleHelp"));
       return;

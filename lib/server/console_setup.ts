@@ -162,12 +162,13 @@ export function teacherBannerLines(
 export function startConsole(
   room: Room,
   input: ReadableStream<Uint8Array>,
-  options: { lang: ServerConfig["lang"]; print(line: string): void },
+  options: { lang: ServerConfig["lang"]; print(line: string): void; onStop(): void },
 ): () => Promise<void> {
   const console = new ServerConsole({
     lang: options.lang,
     run: (command, by) => room.teacher(command, by),
     print: options.print,
+    onStop: options.onStop,
   });
   const abort = new AbortController();
   const done = readConsole(input, (line) => console.line(line), abort.signal);

@@ -7,10 +7,11 @@
  */
 
 /**
- * Resolves on the first SIGINT/SIGTERM (SIGINT/SIGBREAK on Windows); the
- * returned `remove` takes the listeners away again.
+ * Resolves on the first SIGINT/SIGTERM (SIGINT/SIGBREAK on Windows) or the
+ * first `request()` (the console's `/stop`); the returned `remove` takes the
+ * listeners away again.
  */
-export function stopSignals(): { stop: Promise<void>; remove: () => void } {
+export function stopSignals(): { stop: Promise<void>; request: () => void; remove: () => void } {
   const { promise: stop, resolve: requestStop } = Promise.withResolvers<void>();
   const signals: Deno.Signal[] = Deno.build.os === "windows"
     ? ["SIGINT", "SIGBREAK"]
@@ -32,5 +33,5 @@ export function stopSignals(): { stop: Promise<void>; remove: () => void } {
       }
     }
   };
-  return { stop, remove };
+  return { stop, request: () => requestStop(), remove };
 }

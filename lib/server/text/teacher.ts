@@ -147,6 +147,7 @@ export const teacherText = {
   /files               archivos compartidos, con su id
   /delete ID           borrar un archivo compartido
   /help                esta ayuda
+  /stop                detener el servidor (como Ctrl+C)
 Un nombre con espacios va entre comillas si le sigue un motivo: /kick "Ana María" motivo`,
     en: `Teacher commands (type them here and press Enter):
   /who                 who is in the room, with their address
@@ -159,6 +160,7 @@ Un nombre con espacios va entre comillas si le sigue un motivo: /kick "Ana Marí
   /files               shared files, with their id
   /delete ID           delete a shared file
   /help                this help
+  /stop                stop the server (like Ctrl+C)
 A name with spaces goes in quotes when a reason follows: /kick "Ana María" reason`,
   },
   consoleUnknown: {
