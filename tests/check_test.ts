@@ -13,8 +13,8 @@ import {
   runCheck,
 } from "../lib/client/check.ts";
 import { encodeJoinCode } from "../lib/protocol/join_code.ts";
-import { parseServerArgs } from "../lib/server/args.ts";
 import { type RunningServer, startServer } from "../server.ts";
+import { localServerConfig } from "./server_config.ts";
 import { withDeadline } from "./wait.ts";
 
 const quiet = { print: () => {}, error: () => {} };
@@ -23,12 +23,7 @@ const LOOPBACK = [{ address: 0x7f000001, prefix: 8, iface: "lo" }];
 
 async function withServer(fn: (s: RunningServer) => Promise<void>): Promise<void> {
   const storage = await Deno.makeTempDir({ prefix: "pc3-check-" });
-  const parsed = parseServerArgs([
-    ...["--host", "127.0.0.1", "--chat-port", "0", "--file-port", "0", "--media-port", "0"],
-    ...["--storage", storage, "--no-discovery"],
-  ]);
-  if (parsed.kind !== "run") throw new Error("Bad test flags");
-  const server = await startServer(parsed.config, quiet);
+  const server = await startServer(localServerConfig(storage), quiet);
   try {
     await fn(server);
   } finally {

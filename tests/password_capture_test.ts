@@ -6,9 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { ChatClient } from "../lib/client/chat_client.ts";
-import { parseServerArgs } from "../lib/server/args.ts";
 import { startServer } from "../server.ts";
 import { waitFor, withDeadline } from "./wait.ts";
+import { localServerConfig } from "./server_config.ts";
 
 const PASSWORD = "clave-secreta-de-clase-42";
 
@@ -53,23 +53,8 @@ async function startCapture(port: number, file: string): Promise<Deno.ChildProce
 
 Deno.test("a captured hello with a password carries the challenge and proof, never the password", async (t) => {
   const dir = await Deno.makeTempDir();
-  const parsed = parseServerArgs([
-    "--host",
-    "127.0.0.1",
-    "--chat-port",
-    "0",
-    "--file-port",
-    "0",
-    "--media-port",
-    "0",
-    "--storage",
-    dir,
-    "--no-discovery",
-    "--password",
-    PASSWORD,
-  ]);
-  if (parsed.kind !== "run") throw new Error("Bad test flags");
-  const server = await startServer(parsed.config, { print: () => {}, error: () => {} });
+  const config = localServerConfig(dir, ["--password", PASSWORD]);
+  const server = await startServer(config, { print: () => {}, error: () => {} });
   // tcpdump drops root for its own user before writing: give it a folder it may write in.
   const capDir = await Deno.makeTempDir();
   await Deno.chmod(capDir, 0o777);

@@ -6,9 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { parseServerArgs } from "../lib/server/args.ts";
 import { startServer } from "../server.ts";
 import { withDeadline } from "./wait.ts";
+import { localServerConfig } from "./server_config.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -30,23 +30,8 @@ Deno.test({
   ignore: !available,
   async fn() {
     const storage = await Deno.makeTempDir();
-    const parsed = parseServerArgs([
-      "--host",
-      "127.0.0.1",
-      "--chat-port",
-      "0",
-      "--file-port",
-      "0",
-      "--media-port",
-      "0",
-      "--storage",
-      storage,
-      "--no-discovery",
-      "--password",
-      "pizarra-verde",
-    ]);
-    if (parsed.kind !== "run") throw new Error("Bad test flags");
-    const server = await startServer(parsed.config, { print: () => {}, error: () => {} });
+    const config = localServerConfig(storage, ["--password", "pizarra-verde"]);
+    const server = await startServer(config, { print: () => {}, error: () => {} });
     const args = [
       Deno.execPath(),
       "run",

@@ -10,11 +10,11 @@ import { ChatClient } from "../lib/client/chat_client.ts";
 import { ConnectError } from "../lib/client/connect_errors.ts";
 import { deriveKeySync, type KdfParams, proof } from "../lib/protocol/auth_proof.ts";
 import { decodeMessage, FrameDecoder, type Message } from "../lib/protocol/frame.ts";
-import { parseServerArgs } from "../lib/server/args.ts";
 import { payload, Room, type RoomTeacherOptions } from "../lib/server/room/room.ts";
 import { startServer } from "../server.ts";
 import { RawClient } from "./chat_test_client.ts";
 import { FakeClock } from "./fake_clock.ts";
+import { localServerConfig } from "./server_config.ts";
 
 // A cheap KDF for room-level tests; the real cost is DEFAULT_KDF_COST.
 const KDF: KdfParams = {
@@ -170,30 +170,11 @@ Deno.test("v1 clients are refused with a password unless allowV1; an open room l
   assert.equal(a.fake.take()[0].type, "welcome");
 });
 
-function serverConfig(storage: string, extra: string[]) {
-  const parsed = parseServerArgs([
-    "--host",
-    "127.0.0.1",
-    "--chat-port",
-    "0",
-    "--file-port",
-    "0",
-    "--media-port",
-    "0",
-    "--storage",
-    storage,
-    "--no-discovery",
-    ...extra,
-  ]);
-  if (parsed.kind !== "run") throw new Error(`Bad test flags: ${JSON.stringify(parsed)}`);
-  return parsed.config;
-}
-
 Deno.test("ChatClient with the right password joins a real server; wrong or missing ones are refused", async () => {
   const dir = await Deno.makeTempDir();
   const lines: string[] = [];
   const server = await startServer(
-    serverConfig(dir, ["--password", "clave de clase", "--lang", "en"]),
+    localServerConfig(dir, ["--password", "clave de clase", "--lang", "en"]),
     {
       print: (l) => lines.push(l),
       error: () => {},
@@ -236,7 +217,7 @@ Deno.test("the password file's first line is the password; a fresh salt each sta
   await Deno.writeTextFile(file, "\uFEFFdesde archivo\r\nignored\n");
   const salts: string[] = [];
   for (let i = 0; i < 2; i++) {
-    const server = await startServer(serverConfig(dir, ["--password-file", file]), {
+    const server = await startServer(localServerConfig(dir, ["--password-file", file]), {
       print: () => {},
       error: () => {},
     });
@@ -267,7 +248,7 @@ Deno.test("an unreadable or empty password file stops the start with a clear mes
     ]] as const
   ) {
     await assert.rejects(
-      startServer(serverConfig(dir, ["--password-file", file, "--lang", "en"]), {
+      startServer(localServerConfig(dir, ["--password-file", file, "--lang", "en"]), {
         print: () => {},
         error: () => {},
       }),
@@ -326,7 +307,7 @@ async function rawJoin(port: number, name: string, password: string) {
 
 Deno.test("with a password, downloads need a member's token too; uploads need one as always", async () => {
   const dir = await Deno.makeTempDir();
-  const server = await startServer(serverConfig(dir, ["--password", "clave"]), {
+  const server = await startServer(localServerConfig(dir, ["--password", "clave"]), {
     print: () => {},
     error: () => {},
   });

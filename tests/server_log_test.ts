@@ -7,35 +7,18 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { encodeFrame } from "../lib/protocol/frame.ts";
-import { parseServerArgs } from "../lib/server/args.ts";
 import { startServer } from "../server.ts";
 import { RawClient } from "./chat_test_client.ts";
 import { waitFor } from "./wait.ts";
+import { localServerConfig } from "./server_config.ts";
 
 Deno.test("the server log shows joins, files, downloads, leaves and a cut download as plain lines", async () => {
   const dir = await Deno.makeTempDir();
   const logFile = `${dir}/clase.jsonl`;
-  const parsed = parseServerArgs([
-    "--host",
-    "127.0.0.1",
-    "--chat-port",
-    "0",
-    "--file-port",
-    "0",
-    "--media-port",
-    "0",
-    "--storage",
-    `${dir}/storage`,
-    "--no-discovery",
-    "--lang",
-    "en",
-    "--log",
-    logFile,
-  ]);
-  if (parsed.kind !== "run") throw new Error("Bad test flags");
+  const config = localServerConfig(`${dir}/storage`, ["--lang", "en", "--log", logFile]);
   const out: string[] = [];
   const err: string[] = [];
-  const server = await startServer(parsed.config, {
+  const server = await startServer(config, {
     print: (l) => out.push(l),
     error: (l) => err.push(l),
   });

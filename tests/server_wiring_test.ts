@@ -5,36 +5,18 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { encodeFrame } from "../lib/protocol/frame.ts";
-import { parseServerArgs, type ServerConfig } from "../lib/server/args.ts";
 import { type RunningServer, startServer } from "../server.ts";
 import { RawClient } from "./chat_test_client.ts";
+import { localServerConfig } from "./server_config.ts";
 
 const quiet = { print: () => {}, error: () => {} };
-
-function config(storage: string, extra: string[] = []): ServerConfig {
-  const parsed = parseServerArgs([
-    "--host",
-    "127.0.0.1",
-    "--chat-port",
-    "0",
-    "--file-port",
-    "0",
-    "--media-port",
-    "0",
-    "--storage",
-    storage,
-    ...extra,
-  ]);
-  if (parsed.kind !== "run") throw new Error("Bad test flags");
-  return parsed.config;
-}
 
 async function withServer(
   storage: string,
   fn: (s: RunningServer) => Promise<void>,
   extra: string[] = [],
 ) {
-  const server = await startServer(config(storage, extra), quiet);
+  const server = await startServer(localServerConfig(storage, extra), quiet);
   try {
     await fn(server);
   } finally {
