@@ -7,14 +7,13 @@ import {
   audioInput,
   classifyAudioFailure,
   parseAlsaPcm,
-  parseAvfoundationAudioDevices,
-  parseDshowAudioDevices,
   rtpPayload,
   testFrequency,
 } from "../lib/media/audio_capture.ts";
 import { MAX_OPUS_PACKET } from "../lib/media/audio_ogg.ts";
 import { findFfmpeg } from "../lib/media/ffmpeg_path.ts";
 import { waitFor, withDeadline } from "./wait.ts";
+import { parseAvfoundationList, parseDshowList } from "../lib/media/devices.ts";
 
 Deno.test("testFrequency() gives neighbouring client ids different tones in 330..990 Hz", () => {
   const seen = new Set<number>();
@@ -87,7 +86,7 @@ Deno.test("classifyAudioFailure() sorts the errors of each platform", () => {
   assert.equal(classifyAudioFailure("Unknown encoder 'libopus'"), "failed");
 });
 
-Deno.test("parseDshowAudioDevices() reads both listing layouts", () => {
+Deno.test('parseDshowList(..., "audio") reads both listing layouts', () => {
   const old = [
     "[dshow @ 0x1] DirectShow video devices (some may be both video and audio devices)",
     '[dshow @ 0x1]  "HD WebCam"',
@@ -96,16 +95,16 @@ Deno.test("parseDshowAudioDevices() reads both listing layouts", () => {
     '[dshow @ 0x1]  "Micrófono (Realtek High Definition Audio)"',
     '[dshow @ 0x1]     Alternative name "@device_cm_{33D9A762}"',
   ].join("\r\n");
-  assert.deepEqual(parseDshowAudioDevices(old), ["Micrófono (Realtek High Definition Audio)"]);
+  assert.deepEqual(parseDshowList(old, "audio"), ["Micrófono (Realtek High Definition Audio)"]);
   const recent = [
     '[dshow @ 0x1] "HD WebCam" (video)',
     '[dshow @ 0x1] "Headset Mic" (audio)',
     '[dshow @ 0x1]   Alternative name "@device_cm_x"',
   ].join("\n");
-  assert.deepEqual(parseDshowAudioDevices(recent), ["Headset Mic"]);
+  assert.deepEqual(parseDshowList(recent, "audio"), ["Headset Mic"]);
 });
 
-Deno.test("parseAvfoundationAudioDevices() and parseAlsaPcm() list capture devices", () => {
+Deno.test('parseAvfoundationList(..., "audio") and parseAlsaPcm() list capture devices', () => {
   const mac = [
     "[AVFoundation indev @ 0x1] AVFoundation video devices:",
     "[AVFoundation indev @ 0x1] [0] FaceTime HD Camera",
@@ -113,7 +112,7 @@ Deno.test("parseAvfoundationAudioDevices() and parseAlsaPcm() list capture devic
     "[AVFoundation indev @ 0x1] [0] MacBook Air Microphone",
     "[AVFoundation indev @ 0x1] [1] External Headset",
   ].join("\n");
-  assert.deepEqual(parseAvfoundationAudioDevices(mac), [
+  assert.deepEqual(parseAvfoundationList(mac, "audio"), [
     "MacBook Air Microphone",
     "External Headset",
   ]);

@@ -4,13 +4,12 @@ import {
   CaptureError,
   classifyCaptureFailure,
   lastErrorLine,
-  parseAvfoundationDevices,
-  parseDshowDevices,
   pickV4l2Devices,
   VideoCapture,
 } from "../lib/media/video_capture.ts";
 import { findFfmpeg } from "../lib/media/ffmpeg_path.ts";
 import { withDeadline } from "./wait.ts";
+import { parseAvfoundationList, parseDshowList } from "../lib/media/devices.ts";
 
 const DSHOW_OLD =
   `[dshow @ 000001d8f1a2b3c0] DirectShow video devices (some may be both video and audio devices)
@@ -39,16 +38,16 @@ const AVFOUNDATION = `[AVFoundation indev @ 0x7fb4c2d04e40] AVFoundation video d
 [AVFoundation indev @ 0x7fb4c2d04e40] [0] MacBook Pro Microphone
 : Input/output error`;
 
-Deno.test("parseDshowDevices() lists video devices of the old ffmpeg layout", () => {
-  assert.deepEqual(parseDshowDevices(DSHOW_OLD), ["Integrated Camera", "OBS Virtual Camera"]);
+Deno.test("parseDshowList() lists video devices of the old ffmpeg layout", () => {
+  assert.deepEqual(parseDshowList(DSHOW_OLD, "video"), ["Integrated Camera", "OBS Virtual Camera"]);
 });
 
-Deno.test("parseDshowDevices() lists video devices of the newer tagged layout", () => {
-  assert.deepEqual(parseDshowDevices(DSHOW_NEW), ["USB2.0 HD UVC WebCam", "Cámara frontal"]);
+Deno.test("parseDshowList() lists video devices of the newer tagged layout", () => {
+  assert.deepEqual(parseDshowList(DSHOW_NEW, "video"), ["USB2.0 HD UVC WebCam", "Cámara frontal"]);
 });
 
-Deno.test("parseAvfoundationDevices() lists cameras but not screens or microphones", () => {
-  assert.deepEqual(parseAvfoundationDevices(AVFOUNDATION), [
+Deno.test("parseAvfoundationList() lists cameras but not screens or microphones", () => {
+  assert.deepEqual(parseAvfoundationList(AVFOUNDATION, "video"), [
     "FaceTime HD Camera",
     "iPhone de Ana Camera",
   ]);

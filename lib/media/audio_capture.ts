@@ -32,6 +32,7 @@
  */
 import { MAX_OPUS_PACKET } from "./audio_ogg.ts";
 import { lastErrorLine } from "./video_capture.ts";
+import { listFfmpegDevices } from "./devices.ts";
 
 /** Where the call's sound comes from. */
 export type AudioSource = "mic" | "test" | "none";
@@ -169,45 +170,6 @@ export function classifyAudioFailure(stderr: string): AudioFailure {
 }
 
 /**
- * Audio device names from `ffmpeg -list_devices true -f dshow -i dummy`
- * (both the old layout with section headers and the newer `"name" (audio)` one).
- */
-export function parseDshowAudioDevices(stderr: string): string[] {
-  const names: string[] = [];
-  let section: "video" | "audio" | "none" = "none";
-  for (const raw of stderr.split(/\r?\n/)) {
-    const line = raw.replace(/^\[[^\]]*\]\s*/, "");
-    if (/DirectShow video devices/i.test(line)) section = "video";
-    else if (/DirectShow audio devices/i.test(line)) section = "audio";
-    if (/^\s*Alternative name/i.test(line)) continue;
-    const tagged = line.match(/^\s*"(.+)"\s*\(([a-z, ]+)\)\s*$/);
-    if (tagged) {
-      if (tagged[2].includes("audio")) names.push(tagged[1]);
-      continue;
-    }
-    const plain = line.match(/^\s*"(.+)"\s*$/);
-    if (plain && section === "audio") names.push(plain[1]);
-  }
-  return [...new Set(names)];
-}
-
-/** Audio device names from `ffmpeg -f avfoundation -list_devices true -i ""`. */
-export function parseAvfoundationAudioDevices(stderr: string): string[] {
-  const names: string[] = [];
-  let inAudio = false;
-  for (const raw of stderr.split(/\r?\n/)) {
-    const line = raw.replace(/^\[[^\]]*\]\s*/, "");
-    if (/AVFoundation audio devices/i.test(line)) inAudio = true;
-    else if (/AVFoundation video devices/i.test(line)) inAudio = false;
-    else if (inAudio) {
-      const m = line.match(/^\s*\[(\d+)\]\s+(.+?)\s*$/);
-      if (m) names.push(m[2]);
-    }
-  }
-  return names;
-}
-
-/**
  * ALSA capture devices from `/proc/asound/pcm` (lines like
  * `01-00: USB Audio : USB Audio : playback 1 : capture 1`), as `alsa:hw:C,D`
  * with their names (pure).
@@ -260,17 +222,7 @@ export async function listMicDevices(
     return names;
   }
   if (!ffmpeg) return [];
-  const args = os === "windows"
-    ? ["-hide_banner", "-list_devices", "true", "-f", "dshow", "-i", "dummy"]
-    : ["-hide_banner", "-f", "avfoundation", "-list_devices", "true", "-i", ""];
-  const out = await new Deno.Command(ffmpeg, {
-    args,
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stderr);
-  return os === "windows" ? parseDshowAudioDevices(text) : parseAvfoundationAudioDevices(text);
+  return await listFfmpegDevices(ffmpeg, os, "audio");
 }
 
 /** Options of {@link AudioCapture.start}. */

@@ -18,6 +18,7 @@
  * @module
  */
 import { MjpegSplitter } from "./mjpeg.ts";
+import { listFfmpegDevices } from "./devices.ts";
 
 /** Why a capture could not start or stopped. */
 export type CaptureFailure = "no_camera" | "camera_busy" | "failed";
@@ -119,45 +120,6 @@ export function lastErrorLine(stderr: string): string {
   return (lines.at(-1) ?? "ffmpeg exited").slice(0, 300);
 }
 
-/**
- * Video device names from `ffmpeg -list_devices true -f dshow -i dummy`
- * (both the old layout with section headers and the newer `"name" (video)` one).
- */
-export function parseDshowDevices(stderr: string): string[] {
-  const names: string[] = [];
-  let section: "video" | "audio" | "none" = "none";
-  for (const raw of stderr.split(/\r?\n/)) {
-    const line = raw.replace(/^\[[^\]]*\]\s*/, "");
-    if (/DirectShow video devices/i.test(line)) section = "video";
-    else if (/DirectShow audio devices/i.test(line)) section = "audio";
-    if (/^\s*Alternative name/i.test(line)) continue;
-    const tagged = line.match(/^\s*"(.+)"\s*\((video|audio|none|video, audio|audio, video)\)\s*$/);
-    if (tagged) {
-      if (tagged[2].includes("video")) names.push(tagged[1]);
-      continue;
-    }
-    const plain = line.match(/^\s*"(.+)"\s*$/);
-    if (plain && section === "video") names.push(plain[1]);
-  }
-  return [...new Set(names)];
-}
-
-/** Video device names from `ffmpeg -f avfoundation -list_devices true -i ""`. */
-export function parseAvfoundationDevices(stderr: string): string[] {
-  const names: string[] = [];
-  let inVideo = false;
-  for (const raw of stderr.split(/\r?\n/)) {
-    const line = raw.replace(/^\[[^\]]*\]\s*/, "");
-    if (/AVFoundation video devices/i.test(line)) inVideo = true;
-    else if (/AVFoundation audio devices/i.test(line)) inVideo = false;
-    else if (inVideo) {
-      const m = line.match(/^\s*\[(\d+)\]\s+(.+?)\s*$/);
-      if (m && !/^Capture screen/i.test(m[2])) names.push(m[2]);
-    }
-  }
-  return names;
-}
-
 /** `/dev/video*` device names of a listing, in numeric order (pure). */
 export function pickV4l2Devices(entries: string[]): string[] {
   return entries
@@ -179,18 +141,7 @@ export async function listCameraDevices(
     }
   }
   if (!ffmpeg) return [];
-  const args = os === "windows"
-    ? ["-hide_banner", "-list_devices", "true", "-f", "dshow", "-i", "dummy"]
-    : ["-hide_banner", "-f", "avfoundation", "-list_devices", "true", "-i", ""];
-  const out = await new Deno.Command(ffmpeg, {
-    args,
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  })
-    .output();
-  const text = new TextDecoder().decode(out.stderr);
-  return os === "windows" ? parseDshowDevices(text) : parseAvfoundationDevices(text);
+  return await listFfmpegDevices(ffmpeg, os, "video");
 }
 
 /** Options of {@link VideoCapture.start}. */
