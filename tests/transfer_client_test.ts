@@ -524,3 +524,41 @@ Deno.test("uploadFile() streams a file it sends exactly as the server expects", 
     assert.equal(r.file_id, "k3f9ab");
   });
 });
+
+Deno.test("uploadFile() stops at once on a refusal sent while it is still sending, even if its writes are blocked", async () => {
+  await withDir(async (dir) => {
+    // Larger than loopback's socket buffers, so the client's writes block once the server
+    // stops reading: only reading while sending can notice the refusal.
+    const data = bytes(24 * 1024 * 1024, 5);
+    await Deno.writeFile(join(dir, "grande.bin"), data);
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (listener.addr as Deno.NetAddr).port;
+    const server = (async () => {
+      const conn = await listener.accept();
+      listener.close();
+      const buf = new Uint8Array(64 * 1024);
+      let pending: Uint8Array = new Uint8Array(0);
+      while (pending.length < 4 || pending.length < 4 + new DataView(pending.buffer).getUint32(0)) {
+        const n = await conn.read(buf);
+        pending = concat(pending, buf.subarray(0, n!));
+      }
+      await writeAll(conn, encodeFrame({ type: "upload_ready", upload_id: "u1", offset: 0 }));
+      await writeAll(
+        conn,
+        encodeFrame({ type: "error", code: "quota_exceeded", message: "no queda espacio" }),
+      );
+      return conn; // held open and never read again
+    })();
+    const upload = uploadFile(join(dir, "grande.bin"), {
+      host: "127.0.0.1",
+      port,
+      token: TOKEN,
+      clock: new FakeClock(), // the stall timer never fires by itself
+    });
+    await assert.rejects(
+      withDeadline(upload, WAIT_MS, "the upload to stop on the refusal"),
+      isCode("quota_exceeded"),
+    );
+    (await server).close();
+  });
+});

@@ -128,19 +128,35 @@ async function uploadOnce(
     }
     const hash = createHash("sha256");
     const progress = throttle(size, options.onProgress);
-    // A resumed upload still hashes the whole file: the server checks the whole file.
-    let sent = offset > 0 ? await pump(file, NULL_SINK, offset, { hash }) : 0;
-    if (sent === offset) {
-      // Disk reads pause the stall timer: a slow disk is not a silent server.
-      const disk = { read: (buf: Uint8Array) => link.link.pausedDuring(() => file.read(buf)) };
-      sent += await pump(disk, link, size - offset, {
-        hash,
-        onProgress: (n) => progress.update(offset + n),
-      });
+    // The answer is read while the bytes go out: an early refusal (an error frame) or the end
+    // of the connection stops the upload at once, also where a write blocked on a full socket
+    // is not woken by the peer's reset (seen under wine).
+    let early: unknown;
+    const answer = link.reply("upload_ok");
+    answer.catch((e) => {
+      early = e;
+      link.close();
+    });
+    let sent: number;
+    try {
+      // A resumed upload still hashes the whole file: the server checks the whole file.
+      sent = offset > 0 ? await pump(file, NULL_SINK, offset, { hash }) : 0;
+      if (sent === offset) {
+        // Disk reads pause the stall timer: a slow disk is not a silent server.
+        const disk = { read: (buf: Uint8Array) => link.link.pausedDuring(() => file.read(buf)) };
+        sent += await pump(disk, link, size - offset, {
+          hash,
+          onProgress: (n) => progress.update(offset + n),
+        });
+      }
+    } catch (e) {
+      await Promise.resolve(); // let an answer that closed the link record why
+      throw early ?? e;
     }
+    if (early !== undefined) throw early;
     if (sent < size) throw new TransferError("size_mismatch", `File shrank while sending: ${path}`);
     await link.send(encodeFrame({ type: "upload_end", sha256: hash.digest("hex") }));
-    const ok = await awaitConfirmation(link, options.confirmMs ?? DEFAULT_CONFIRM_MS);
+    const ok = await awaitConfirmation(link, answer, options.confirmMs ?? DEFAULT_CONFIRM_MS);
     if (typeof ok.file_id !== "string") {
       throw new TransferError("bad_reply", "Reply without file_id");
     }
@@ -157,11 +173,15 @@ async function uploadOnce(
 }
 
 /**
- * Waits for `upload_ok`. The server flushes the file's tail to its disk
+ * Waits for `answer` (`upload_ok`). The server flushes the file's tail to its disk
  * before answering, so silence is expected for a while, but not for ever:
  * past `ms` the upload fails with `no_reply`.
  */
-async function awaitConfirmation(link: TransferLink, ms: number): Promise<Message> {
+async function awaitConfirmation(
+  link: TransferLink,
+  answer: Promise<Message>,
+  ms: number,
+): Promise<Message> {
   let expired = false;
   link.link.watch(ms, {
     refresh: false,
@@ -171,7 +191,7 @@ async function awaitConfirmation(link: TransferLink, ms: number): Promise<Messag
     },
   });
   try {
-    return await link.reply("upload_ok");
+    return await answer;
   } catch (e) {
     if (!expired) throw e;
     throw new TransferError("no_reply", `No upload_ok within ${ms / 1000} s`, { cause: e });
