@@ -181,6 +181,36 @@ function newRoom(
   });
 }
 
+/** The chat port and the relay over `room`; their unexpected failures go to the teacher's log. */
+function startChatAndRelay(
+  sockets: ReturnType<typeof openSockets>,
+  config: ServerConfig,
+  room: Room,
+  side: ReturnType<typeof discoveryFor>,
+  log: LogSink,
+) {
+  const failed = (port: string) => (line: string) =>
+    log({ kind: "server_error", port, error: line });
+  const media = serveMedia(sockets.media, {
+    room,
+    acceptV1: config.acceptV1Media,
+    side,
+    log: failed("media"),
+  });
+  const chat = serveChat(sockets.chat, {
+    room,
+    maxFrame: config.maxFrame,
+    helloTimeoutMs: config.helloTimeoutMs,
+    idleTimeoutMs: config.idleTimeoutMs,
+    maxPerIp: config.maxPerIp,
+    maxMembersPerIp: config.maxMembersPerIp,
+    lang: config.lang,
+    events: log,
+    log: failed("chat"),
+  });
+  return { chat, media };
+}
+
 /** Whether `token` is the file token of a live member of `room` (muted ones too: they read). */
 function isMember(room: Room, token: unknown): boolean {
   return typeof token === "string" && room.nameByToken(token) !== undefined;
@@ -264,17 +294,7 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
     // The relay registers as the room's one call listener (room.watchCall) and lets go in close().
     const side = discoveryFor(config, { chatPort, filePort, mediaPort }, room, teacher, log);
     cleanups.push(() => side.close());
-    const media = serveMedia(sockets.media, { room, acceptV1: config.acceptV1Media, side });
-    const chat = serveChat(sockets.chat, {
-      room,
-      maxFrame: config.maxFrame,
-      helloTimeoutMs: config.helloTimeoutMs,
-      idleTimeoutMs: config.idleTimeoutMs,
-      maxPerIp: config.maxPerIp,
-      maxMembersPerIp: config.maxMembersPerIp,
-      lang: config.lang,
-      events: log,
-    });
+    const { chat, media } = startChatAndRelay(sockets, config, room, side, log);
     printBanner(out, { ...config, acceptV1Files }, storage, { chatPort, filePort, mediaPort });
     const form = launchForm(Deno.execPath(), Deno.build.os);
     for (const line of teacherBannerLines(t, config, teacher)) {

@@ -24,6 +24,10 @@ export const teacherText = {
   },
   log_call_started: { es: "{by} inició una videollamada", en: "{by} started a call" },
   log_call_ended: { es: "La videollamada terminó", en: "The call ended" },
+  log_server_error: {
+    es: "Error inesperado en el puerto de {port}: {error}",
+    en: "Unexpected error on the {port} port: {error}",
+  },
   log_net_error: {
     es: "Conexión cortada por {ip} ({what}: {error})",
     en: "Connection cut by {ip} ({what}: {error})",
