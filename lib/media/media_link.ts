@@ -196,17 +196,7 @@ export class MediaLink {
       payload,
     });
     this.#sendingH264 = true;
-    this.#lastSent = this.#o.clock.now();
-    const sending: Promise<void> = this.#socket.send(packet, this.#relay).then(
-      () => {},
-      () => {
-        this.#dropped++;
-      },
-    ).finally(() => {
-      this.#sendingH264 = false;
-      this.#inFlight.delete(sending);
-    });
-    this.#inFlight.add(sending);
+    this.#sendTracked(packet, () => this.#sendingH264 = false);
     return true;
   }
 
@@ -224,14 +214,7 @@ export class MediaLink {
       ts: this.#o.clock.now(),
       payload: opus,
     });
-    this.#lastSent = this.#o.clock.now();
-    const sending: Promise<void> = this.#socket.send(packet, this.#relay).then(
-      () => {},
-      () => {
-        this.#dropped++;
-      },
-    ).finally(() => this.#inFlight.delete(sending));
-    this.#inFlight.add(sending);
+    this.#sendTracked(packet, () => {});
     return true;
   }
 
@@ -274,6 +257,14 @@ export class MediaLink {
   #send(packet: Uint8Array): void {
     if (this.#closed) return;
     this.#sending = true;
+    this.#sendTracked(packet, () => this.#sending = false);
+  }
+
+  /**
+   * Sends `packet` to the relay and tracks it until it left (close() waits
+   * for it); a failed send counts as dropped. `settled` runs either way.
+   */
+  #sendTracked(packet: Uint8Array, settled: () => void): void {
     this.#lastSent = this.#o.clock.now();
     const sending: Promise<void> = this.#socket.send(packet, this.#relay).then(
       () => {},
@@ -281,7 +272,7 @@ export class MediaLink {
         this.#dropped++;
       },
     ).finally(() => {
-      this.#sending = false;
+      settled();
       this.#inFlight.delete(sending);
     });
     this.#inFlight.add(sending);
