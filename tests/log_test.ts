@@ -156,3 +156,22 @@ Deno.test("roomLogEvent() maps joins, leaves, files and calls, and ignores chat"
   });
   assert.equal(roomLogEvent({ type: "message", from: "Ana", text: "hola" }, ip), null);
 });
+
+Deno.test("ServerLog tells what a refusal or rate limit was about in its language", () => {
+  const es = capture("es");
+  es.log.sink({ kind: "refused", what: "joins", ip: "10.0.0.9", count: 1 });
+  es.log.sink({ kind: "rate_limited", what: "discovery", ip: "10.0.0.9", count: 1 });
+  assert.deepEqual(es.lines, [
+    "09:00:00 Rechazado desde 10.0.0.9: entradas a la sala (1)",
+    "09:00:00 Límite de ritmo superado desde 10.0.0.9: consultas de descubrimiento (1)",
+  ]);
+  const unknown = capture("es");
+  unknown.log.sink({ kind: "refused", what: "algo_nuevo", ip: "10.0.0.9", count: 1 });
+  assert.deepEqual(unknown.lines, ["09:00:00 Rechazado desde 10.0.0.9: algo_nuevo (1)"]);
+  // Every `what` the server emits has its words.
+  for (const what of ["messages", "joins", "connections", "upload", "upload_files", "v1_upload"]) {
+    const words = capture("es");
+    words.log.sink({ kind: "refused", what, ip: "10.0.0.9", count: 1 });
+    assert.doesNotMatch(words.lines[0], new RegExp(`: ${what} \\(`), what);
+  }
+});

@@ -146,7 +146,7 @@ export class DiscoveryResponder {
       return this.#drop();
     }
     if (!this.#allow(from.hostname, now)) {
-      this.#log?.({ kind: "rate_limited", ip: from.hostname, count: 1 });
+      this.#log?.({ kind: "rate_limited", what: "discovery", ip: from.hostname, count: 1 });
       return this.#drop();
     }
     const info = this.#info();

@@ -141,7 +141,10 @@ export class ServerLog {
     for (const [k, v] of Object.entries(event)) {
       if (v === undefined) continue;
       if (typeof v === "number" && SIZE_FIELDS.has(k)) params[k] = formatBytes(v);
-      else if (typeof v === "string") params[k] = safe(v);
+      else if (k === "what" && typeof v === "string" && `log_what_${v}` in catalogue) {
+        // What was refused or limited, told in the log's language.
+        params[k] = this.#t(`log_what_${v}`);
+      } else if (typeof v === "string") params[k] = safe(v);
       else params[k] = typeof v === "boolean" ? String(v) : v;
     }
     if (key in catalogue) return this.#t(key, params);

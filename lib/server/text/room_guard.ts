@@ -43,4 +43,15 @@ export const roomGuardText = {
     es: "Límite de ritmo superado desde {ip}: {what} ({count})",
     en: "Rate limit hit from {ip}: {what} ({count})",
   },
+  // What a `refused` or `rate_limited` event was about (its `what` field).
+  log_what_messages: { es: "mensajes", en: "messages" },
+  log_what_joins: { es: "entradas a la sala", en: "joins" },
+  log_what_connections: { es: "conexiones", en: "connections" },
+  log_what_upload: { es: "subidas", en: "uploads" },
+  log_what_upload_files: {
+    es: "archivos compartidos (límite por miembro)",
+    en: "shared files (per-member cap)",
+  },
+  log_what_v1_upload: { es: "subidas de clientes originales", en: "uploads from original clients" },
+  log_what_discovery: { es: "consultas de descubrimiento", en: "discovery queries" },
 } satisfies Catalog;
