@@ -5,7 +5,8 @@
  * errors recognised.
  */
 import assert from "node:assert/strict";
-import { formatBytes, netErrorName, ServerLog } from "../lib/server/log.ts";
+import { netErrorName, ServerLog } from "../lib/server/log.ts";
+import { formatSize } from "../lib/protocol/sizes.ts";
 import { roomLogEvent } from "../lib/server/room/room_log.ts";
 import { FakeClock } from "./fake_clock.ts";
 
@@ -121,10 +122,10 @@ Deno.test("netErrorName() knows resets and broken pipes, and nothing else", () =
   assert.equal(netErrorName("text"), null);
 });
 
-Deno.test("formatBytes() shows sizes in B, KB, MB, GB", () => {
-  assert.equal(formatBytes(512), "512 B");
-  assert.equal(formatBytes(1536), "1.5 KB");
-  assert.equal(formatBytes(300 * 1024 ** 2), "300.0 MB");
+Deno.test("formatSize() shows the log's sizes in B, KB, MB, GB", () => {
+  assert.equal(formatSize(512), "512 B");
+  assert.equal(formatSize(1536), "1.5 KB");
+  assert.equal(formatSize(300 * 1024 ** 2), "300.0 MB");
 });
 
 Deno.test("roomLogEvent() maps joins, leaves, files and calls, and ignores chat", () => {

@@ -36,28 +36,8 @@ export const clientText = {
 /** A key of {@link clientText}. */
 export type ClientTextKey = keyof typeof clientText;
 
-const UNITS = ["B", "KB", "MB", "GB", "TB"];
-
-/**
- * Formats a byte count for people, in powers of 1024: `512 B`, `1.5 KB`,
- * `200.0 MB`, `4.0 GB`.
- */
-export function formatSize(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) return "? B";
-  if (bytes < 1024) return `${Math.round(bytes)} B`;
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  // 1023.96 MB would print as "1024.0 MB": promote it.
-  if (value.toFixed(1) === "1024.0" && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${UNITS[unit]}`;
-}
+/** Byte counts for people (lib/protocol/sizes.ts), shared with the server. */
+export { formatSize } from "../protocol/sizes.ts";
 
 /** Formats seconds as `m:ss` or `h:mm:ss`; unknown (infinite/NaN) as `--:--`. */
 export function formatDuration(seconds: number): string {

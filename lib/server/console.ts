@@ -18,7 +18,7 @@
 
 import { type Lang, type Params, translator } from "../protocol/i18n.ts";
 import { safe } from "../protocol/safe_text.ts";
-import { formatBytes } from "./log.ts";
+import { formatSize } from "../protocol/sizes.ts";
 import { parseTeacherLine, type TeacherCommand } from "../protocol/teacher_commands.ts";
 import type { TeacherResult } from "./room/moderation.ts";
 import { serverText } from "./text.ts";
@@ -143,7 +143,7 @@ export class ServerConsole {
       return [
         t("consoleFilesTitle", { count: result.total }),
         ...result.files.map((f) =>
-          `  ${f.file_id}  ${safe(f.filename)}  ${formatBytes(f.size)}  ${safe(f.from)}`
+          `  ${f.file_id}  ${safe(f.filename)}  ${formatSize(f.size)}  ${safe(f.from)}`
         ),
       ];
     }

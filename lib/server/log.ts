@@ -21,6 +21,7 @@ import { type Lang, type Params, translator } from "../protocol/i18n.ts";
 import { safe } from "../protocol/safe_text.ts";
 import type { LogSink, ServerLogEvent } from "./log_event.ts";
 import { serverText } from "./text.ts";
+import { formatSize } from "../protocol/sizes.ts";
 
 /** Kinds written at most once per window (with a count); see {@link ServerLogOptions.summarised}. */
 export const SUMMARISED_KINDS: readonly string[] = ["refused", "rate_limited", "net_error"];
@@ -61,19 +62,6 @@ interface Window {
 
 /** Numeric fields that are byte counts: shown as `1.5 MB` on the console (raw in JSON). */
 const SIZE_FIELDS: ReadonlySet<string> = new Set(["size", "free", "needed", "bytes"]);
-
-/** A byte count for people, in powers of 1024: `512 B`, `1.5 KB`, `200.0 MB`. */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) return "? B";
-  const units = ["B", "KB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
 
 const catalogue = serverText as Record<string, Record<Lang, string>>;
 
@@ -140,7 +128,7 @@ export class ServerLog {
     const params: Params = {};
     for (const [k, v] of Object.entries(event)) {
       if (v === undefined) continue;
-      if (typeof v === "number" && SIZE_FIELDS.has(k)) params[k] = formatBytes(v);
+      if (typeof v === "number" && SIZE_FIELDS.has(k)) params[k] = formatSize(v);
       else if (k === "what" && typeof v === "string" && `log_what_${v}` in catalogue) {
         // What was refused or limited, told in the log's language.
         params[k] = this.#t(`log_what_${v}`);

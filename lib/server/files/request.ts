@@ -12,7 +12,7 @@ import { sanitizeFilename, validateV1FileId } from "../../protocol/file_names.ts
 import { utf8Length } from "../../protocol/utf8.ts";
 import { FileStoreError } from "./store_error.ts";
 import type { ServerTextKey } from "../text.ts";
-import { formatBytes } from "../log.ts";
+import { formatSize } from "../../protocol/sizes.ts";
 
 /**
  * A request refused: sent to the peer as an error frame with `code`
@@ -168,11 +168,11 @@ export function storeRefusal(error: unknown, size: number, maxUpload: number): R
       return new Refusal(code, "upload_not_found", { detail: error.id ?? "" });
     case "upload_too_large":
       return new Refusal(code, "upload_too_large", {
-        limit: formatBytes(maxUpload),
+        limit: formatSize(maxUpload),
         detail: sizeText(size),
       });
     case "quota_exceeded":
-      return new Refusal(code, "quota_exceeded", { detail: formatBytes(size) });
+      return new Refusal(code, "quota_exceeded", { detail: formatSize(size) });
     case "resume_size":
       return new Refusal(code, "resume_size", { detail: size });
     case "upload_running":
@@ -188,7 +188,7 @@ export function storeRefusal(error: unknown, size: number, maxUpload: number): R
 
 /** A requested size for people: `1.5 GB`, or as given when it is no size at all (`-1`, `1.5`). */
 function sizeText(size: number): string {
-  return Number.isSafeInteger(size) && size >= 0 ? formatBytes(size) : String(size);
+  return Number.isSafeInteger(size) && size >= 0 ? formatSize(size) : String(size);
 }
 
 function malformed(field: string): Refusal {
@@ -199,7 +199,7 @@ function checkSize(size: unknown, maxUpload: number): number {
   if (typeof size !== "number") throw malformed("size");
   if (!Number.isSafeInteger(size) || size < 0 || size > maxUpload) {
     throw new Refusal("upload_too_large", "upload_too_large", {
-      limit: formatBytes(maxUpload),
+      limit: formatSize(maxUpload),
       detail: sizeText(size),
     });
   }
