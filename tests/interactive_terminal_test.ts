@@ -1,21 +1,33 @@
 import assert from "node:assert/strict";
 import type { TransferInfo } from "../lib/client/events.ts";
-import { InteractiveTerminal } from "../lib/terminal/interactive_terminal.ts";
+import {
+  type InteractiveOptions,
+  InteractiveTerminal,
+} from "../lib/terminal/interactive_terminal.ts";
 import { FakeClock } from "./fake_clock.ts";
 import { safe } from "../lib/protocol/safe_text.ts";
 import { fakeInput, fakeOutput, screenOf, waitForScreen, welcomeEvent } from "./terminal_fakes.ts";
 import { withDeadline } from "./wait.ts";
 
+/** A terminal over fake input and output (Spanish unless `options` says otherwise). */
+function rig(options: Partial<InteractiveOptions> = {}) {
+  const out = fakeOutput();
+  const input = fakeInput();
+  const term = new InteractiveTerminal({
+    input: input.stream,
+    output: out.writer,
+    lang: "es",
+    ...options,
+  });
+  return { out, input, term };
+}
+
 /** Hang guard for one awaited terminal step. */
 const DEADLINE = 5_000;
 
 Deno.test("InteractiveTerminal prints incoming lines above a half-typed line without garbling it", async () => {
-  const out = fakeOutput();
-  const input = fakeInput();
   let raw = false;
-  const term = new InteractiveTerminal({
-    input: input.stream,
-    output: out.writer,
+  const { out, input, term } = rig({
     lang: "es",
     size: () => ({ columns: 40, rows: 10 }),
     setRaw: (on) => raw = on,
@@ -56,13 +68,9 @@ Deno.test("InteractiveTerminal prints incoming lines above a half-typed line wit
 });
 
 Deno.test("InteractiveTerminal draws progress bars above the prompt and removes them when done", async () => {
-  const out = fakeOutput();
-  const input = fakeInput();
   const clock = new FakeClock(0);
   const size = { columns: 100, rows: 8 };
-  const term = new InteractiveTerminal({
-    input: input.stream,
-    output: out.writer,
+  const { out, input, term } = rig({
     lang: "en",
     size: () => size,
     clock,
@@ -122,11 +130,7 @@ Deno.test("InteractiveTerminal draws progress bars above the prompt and removes 
 
 Deno.test("InteractiveTerminal paints the video pane below the chat without erasing what the chat showed", async () => {
   const screenSize = { columns: 30, rows: 24 };
-  const out = fakeOutput();
-  const input = fakeInput();
-  const term = new InteractiveTerminal({
-    input: input.stream,
-    output: out.writer,
+  const { out, input, term } = rig({
     lang: "es",
     size: () => screenSize,
   });
@@ -173,13 +177,7 @@ Deno.test("InteractiveTerminal paints the video pane below the chat without eras
 
 Deno.test("InteractiveTerminal.close() during a call leaves no frozen frame on screen", async () => {
   const screenSize = { columns: 30, rows: 24 };
-  const out = fakeOutput();
-  const term = new InteractiveTerminal({
-    input: fakeInput().stream,
-    output: out.writer,
-    lang: "es",
-    size: () => screenSize,
-  });
+  const { out, term } = rig({ size: () => screenSize });
   term.show({ type: "message", from: "Luis", text: "hola", own: false, history: false });
   term.paint(Array.from({ length: term.paneSize().rows }, () => safe("VIDEO")));
   await term.close();
@@ -192,9 +190,7 @@ Deno.test("InteractiveTerminal.close() during a call leaves no frozen frame on s
 });
 
 Deno.test("InteractiveTerminal.ask() reads a name and close() ends a pending read", async () => {
-  const out = fakeOutput();
-  const input = fakeInput();
-  const term = new InteractiveTerminal({ input: input.stream, output: out.writer, lang: "es" });
+  const { input, term } = rig();
   const asking = term.ask(safe("Tu nombre: "));
   input.type("  \rMaría José\r");
   assert.equal(await withDeadline(asking, DEADLINE, "the name"), "María José");
@@ -205,13 +201,9 @@ Deno.test("InteractiveTerminal.ask() reads a name and close() ends a pending rea
 });
 
 Deno.test("InteractiveTerminal rewrites only the prompt row while typing under a progress bar", async () => {
-  const out = fakeOutput();
-  const input = fakeInput();
   const clock = new FakeClock(0);
   const size = { columns: 100, rows: 8 };
-  const term = new InteractiveTerminal({
-    input: input.stream,
-    output: out.writer,
+  const { out, input, term } = rig({
     lang: "en",
     size: () => size,
     clock,
@@ -240,15 +232,8 @@ Deno.test("InteractiveTerminal rewrites only the prompt row while typing under a
 });
 
 Deno.test("InteractiveTerminal.close() cancels a pending progress redraw", async () => {
-  const out = fakeOutput();
-  const input = fakeInput();
   const clock = new FakeClock(0);
-  const term = new InteractiveTerminal({
-    input: input.stream,
-    output: out.writer,
-    lang: "en",
-    clock,
-  });
+  const { term } = rig({ lang: "en", clock });
   const info: TransferInfo = { id: 1, kind: "upload", label: "a", done: 0, total: 10, started: 0 };
   term.show({ type: "transfer_start", transfer: info });
   term.show({ type: "transfer_progress", transfer: { ...info, done: 5 } });
@@ -258,14 +243,7 @@ Deno.test("InteractiveTerminal.close() cancels a pending progress redraw", async
 });
 
 Deno.test("InteractiveTerminal with color off (NO_COLOR) writes no colour, only cursor movement", async () => {
-  const out = fakeOutput();
-  const input = fakeInput();
-  const term = new InteractiveTerminal({
-    input: input.stream,
-    output: out.writer,
-    lang: "es",
-    color: false,
-  });
+  const { out, input, term } = rig({ color: false });
   term.show(welcomeEvent("Ana"));
   term.show({ type: "message", from: "Luis", text: "hola", own: false, history: true });
   term.show({ type: "join", name: "Eva" });
@@ -286,11 +264,7 @@ Deno.test("InteractiveTerminal with color off (NO_COLOR) writes no colour, only 
 
 Deno.test("InteractiveTerminal.restoreLine() puts text back into the line being typed", async () => {
   const screenSize = { columns: 40, rows: 6 };
-  const out = fakeOutput();
-  const input = fakeInput();
-  const term = new InteractiveTerminal({
-    input: input.stream,
-    output: out.writer,
+  const { out, input, term } = rig({
     lang: "es",
     size: () => screenSize,
   });
