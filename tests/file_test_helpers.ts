@@ -11,6 +11,7 @@ import { type FileServerOptions, serveFiles } from "../lib/server/file_server.ts
 import type { ServerLogEvent } from "../lib/server/log_event.ts";
 import { downloadFile, uploadFile } from "../lib/client/transfers.ts";
 import { withDeadline } from "./wait.ts";
+import { concatBytes } from "../lib/protocol/bytes.ts";
 
 /** Hang guard of every wait on the server in these tests (not a timing check). */
 export const WAIT_MS = 15_000;
@@ -79,13 +80,7 @@ export async function startFileServer(
 
 /** Concatenates byte arrays. */
 export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** Pseudo-random bytes (deterministic per seed). */

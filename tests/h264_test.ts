@@ -10,6 +10,9 @@ import { MjpegSplitter } from "../lib/media/mjpeg.ts";
 import { MAX_PAYLOAD } from "../lib/protocol/media_packet.ts";
 import { FakeClock } from "./fake_clock.ts";
 import { waitFor } from "./wait.ts";
+import { concatBytes } from "../lib/protocol/bytes.ts";
+
+const concat = (...parts: Uint8Array[]) => concatBytes(parts);
 
 const SPS = Uint8Array.of(0x67, 0x42, 0xc0, 0x1e, 0xaa);
 const PPS = Uint8Array.of(0x68, 0xce, 0x3c, 0x80);
@@ -24,16 +27,6 @@ function tag(type: number, body: Uint8Array): Uint8Array {
   out[3] = body.length & 0xff;
   out.set(body, 11);
   new DataView(out.buffer).setUint32(11 + body.length, 11 + body.length);
-  return out;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
   return out;
 }
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import jpeg from "jpeg-js";
 import { MjpegSplitter } from "../lib/media/mjpeg.ts";
+import { concatBytes } from "../lib/protocol/bytes.ts";
 
 /** A real baseline JPEG of `w`x`h` with a noisy pattern (so entropy data holds FF 00). */
 function realJpeg(w: number, h: number, seed: number): Uint8Array {
@@ -55,16 +56,6 @@ function trickyJpeg(): Uint8Array {
   );
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 function feedInPieces(splitter: MjpegSplitter, bytes: Uint8Array, sizes: number[]): Uint8Array[] {
   const frames: Uint8Array[] = [];
   let at = 0;
@@ -83,7 +74,7 @@ const c = trickyJpeg();
 
 Deno.test("MjpegSplitter.push() returns whole frames of a concatenated stream", () => {
   const splitter = new MjpegSplitter();
-  const frames = splitter.push(concat([a, b, c]));
+  const frames = splitter.push(concatBytes([a, b, c]));
   assert.deepEqual(frames, [a, b, c]);
   assert.equal(splitter.stats.frames, 3);
   assert.equal(splitter.stats.garbageBytes, 0);
@@ -91,12 +82,12 @@ Deno.test("MjpegSplitter.push() returns whole frames of a concatenated stream", 
 
 Deno.test("MjpegSplitter.push() keeps its state when fed one byte at a time", () => {
   const splitter = new MjpegSplitter();
-  const frames = feedInPieces(splitter, concat([a, c, b]), [1]);
+  const frames = feedInPieces(splitter, concatBytes([a, c, b]), [1]);
   assert.deepEqual(frames, [a, c, b]);
 });
 
 Deno.test("MjpegSplitter.push() gives the same frames whatever the split point", () => {
-  const stream = concat([c, a, c]);
+  const stream = concatBytes([c, a, c]);
   for (let cut = 0; cut <= stream.length; cut++) {
     const splitter = new MjpegSplitter();
     const frames = [
@@ -122,7 +113,14 @@ Deno.test("MjpegSplitter.push() skips random garbage between frames and resynchr
       const v = (x >> 16) & 0xff;
       return v === 0xd8 ? 0xd7 : v;
     });
-  const stream = concat([garbage(1000), a, garbage(333), Uint8Array.of(0xff, 0xff), b, garbage(5)]);
+  const stream = concatBytes([
+    garbage(1000),
+    a,
+    garbage(333),
+    Uint8Array.of(0xff, 0xff),
+    b,
+    garbage(5),
+  ]);
   const splitter = new MjpegSplitter();
   const frames = feedInPieces(splitter, stream, [1, 7, 100, 3, 4096]);
   assert.deepEqual(frames, [a, b]);
@@ -132,7 +130,7 @@ Deno.test("MjpegSplitter.push() skips random garbage between frames and resynchr
 Deno.test("MjpegSplitter.push() drops a truncated frame when a new SOI starts", () => {
   const cut = a.subarray(0, a.length - 200);
   const splitter = new MjpegSplitter();
-  const frames = splitter.push(concat([cut, b]));
+  const frames = splitter.push(concatBytes([cut, b]));
   assert.deepEqual(frames, [b]);
   assert.equal(splitter.stats.broken, 1);
 });
@@ -152,14 +150,14 @@ Deno.test("MjpegSplitter.push() survives a stream of pure noise and still finds 
     }
   }
   // After the noise, a real frame still comes through.
-  assert.deepEqual(splitter.push(concat([Uint8Array.of(0xff, 0xd9), c])).at(-1), c);
+  assert.deepEqual(splitter.push(concatBytes([Uint8Array.of(0xff, 0xd9), c])).at(-1), c);
 });
 
 Deno.test("MjpegSplitter.push() drops an oversized frame, counts it and keeps going", () => {
   const big = b;
   const splitter = new MjpegSplitter({ maxFrame: Math.max(a.length, c.length) + 10 });
   assert.ok(big.length > Math.max(a.length, c.length) + 10);
-  const frames = feedInPieces(splitter, concat([a, big, c, big, a]), [1, 50, 512]);
+  const frames = feedInPieces(splitter, concatBytes([a, big, c, big, a]), [1, 50, 512]);
   assert.deepEqual(frames, [a, c, a]);
   assert.equal(splitter.stats.oversized, 2);
 });

@@ -5,17 +5,7 @@ import { Member } from "../lib/server/room/connection.ts";
 import { Members } from "../lib/server/room/members.ts";
 import { encodeMember } from "../lib/protocol/wire.ts";
 import { payload, Room, type RoomFile } from "../lib/server/room/room.ts";
-
-/** Joins pieces sent by the room into one byte string. */
-function concat(pieces: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of pieces) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+import { concatBytes } from "../lib/protocol/bytes.ts";
 
 /** The `members` list as encodeFrame() would hold it: the oracle of sendListFrame(). */
 function wholeList(members: Members, inCall: (name: string) => boolean): Message[] {
@@ -40,7 +30,7 @@ function member(name: string, since: number, protocol: 1 | 2): Member {
 function listFrame(members: Members, message: Message, inCall: Set<string>) {
   const pieces: Uint8Array[] = [];
   members.sendListFrame(message, inCall, (bytes) => pieces.push(bytes));
-  return { bytes: concat(pieces), pieces };
+  return { bytes: concatBytes(pieces), pieces };
 }
 
 Deno.test("sendListFrame() sends the bytes of encodeFrame() with the whole members list", () => {
@@ -146,5 +136,5 @@ Deno.test("welcome is byte for byte the frame of the whole object, in the docume
     call,
     resume_token: "ab".repeat(16),
   });
-  assert.deepEqual(concat(carla.pieces).subarray(0, expected.length), expected);
+  assert.deepEqual(concatBytes(carla.pieces).subarray(0, expected.length), expected);
 });

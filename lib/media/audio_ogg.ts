@@ -32,6 +32,8 @@
  * @module
  */
 
+import { concatBytes } from "../protocol/bytes.ts";
+
 /** Largest Opus packet (RFC 6716 section 3.4: 1275 bytes for one frame). */
 export const MAX_OPUS_PACKET = 1275;
 
@@ -96,7 +98,7 @@ export class OggOpusSplitter {
 
   /** Feeds bytes (any split); returns the whole audio packets they completed, in order. */
   push(chunk: Uint8Array): Uint8Array[] {
-    this.#buf = this.#buf.length === 0 ? chunk.slice() : concat(this.#buf, chunk);
+    this.#buf = this.#buf.length === 0 ? chunk.slice() : concatBytes([this.#buf, chunk]);
     const out: Uint8Array[] = [];
     let at = 0;
     while (true) {
@@ -187,7 +189,7 @@ export class OggOpusSplitter {
     if (this.#dropping) {
       this.#stats.oversized++;
     } else if (this.#partialLength > 0) {
-      const packet = this.#partial.length === 1 ? this.#partial[0] : concat(...this.#partial);
+      const packet = this.#partial.length === 1 ? this.#partial[0] : concatBytes(this.#partial);
       if (!isOpusHeader(packet)) {
         this.#stats.packets++;
         out.push(packet);
@@ -201,18 +203,6 @@ export class OggOpusSplitter {
     this.#partialLength = 0;
     this.#dropping = false;
   }
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** Options of {@link OggOpusWriter}. */
@@ -253,7 +243,7 @@ export class OggOpusWriter {
     const tv = new DataView(tags.buffer);
     tv.setUint32(8, vendor.length, true);
     tags.set(vendor, 12);
-    return concat(this.#page(head, 0x02, 0), this.#page(tags, 0x00, 0));
+    return concatBytes([this.#page(head, 0x02, 0), this.#page(tags, 0x00, 0)]);
   }
 
   /** One page holding one Opus packet (1..{@link MAX_OPUS_PACKET} bytes, else a RangeError). */

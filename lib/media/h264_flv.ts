@@ -24,6 +24,8 @@
  * @module
  */
 
+import { concatBytes } from "../protocol/bytes.ts";
+
 /** One frame: Annex B bytes and whether it is a keyframe (IDR, with SPS and PPS). */
 export interface AccessUnit {
   bytes: Uint8Array;
@@ -158,7 +160,7 @@ export class FlvH264Reader {
         at += len;
       }
     }
-    this.#parameterSets = concat(sets);
+    this.#parameterSets = concatBytes(sets);
   }
 
   #frame(data: Uint8Array, keyframe: boolean, out: AccessUnit[]): void {
@@ -177,7 +179,7 @@ export class FlvH264Reader {
     }
     if (parts.length === 0) return;
     if (keyframe && !hasSps) parts.unshift(this.#parameterSets);
-    const bytes = concat(parts);
+    const bytes = concatBytes(parts);
     if (bytes.length > this.#maxFrame) {
       this.#stats.oversized++;
       return;
@@ -185,18 +187,6 @@ export class FlvH264Reader {
     this.#stats.frames++;
     out.push({ bytes, keyframe });
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function readU24(b: Uint8Array, at: number): number {
