@@ -20,7 +20,7 @@ import type { AddressGuard } from "./flood.ts";
 import type { History } from "./history.ts";
 import type { Members } from "./members.ts";
 import type { Resume } from "./resume.ts";
-import type { LeaveReason, RoomFile, RoomFiles } from "./types.ts";
+import type { LeaveReason, RoomFiles } from "./types.ts";
 
 /** The server catalogue bound to the room's language. */
 export type RoomText = (key: keyof typeof serverText & string, params?: Params) => string;
@@ -79,20 +79,4 @@ export interface RoomCore {
   readonly moderation: Moderation;
   /** Reconnect tokens, grace period and catch-up (resume.ts). */
   readonly resume: Resume;
-}
-
-/**
- * Every listed file, trimmed to the wire fields: for the server's own
- * console. Members get bounded pages instead (listing.ts), since this list
- * has no bound.
- */
-export function fileList(files: RoomFiles | undefined): RoomFile[] {
-  return (files?.list() ?? []).map((f) => ({
-    file_id: f.file_id,
-    filename: f.filename,
-    size: f.size,
-    sha256: f.sha256,
-    from: f.from,
-    ts: f.ts,
-  }));
 }
