@@ -2,7 +2,7 @@
  * What the room password (auth.ts) and the teacher's controls
  * (moderation.ts) use of the room: a part of `RoomCore` (core.ts), declared
  * here so that core.ts can hold those two modules without an import cycle.
- * `RoomCore` satisfies it.
+ * `RoomCore` extends it.
  *
  * @module
  */
