@@ -150,8 +150,7 @@ async function uploadOnce(
         });
       }
     } catch (e) {
-      await Promise.resolve(); // let an answer that closed the link record why
-      throw early ?? e;
+      throw early ?? e; // an answer that closed the link says why
     }
     if (early !== undefined) throw early;
     if (sent < size) throw new TransferError("size_mismatch", `File shrank while sending: ${path}`);
